@@ -1,0 +1,12 @@
+//! Text analysis shared by the indexer and the query parser.
+//!
+//! Both sides must turn text into terms in exactly the same way, or a word
+//! that is in the index cannot be found. That is why this is one module used
+//! by both, and why the property tests check that analysing a document and
+//! analysing a query made of its words give the same terms.
+
+mod fold;
+mod tokenize;
+
+pub use fold::{fold, normalize};
+pub use tokenize::{tokenize, Token};

@@ -1,0 +1,227 @@
+//! The bundle: the static files a built site serves, and their encoding.
+//!
+//! A bundle is one small entry file, `manifest.bin`, plus content-addressed
+//! data files that the manifest names. Nothing needs to be fetched up front
+//! except the manifest; everything else is fetched when a screen or a query
+//! needs it, so the cost of opening a site does not grow with its size:
+//!
+//! * **term shards** (`terms-<hash>.bin`): the term dictionary, an `fst` map
+//!   from term to postings offset, split by key range. The manifest keeps
+//!   each shard's first key, so a query fetches only the shards its words
+//!   fall in.
+//! * **slug shards** (`slugs-<hash>.bin`): `fst` maps from slug to document
+//!   number, split the same way, for opening `#/a/SLUG` directly.
+//! * **meta chunks** (`meta-<hash>.bin`): what a result list shows (title,
+//!   date, language, publisher, first line) for a fixed run of documents.
+//! * **body packs** (`pack-<hash>.bin`): whole articles for a fixed run of
+//!   documents, for the article view and for snippets.
+//!
+//! Documents are numbered newest first, so "ties newest first" and the
+//! default listing order are both just document order, and a listing page
+//! is one meta chunk.
+//!
+//! Every file starts with a header: the magic `BSHT`, a format version and a
+//! file kind. Decoders check all three and every length, so a damaged,
+//! truncated or mismatched file is an error, never a panic.
+
+pub(crate) mod file;
+pub mod postings;
+
+pub use file::{decode, encode, FileKind, FORMAT_VERSION, MAGIC};
+pub use postings::{Posting, PostingList, TermEntry};
+
+use crate::model::{Article, Date};
+use serde::{Deserialize, Serialize};
+
+/// File name of the manifest inside a bundle directory. It is the one file
+/// whose name never changes, so hosts must not cache it forever.
+pub const MANIFEST_FILE: &str = "manifest.bin";
+
+/// Reference to one key-range shard of an `fst` dictionary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRef {
+    /// The smallest key stored in the shard. Shard `i` holds keys in
+    /// `[first_key[i], first_key[i + 1])`.
+    pub first_key: Vec<u8>,
+    pub file: String,
+}
+
+/// Locates the shard whose key range holds `key`.
+pub fn shard_for<'a>(shards: &'a [ShardRef], key: &[u8]) -> Option<&'a ShardRef> {
+    let i = shards.partition_point(|s| s.first_key.as_slice() <= key);
+    i.checked_sub(1).map(|i| &shards[i])
+}
+
+/// The shards whose key ranges intersect `[lo, hi)` (`hi = None`: no bound).
+pub fn shards_in_range<'a>(shards: &'a [ShardRef], lo: &[u8], hi: Option<&[u8]>) -> &'a [ShardRef] {
+    let start = shards
+        .partition_point(|s| s.first_key.as_slice() <= lo)
+        .saturating_sub(1);
+    let end = match hi {
+        Some(hi) => shards.partition_point(|s| s.first_key.as_slice() < hi),
+        None => shards.len(),
+    };
+    &shards[start..end.max(start)]
+}
+
+/// Number of documents with a given facet value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u32,
+}
+
+/// The bundle's entry point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The tool and version that wrote the bundle, for diagnostics.
+    pub generator: String,
+    pub doc_count: u32,
+    /// Average title and body length in words, for BM25 length norms.
+    pub avg_title_len: f32,
+    pub avg_body_len: f32,
+    /// Documents per language, most frequent first.
+    pub langs: Vec<FacetCount>,
+    pub term_shards: Vec<ShardRef>,
+    pub slug_shards: Vec<ShardRef>,
+    /// Documents per meta chunk: document `d` is in chunk `d / meta_chunk_size`.
+    pub meta_chunk_size: u32,
+    pub meta_chunks: Vec<String>,
+    /// Documents per body pack: document `d` is in pack `d / pack_size`.
+    pub pack_size: u32,
+    pub packs: Vec<String>,
+}
+
+impl Manifest {
+    pub fn meta_file(&self, doc: u32) -> Option<&str> {
+        let i = doc / self.meta_chunk_size.max(1);
+        self.meta_chunks.get(i as usize).map(String::as_str)
+    }
+
+    pub fn pack_file(&self, doc: u32) -> Option<&str> {
+        let i = doc / self.pack_size.max(1);
+        self.packs.get(i as usize).map(String::as_str)
+    }
+
+    /// Every data file the manifest names, for tools that copy or check a
+    /// whole bundle.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.term_shards
+            .iter()
+            .chain(&self.slug_shards)
+            .map(|s| s.file.as_str())
+            .chain(self.meta_chunks.iter().map(String::as_str))
+            .chain(self.packs.iter().map(String::as_str))
+    }
+}
+
+/// What a result list shows for one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMeta {
+    pub slug: String,
+    pub title: String,
+    pub lang: String,
+    pub publisher: Option<String>,
+    pub date: Option<Date>,
+    /// Input path relative to the input folder.
+    pub source: String,
+    /// The start of the first paragraph, cut at a word boundary.
+    pub excerpt: String,
+}
+
+impl DocMeta {
+    pub fn of(article: &Article) -> DocMeta {
+        DocMeta {
+            slug: article.slug.clone(),
+            title: article.title.clone(),
+            lang: article.lang.clone(),
+            publisher: article.publisher.clone(),
+            date: article.date,
+            source: article.source.clone(),
+            excerpt: excerpt(article.first_text(), 220),
+        }
+    }
+}
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding `…`.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let end = text
+        .char_indices()
+        .nth(max)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    let cut = text[..end].rfind(' ').unwrap_or(end);
+    format!("{}…", text[..cut].trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// Errors reading a bundle file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BundleError {
+    /// The file does not start with the `BSHT` magic: not a bundle file.
+    NotABundle,
+    /// Written by an incompatible version of Broadsheet.
+    Version { found: u16, expected: u16 },
+    /// A file of another kind than the one asked for.
+    WrongKind { found: u8, expected: u8 },
+    /// Truncated or damaged content.
+    Corrupt(String),
+}
+
+impl std::fmt::Display for BundleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BundleError::NotABundle => f.write_str("not a Broadsheet bundle file"),
+            BundleError::Version { found, expected } => write!(
+                f,
+                "bundle format version {found}, but this viewer reads version {expected}: rebuild the site"
+            ),
+            BundleError::WrongKind { found, expected } => {
+                write!(f, "bundle file of kind {found} where kind {expected} was expected")
+            }
+            BundleError::Corrupt(what) => write!(f, "damaged bundle file: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for BundleError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shards(keys: &[&str]) -> Vec<ShardRef> {
+        keys.iter()
+            .map(|k| ShardRef {
+                first_key: k.as_bytes().to_vec(),
+                file: format!("f-{k}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_shard_by_key() {
+        let s = shards(&["", "g", "p"]);
+        assert_eq!(shard_for(&s, b"apple").unwrap().file, "f-");
+        assert_eq!(shard_for(&s, b"g").unwrap().file, "f-g");
+        assert_eq!(shard_for(&s, b"zebra").unwrap().file, "f-p");
+    }
+
+    #[test]
+    fn finds_shards_by_range() {
+        let s = shards(&["", "g", "p"]);
+        let names = |r: &[ShardRef]| r.iter().map(|s| s.file.clone()).collect::<Vec<_>>();
+        assert_eq!(names(shards_in_range(&s, b"h", Some(b"i"))), ["f-g"]);
+        assert_eq!(names(shards_in_range(&s, b"f", Some(b"h"))), ["f-", "f-g"]);
+        assert_eq!(names(shards_in_range(&s, b"o", None)), ["f-g", "f-p"]);
+        assert_eq!(names(shards_in_range(&s, b"", None)), ["f-", "f-g", "f-p"]);
+    }
+
+    #[test]
+    fn excerpts_cut_at_words() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("one two three four", 10), "one two…");
+    }
+}

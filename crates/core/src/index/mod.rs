@@ -1,0 +1,284 @@
+//! Building a bundle from articles.
+//!
+//! The builder numbers documents newest first, analyses titles and bodies
+//! with [`crate::analysis`], and writes the sharded dictionary, meta chunks
+//! and body packs described in [`crate::bundle`]. Its output is a list of
+//! named byte buffers; writing them anywhere is the caller's business.
+
+mod shards;
+
+use crate::analysis::tokenize;
+use crate::bundle::{
+    self, postings::quantize_len, DocMeta, FacetCount, FileKind, Manifest, Posting, TermEntry,
+};
+use crate::model::Article;
+use std::collections::BTreeMap;
+
+pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
+
+/// Gap left in body positions between blocks, so that a phrase query never
+/// matches across the end of one paragraph and the start of the next.
+pub const BLOCK_GAP: u32 = 8;
+
+/// Prefix byte of facet keys (`lang`, later year and publisher) in the term
+/// dictionary. Words never start with it, so facets share the dictionary and
+/// its sharding without colliding with words.
+pub const FACET_PREFIX: u8 = 0x01;
+
+/// The dictionary key of a facet value: `\x01lang\x1fde`.
+pub fn facet_key(facet: &str, value: &str) -> Vec<u8> {
+    let mut k = vec![FACET_PREFIX];
+    k.extend_from_slice(facet.as_bytes());
+    k.push(0x1f);
+    k.extend_from_slice(value.as_bytes());
+    k
+}
+
+/// Size targets of the bundle's files.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// A term shard is closed once its postings exceed this many bytes.
+    pub term_shard_bytes: usize,
+    /// A slug shard holds at most this many slugs.
+    pub slug_shard_len: usize,
+    /// Documents per meta chunk (one listing screen or more).
+    pub meta_chunk_size: u32,
+    /// Target bytes of article text per body pack.
+    pub pack_bytes: usize,
+    /// Written into the manifest.
+    pub generator: String,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            term_shard_bytes: 48 * 1024,
+            slug_shard_len: 4096,
+            meta_chunk_size: 100,
+            pack_bytes: 96 * 1024,
+            generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
+        }
+    }
+}
+
+/// One file of a bundle: its name inside the bundle directory and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A built bundle: the manifest and every file, the manifest's own file
+/// ([`bundle::MANIFEST_FILE`]) included.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub manifest: Manifest,
+    pub files: Vec<BundleFile>,
+}
+
+/// Content-addressed file name: `kind-<16 hex digits of BLAKE3>.bin`. Equal
+/// content gives equal names, so a rebuild changes only the files whose
+/// content changed and hosts may cache every data file forever.
+pub fn content_name(kind: FileKind, bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes);
+    let hex: String = hash.as_bytes()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{}-{hex}.bin", kind.prefix())
+}
+
+/// Accumulates one folded term while indexing.
+#[derive(Default)]
+struct TermAcc {
+    variants: Vec<String>,
+    postings: Vec<Posting>,
+}
+
+impl TermAcc {
+    fn variant_id(&mut self, exact: &str) -> u8 {
+        if let Some(i) = self.variants.iter().position(|v| v == exact) {
+            return i as u8;
+        }
+        if self.variants.len() < 255 {
+            self.variants.push(exact.to_string());
+            (self.variants.len() - 1) as u8
+        } else {
+            0
+        }
+    }
+}
+
+/// Orders articles newest first (undated last), then by source path, and
+/// gives each a unique slug. Document numbers are indexes into the result.
+pub fn order(mut articles: Vec<Article>) -> Vec<Article> {
+    articles.sort_by(|a, b| {
+        b.date
+            .is_some()
+            .cmp(&a.date.is_some())
+            .then(b.date.cmp(&a.date))
+            .then_with(|| a.source.cmp(&b.source))
+    });
+    crate::slug::assign(&mut articles);
+    articles
+}
+
+/// The text of an article that the body field indexes, block by block.
+pub fn body_texts(a: &Article) -> impl Iterator<Item = &str> {
+    a.summary
+        .as_deref()
+        .into_iter()
+        .chain(a.blocks.iter().map(|b| b.text()))
+        .filter(|t| !t.is_empty())
+}
+
+/// Builds a bundle. Articles are numbered in the order given; use [`order`]
+/// first for newest-first numbering and unique slugs.
+pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
+    let mut terms: BTreeMap<Vec<u8>, TermAcc> = BTreeMap::new();
+    let mut title_words = 0u64;
+    let mut body_words = 0u64;
+    let mut langs: BTreeMap<&str, u32> = BTreeMap::new();
+
+    for (doc, a) in articles.iter().enumerate() {
+        let doc = doc as u32;
+        // Per document: folded key -> (title occurrences, body occurrences).
+        let mut occ: BTreeMap<String, (Vec<(u32, String)>, Vec<(u32, String)>)> = BTreeMap::new();
+        let title_tokens = tokenize(&a.title);
+        title_words += title_tokens.iter().filter(|t| !t.joined).count() as u64;
+        for t in title_tokens {
+            occ.entry(t.folded).or_default().0.push((t.pos, t.exact));
+        }
+        let mut base = 0u32;
+        let mut len = 0u32;
+        for text in body_texts(a) {
+            let mut last = 0;
+            for t in tokenize(text) {
+                last = last.max(t.pos);
+                if !t.joined {
+                    len += 1;
+                }
+                occ.entry(t.folded)
+                    .or_default()
+                    .1
+                    .push((base + t.pos, t.exact));
+            }
+            base += last + BLOCK_GAP;
+        }
+        body_words += len as u64;
+        let norm = quantize_len(len);
+        for (key, (title, body)) in occ {
+            let acc = terms.entry(key.into_bytes()).or_default();
+            let ids: Vec<u8> = title
+                .iter()
+                .chain(&body)
+                .map(|(_, exact)| acc.variant_id(exact))
+                .collect();
+            acc.postings.push(Posting {
+                doc,
+                norm,
+                title: title.iter().map(|(p, _)| *p).collect(),
+                body: body.iter().map(|(p, _)| *p).collect(),
+                variants: ids,
+            });
+        }
+        *langs.entry(a.lang.as_str()).or_default() += 1;
+        let lang_acc = terms.entry(facet_key("lang", &a.lang)).or_default();
+        lang_acc.postings.push(Posting {
+            doc,
+            norm,
+            title: vec![],
+            body: vec![],
+            variants: vec![],
+        });
+    }
+    // Variant ids are only needed where a term has more than one variant.
+    let entries = terms.into_iter().map(|(k, mut acc)| {
+        if acc.variants.len() <= 1 {
+            for p in &mut acc.postings {
+                p.variants.clear();
+            }
+        }
+        (
+            k,
+            TermEntry {
+                variants: acc.variants,
+                postings: acc.postings,
+            },
+        )
+    });
+
+    let mut files = Vec::new();
+    let term_shards = shards::write_term_shards(entries, opts.term_shard_bytes, &mut files);
+    let slug_shards = shards::write_slug_shards(articles, opts.slug_shard_len, &mut files);
+
+    let chunk = opts.meta_chunk_size.max(1) as usize;
+    let meta_chunks = articles
+        .chunks(chunk)
+        .map(|c| {
+            let metas: Vec<DocMeta> = c.iter().map(DocMeta::of).collect();
+            push(
+                &mut files,
+                FileKind::Meta,
+                bundle::encode(FileKind::Meta, &metas),
+            )
+        })
+        .collect();
+
+    let total_text: usize = articles
+        .iter()
+        .map(|a| body_texts(a).map(str::len).sum::<usize>())
+        .sum();
+    let avg = (total_text / articles.len().max(1)).max(1);
+    let pack_size = (opts.pack_bytes / avg).clamp(1, 10_000);
+    let packs = articles
+        .chunks(pack_size)
+        .map(|c| {
+            push(
+                &mut files,
+                FileKind::Pack,
+                bundle::encode(FileKind::Pack, &c.to_vec()),
+            )
+        })
+        .collect();
+
+    let n = articles.len().max(1) as f32;
+    let mut langs: Vec<FacetCount> = langs
+        .into_iter()
+        .map(|(value, count)| FacetCount {
+            value: value.to_string(),
+            count,
+        })
+        .collect();
+    langs.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+    let manifest = Manifest {
+        generator: opts.generator.clone(),
+        doc_count: articles.len() as u32,
+        avg_title_len: title_words as f32 / n,
+        avg_body_len: body_words as f32 / n,
+        langs,
+        term_shards,
+        slug_shards,
+        meta_chunk_size: chunk as u32,
+        meta_chunks,
+        pack_size: pack_size as u32,
+        packs,
+    };
+    files.push(BundleFile {
+        name: bundle::MANIFEST_FILE.into(),
+        bytes: bundle::encode(FileKind::Manifest, &manifest),
+    });
+    Bundle { manifest, files }
+}
+
+fn push(files: &mut Vec<BundleFile>, kind: FileKind, bytes: Vec<u8>) -> String {
+    let name = content_name(kind, &bytes);
+    files.push(BundleFile {
+        name: name.clone(),
+        bytes,
+    });
+    name
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! Line-level patterns of scraped news pages.
+
+use crate::model::Date;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What a single line of a scrape is, judged on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Line {
+    /// Running text: a paragraph, heading or title, decided by position.
+    Text(String),
+    /// `example.vn - Slogan of the site` at the top of the page.
+    Banner(String),
+    /// Publisher name (often printed twice by the scrape) and date.
+    Dateline {
+        publisher: Option<String>,
+        date: Date,
+    },
+    /// `Quelle: https://…`, `Bron: https://…`: the original's URL.
+    Source(String),
+    /// An agency credit on its own line: `(Vietnam+)`.
+    Credit(String),
+    /// An image: a markdown image (`![]() |`) or a bare image file name. The
+    /// value is the image reference when the scrape kept one.
+    Image(Option<String>),
+    /// `| caption |`: a caption scraped from a table row.
+    RowCaption(String),
+    /// A line ending in a photo credit: `… (Foto: Thong Nhat/VNA)`.
+    CreditCaption(String),
+    /// Comment counters (`Kommentar (0)`) and widget placeholders
+    /// (`No data`): the page's tail starts here.
+    TailMarker,
+}
+
+macro_rules! re {
+    ($name:ident, $pat:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect("valid regex"));
+    };
+}
+
+re!(
+    BANNER,
+    r"^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}\s+[-–—|]\s+\S.{0,100}$"
+);
+re!(
+    DATELINE,
+    r"^(.{0,120}?)\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
+);
+re!(SOURCE, r"^\p{L}{2,20}\s*:\s*(https?://\S+)$");
+re!(CREDIT, r"^\(([^()]{1,40})\)$");
+re!(MD_IMAGE, r"^!\[[^\]]*\]\(([^)\s]*)[^)]*\)\s*\|?$");
+re!(
+    IMAGE_FILE,
+    r"(?i)^(\S+\.(?:jpe?g|png|gif|webp|avif|svg))(?:\?\S*)?$"
+);
+re!(ROW_CAPTION, r"^\|\s*(.*?)\s*\|$");
+re!(
+    PHOTO_CREDIT,
+    r"(?i)(?:\(\s*(?:foto|photo|ảnh|fot\.|zdj\.|zdjęcie|bild|afbeelding|źródło)\s*:[^()]{1,80}\)|(?:^|\s)(?:foto|photo|ảnh|fot\.|bild)\s*:\s*[^\s][^.]{0,60}\.?)\s*$"
+);
+re!(COUNTER, r"^\p{L}{2,20}(?: \p{L}{1,20}){0,2}\s*\(\d+\)$");
+re!(SPACE_BEFORE_PUNCT, r"\s+([,.;:!?)\]])");
+re!(SPACE_AFTER_OPEN, r"([(\[])\s+");
+re!(SPACES, r"\s+");
+
+/// Collapses runs of white space and the stray spaces scrapes leave inside
+/// punctuation (`Wissenschaft , Technologie`, `( Ministerium )`).
+pub(super) fn tidy(line: &str) -> String {
+    let line = SPACES.replace_all(line.trim(), " ");
+    let line = SPACE_BEFORE_PUNCT.replace_all(&line, "$1");
+    SPACE_AFTER_OPEN.replace_all(&line, "$1").into_owned()
+}
+
+/// Placeholders that page widgets print when they have nothing to show.
+fn is_placeholder(line: &str) -> bool {
+    let l = line.to_lowercase();
+    matches!(
+        l.as_str(),
+        "no data"
+            | "no videos available"
+            | "no comments"
+            | "no results"
+            | "loading..."
+            | "loading…"
+    )
+}
+
+pub(super) fn classify(line: &str) -> Line {
+    if COUNTER.is_match(line) || is_placeholder(line) {
+        return Line::TailMarker;
+    }
+    if let Some(c) = SOURCE.captures(line) {
+        return Line::Source(c[1].to_string());
+    }
+    if let Some(c) = MD_IMAGE.captures(line) {
+        let src = c[1].trim();
+        return Line::Image((!src.is_empty()).then(|| src.to_string()));
+    }
+    if let Some(c) = IMAGE_FILE.captures(line) {
+        return Line::Image(Some(c[1].to_string()));
+    }
+    if let Some(c) = ROW_CAPTION.captures(line) {
+        return Line::RowCaption(c[1].to_string());
+    }
+    if let Some(c) = CREDIT.captures(line) {
+        return Line::Credit(c[1].trim().to_string());
+    }
+    if BANNER.is_match(line) {
+        return Line::Banner(line.to_string());
+    }
+    if let Some(d) = dateline(line) {
+        return d;
+    }
+    if line.len() <= 400 && PHOTO_CREDIT.is_match(line) {
+        return Line::CreditCaption(line.to_string());
+    }
+    Line::Text(line.to_string())
+}
+
+fn dateline(line: &str) -> Option<Line> {
+    let c = DATELINE.captures(line)?;
+    let date = Date::new(c[4].parse().ok()?, c[3].parse().ok()?, c[2].parse().ok()?)?;
+    let prefix = c[1].trim();
+    if prefix.ends_with(['.', '!', '?', ',', ';']) {
+        return None;
+    }
+    Some(Line::Dateline {
+        publisher: (!prefix.is_empty()).then(|| undouble(prefix).to_string()),
+        date,
+    })
+}
+
+/// Scrapes print a publisher's name twice when the page shows it as both a
+/// logo's alt text and a label: `VietnamPlusVietnamPlus`.
+fn undouble(s: &str) -> &str {
+    for (i, _) in s.char_indices().skip(1) {
+        let (a, b) = s.split_at(i);
+        if a.trim() == b.trim() {
+            return a.trim();
+        }
+    }
+    s
+}
+
+fn ends_like_sentence(s: &str) -> bool {
+    s.ends_with(['.', '!', '?', ':', ';', ',', '…', '"', '”', '»', '“'])
+}
+
+fn starts_upper(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_numeric() || c == '"' || c == '„' || c == '“')
+}
+
+/// A title is a line of modest length without closing sentence punctuation.
+pub(super) fn looks_like_title(s: &str) -> bool {
+    s.chars().count() <= 250 && !ends_like_sentence(s) && starts_upper(s)
+}
+
+/// A heading is a short line without closing punctuation that stands between
+/// paragraphs.
+pub(super) fn looks_like_heading(s: &str) -> bool {
+    s.chars().count() <= 120
+        && s.split_whitespace().count() <= 16
+        && !ends_like_sentence(s)
+        && starts_upper(s)
+}
+
+/// Derives a readable title from the first sentence of `text`, cut at a word
+/// boundary (before an opening parenthesis when possible) and marked with an
+/// ellipsis when shortened.
+pub(super) fn derive_title(text: &str) -> String {
+    const MAX: usize = 90;
+    let sentence = first_sentence(text);
+    if sentence.chars().count() <= MAX {
+        return sentence.trim_end_matches(['.', ':', ';', ',']).to_string();
+    }
+    let limit = sentence
+        .char_indices()
+        .nth(MAX)
+        .map(|(i, _)| i)
+        .unwrap_or(sentence.len());
+    let head = &sentence[..limit];
+    let cut = head
+        .find(" (")
+        .filter(|&i| i > 30)
+        .or_else(|| head.rfind(' '))
+        .unwrap_or(limit);
+    let mut title = head[..cut]
+        .trim_end_matches([',', ';', ':', ' ', '-', '–'])
+        .to_string();
+    title.push('…');
+    title
+}
+
+fn first_sentence(text: &str) -> &str {
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') {
+            let rest = &text[i + 1..];
+            let next_upper = rest
+                .strip_prefix(' ')
+                .and_then(|r| r.chars().next())
+                .is_some_and(char::is_uppercase);
+            // "Nr. 57" or "z. B." are not sentence ends: require a following
+            // capital and a preceding word of more than two letters.
+            let word_before = text[..i].rsplit(' ').next().unwrap_or("");
+            if (rest.is_empty() || next_upper) && word_before.chars().count() > 2 {
+                return &text[..i + 1];
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_page_furniture() {
+        assert_eq!(classify("Kommentar (0)"), Line::TailMarker);
+        assert_eq!(classify("Komentarz (12)"), Line::TailMarker);
+        assert_eq!(classify("No videos available"), Line::TailMarker);
+        assert_eq!(
+            classify("Źródło: https://example.pl/a"),
+            Line::Source("https://example.pl/a".into())
+        );
+        assert_eq!(
+            classify("Nguồn: ftp://x"),
+            Line::Text("Nguồn: ftp://x".into())
+        );
+        assert_eq!(classify("![]() |"), Line::Image(None));
+        assert_eq!(
+            classify("![alt](pic.png) |"),
+            Line::Image(Some("pic.png".into()))
+        );
+        assert_eq!(
+            classify("abc-1-resize.JPG"),
+            Line::Image(Some("abc-1-resize.JPG".into()))
+        );
+        assert_eq!(
+            classify("| A caption. |"),
+            Line::RowCaption("A caption.".into())
+        );
+        assert_eq!(classify("(Vietnam+)"), Line::Credit("Vietnam+".into()));
+        assert!(matches!(
+            classify("news.example.com - Der Slogan"),
+            Line::Banner(_)
+        ));
+        assert!(matches!(
+            classify("Workers on the line. Photo: VGP."),
+            Line::CreditCaption(_)
+        ));
+    }
+
+    #[test]
+    fn datelines() {
+        assert_eq!(
+            classify("Báo Tuổi TrẻBáo Tuổi Trẻ01/02/2024"),
+            Line::Dateline {
+                publisher: Some("Báo Tuổi Trẻ".into()),
+                date: Date::new(2024, 2, 1).unwrap()
+            }
+        );
+        assert_eq!(
+            classify("Nhan Dan 31/12/2023 08:15"),
+            Line::Dateline {
+                publisher: Some("Nhan Dan".into()),
+                date: Date::new(2023, 12, 31).unwrap()
+            }
+        );
+        // Not a date: 31 February.
+        assert!(matches!(classify("X 31/02/2024"), Line::Text(_)));
+    }
+
+    #[test]
+    fn tidies_spacing() {
+        assert_eq!(
+            tidy("  Wissenschaft , Technologie ( Ministerium )  "),
+            "Wissenschaft, Technologie (Ministerium)"
+        );
+    }
+
+    #[test]
+    fn derives_titles() {
+        assert_eq!(derive_title("Kurzer Satz. Noch einer."), "Kurzer Satz");
+        let long = "Zur Delegation gehörten Leiter der Abteilung für Wissenschaft und Technologie (Zentrale Kommission für Propaganda), und mehr.";
+        assert_eq!(
+            derive_title(long),
+            "Zur Delegation gehörten Leiter der Abteilung für Wissenschaft und Technologie…"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! Ingest: one scraped text file in, one clean [`Article`] out.
+//!
+//! Scraped news pages arrive as plain text with the page furniture still in
+//! it: a site banner, the dateline glued to the publisher's name, image file
+//! names and table-row captions, paragraphs repeated by the scraper, a source
+//! line, a comment counter and a tail of related links and section names.
+//!
+//! The rules here are *patterns*, not strings from particular files: a comment
+//! counter is "one word followed by a number in parentheses", a dateline is
+//! "a short name followed by dd/mm/yyyy", a heading is "a short line without
+//! closing punctuation between paragraphs". That way a new article from the
+//! same kind of site comes out as clean as the seeds do.
+
+mod lang;
+mod lines;
+
+use crate::model::{Article, Block};
+use lines::{classify, Line};
+use std::collections::HashSet;
+
+/// Why a file could not be read as an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestError {
+    /// Not UTF-8; `offset` is the first bad byte.
+    InvalidUtf8 { offset: usize },
+    /// Contains NUL bytes: a binary file, not text.
+    Binary,
+    /// Empty, or nothing but whitespace and page furniture.
+    NoText,
+}
+
+impl std::fmt::Display for IngestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IngestError::InvalidUtf8 { offset } => {
+                write!(f, "not valid UTF-8 (first bad byte at offset {offset})")
+            }
+            IngestError::Binary => f.write_str("binary file (contains NUL bytes), not text"),
+            IngestError::NoText => f.write_str("no article text (empty or only page furniture)"),
+        }
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+/// Parses the bytes of one scraped file. `source` is its path relative to
+/// the input folder; it is kept on the article. The slug is left empty: slugs
+/// must be unique across a corpus, see [`crate::slug::assign`].
+pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
+    if bytes.contains(&0) {
+        return Err(IngestError::Binary);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| IngestError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    parse_text(text.strip_prefix('\u{feff}').unwrap_or(text), source)
+}
+
+/// Parses already-decoded text; see [`parse`].
+pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
+    let raw: Vec<String> = text
+        .lines()
+        .map(lines::tidy)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut classified: Vec<Line> = raw.iter().map(|l| classify(l)).collect();
+    cut_tail(&mut classified);
+
+    // The language decides which of two captions (original and translation)
+    // to keep, so it is detected first, from the running text.
+    let running: String = classified
+        .iter()
+        .filter_map(|l| match l {
+            Line::Text(t) if t.len() > 60 => Some(t.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let lang = lang::detect(&running);
+
+    let mut article = Article {
+        slug: String::new(),
+        title: String::new(),
+        title_derived: false,
+        lang: lang.clone(),
+        publisher: None,
+        date: None,
+        url: None,
+        summary: None,
+        credit: None,
+        blocks: Vec::new(),
+        source: source.to_string(),
+    };
+
+    let mut lines = classified.into_iter().peekable();
+    // Header: banner, title, standfirst, dateline.
+    let mut header: Vec<Line> = Vec::new();
+    if matches!(lines.peek(), Some(Line::Banner(_))) {
+        lines.next();
+    }
+    if let Some(Line::Text(t)) = lines.peek() {
+        if lines::looks_like_title(t) {
+            article.title = t.clone();
+            lines.next();
+        }
+    }
+    // A dateline within the next few lines closes the header; what stands
+    // between title and dateline is the standfirst.
+    let rest: Vec<Line> = lines.collect();
+    let dateline_at = rest
+        .iter()
+        .take(4)
+        .position(|l| matches!(l, Line::Dateline { .. }));
+    let mut body = rest;
+    if let Some(at) = dateline_at {
+        header.extend(body.drain(..=at));
+        if let Some(Line::Dateline { publisher, date }) = header.pop() {
+            article.publisher = publisher;
+            article.date = Some(date);
+        }
+        let standfirst: Vec<String> = header
+            .into_iter()
+            .filter_map(|l| match l {
+                Line::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        if !standfirst.is_empty() {
+            article.summary = Some(standfirst.join(" "));
+        }
+    }
+
+    article.blocks = body_blocks(body, &lang, &mut article);
+    dedupe(&mut article.blocks);
+
+    if article.title.is_empty() {
+        let first = article.first_text().to_string();
+        if first.is_empty() {
+            return Err(IngestError::NoText);
+        }
+        article.title = lines::derive_title(&first);
+        article.title_derived = true;
+    }
+    if article.blocks.is_empty() && article.summary.is_none() {
+        return Err(IngestError::NoText);
+    }
+    Ok(article)
+}
+
+/// Drops everything from the first tail marker on: a comment counter or a
+/// widget placeholder ("No data") once the body has begun. What follows such
+/// markers on news sites is related links and section names, never text of
+/// the article.
+fn cut_tail(lines: &mut Vec<Line>) {
+    let mut seen_body = false;
+    for (i, line) in lines.iter().enumerate() {
+        match line {
+            Line::Text(t) if t.len() >= 80 => seen_body = true,
+            Line::TailMarker if seen_body => {
+                lines.truncate(i);
+                return;
+            }
+            _ => {}
+        }
+    }
+    lines.retain(|l| !matches!(l, Line::TailMarker));
+}
+
+fn body_blocks(lines: Vec<Line>, lang: &str, article: &mut Article) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut it = lines.into_iter().peekable();
+    while let Some(line) = it.next() {
+        match line {
+            Line::Banner(t) => blocks.push(Block::Paragraph(t)),
+            Line::Source(url) => {
+                article.url.get_or_insert(url);
+            }
+            Line::Credit(c) => article.credit = Some(c),
+            Line::Dateline { publisher, date } => {
+                if article.date.is_none() {
+                    article.date = Some(date);
+                    article.publisher = article.publisher.take().or(publisher);
+                }
+            }
+            Line::Image(image) => {
+                // The caption is the next line: a table-row caption, a
+                // credited caption, or (for a bare image file name) a short
+                // line of text.
+                let caption = match it.peek() {
+                    Some(Line::RowCaption(_)) | Some(Line::CreditCaption(_)) => match it.next() {
+                        Some(Line::RowCaption(c)) | Some(Line::CreditCaption(c)) => Some(c),
+                        _ => None,
+                    },
+                    Some(Line::Text(t)) if image.is_some() && t.len() <= 300 => match it.next() {
+                        Some(Line::Text(c)) => Some(c),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                blocks.push(Block::Figure { image, caption });
+            }
+            Line::RowCaption(c) => blocks.push(Block::Figure {
+                image: None,
+                caption: Some(c),
+            }),
+            Line::CreditCaption(c) => {
+                // Consecutive credited captions are one picture captioned in
+                // several languages: keep the one in the article's language.
+                let mut captions = vec![c];
+                while let Some(Line::CreditCaption(_)) = it.peek() {
+                    if let Some(Line::CreditCaption(c)) = it.next() {
+                        captions.push(c);
+                    }
+                }
+                let chosen = if captions.len() == 1 {
+                    captions.pop()
+                } else {
+                    let pos = captions
+                        .iter()
+                        .position(|c| lang::detect(c) == lang)
+                        .unwrap_or(captions.len() - 1);
+                    Some(captions.swap_remove(pos))
+                };
+                blocks.push(Block::Figure {
+                    image: None,
+                    caption: chosen,
+                });
+            }
+            Line::Text(t) => {
+                let next_is_text = matches!(it.peek(), Some(Line::Text(n)) if n.len() > 120)
+                    || matches!(it.peek(), Some(Line::Image(_)));
+                if next_is_text && !blocks.is_empty() && lines::looks_like_heading(&t) {
+                    blocks.push(Block::Heading(t));
+                } else {
+                    blocks.push(Block::Paragraph(t));
+                }
+            }
+            Line::TailMarker => {}
+        }
+    }
+    blocks
+}
+
+/// Removes blocks that repeat an earlier block of the article word for word.
+/// Scrapers duplicate paragraphs (often in runs: A B A B); an article never
+/// needs the same paragraph twice.
+fn dedupe(blocks: &mut Vec<Block>) {
+    let mut seen: HashSet<(u8, String)> = HashSet::new();
+    blocks.retain(|b| {
+        let kind = match b {
+            Block::Paragraph(_) => 0,
+            Block::Heading(_) => 1,
+            Block::Figure { .. } => 2,
+        };
+        let key = b.text().to_string();
+        if key.is_empty() {
+            return true;
+        }
+        seen.insert((kind, key))
+    });
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+//! Snapshot tests of every seed article, plus targeted checks of the rules
+//! the snapshots rely on.
+
+use super::*;
+use crate::model::Date;
+
+macro_rules! seed {
+    ($name:literal) => {
+        parse(include_bytes!(concat!("../../../../seeds/", $name)), $name).expect("seed parses")
+    };
+}
+
+#[test]
+fn snapshot_seed_000() {
+    insta::assert_yaml_snapshot!(seed!("000_dd54529cc9df803b.txt"));
+}
+#[test]
+fn snapshot_seed_001() {
+    insta::assert_yaml_snapshot!(seed!("001_3c346a62ca02a70d.txt"));
+}
+#[test]
+fn snapshot_seed_002() {
+    insta::assert_yaml_snapshot!(seed!("002_9700a0d7cd026bde.txt"));
+}
+#[test]
+fn snapshot_seed_003() {
+    insta::assert_yaml_snapshot!(seed!("003_03305f744d138c2e.txt"));
+}
+#[test]
+fn snapshot_seed_004() {
+    insta::assert_yaml_snapshot!(seed!("004_b3b47ec6e03bc2f5.txt"));
+}
+
+#[test]
+fn languages_of_the_seeds() {
+    let langs: Vec<String> = [
+        seed!("000_dd54529cc9df803b.txt"),
+        seed!("001_3c346a62ca02a70d.txt"),
+        seed!("002_9700a0d7cd026bde.txt"),
+        seed!("003_03305f744d138c2e.txt"),
+        seed!("004_b3b47ec6e03bc2f5.txt"),
+    ]
+    .into_iter()
+    .map(|a| a.lang)
+    .collect();
+    assert_eq!(langs, ["de", "pl", "vi", "nl", "de"]);
+}
+
+#[test]
+fn header_fields_of_dated_seeds() {
+    let a = seed!("004_b3b47ec6e03bc2f5.txt");
+    assert_eq!(
+        a.title,
+        "Generalsekretär an Lam: Wissenschaft, Technologie und Innovation priorisieren"
+    );
+    assert!(!a.title_derived);
+    assert_eq!(a.publisher.as_deref(), Some("VietnamPlus"));
+    assert_eq!(a.date, Date::new(2025, 7, 2));
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://www.vietnamplus.vn/tong-bi-thu-to-lam-uu-tien-cac-nhiem-vu-khoa-hoc-cong-nghe-doi-moi-sang-tao-post1047658.vnp")
+    );
+    assert_eq!(a.credit.as_deref(), Some("Vietnam+"));
+    let b = seed!("003_03305f744d138c2e.txt");
+    assert_eq!(b.publisher.as_deref(), Some("Báo Tài nguyên Môi trường"));
+    assert_eq!(b.date, Date::new(2025, 10, 16));
+}
+
+#[test]
+fn no_noise_survives_in_any_seed() {
+    for (name, bytes) in [
+        (
+            "000",
+            &include_bytes!("../../../../seeds/000_dd54529cc9df803b.txt")[..],
+        ),
+        (
+            "001",
+            include_bytes!("../../../../seeds/001_3c346a62ca02a70d.txt"),
+        ),
+        (
+            "002",
+            include_bytes!("../../../../seeds/002_9700a0d7cd026bde.txt"),
+        ),
+        (
+            "003",
+            include_bytes!("../../../../seeds/003_03305f744d138c2e.txt"),
+        ),
+        (
+            "004",
+            include_bytes!("../../../../seeds/004_b3b47ec6e03bc2f5.txt"),
+        ),
+    ] {
+        let a = parse(bytes, name).unwrap();
+        let texts: Vec<&str> = a.blocks.iter().map(|b| b.text()).collect();
+        for t in &texts {
+            for noise in [
+                "Kommentar (",
+                "Komentarz (",
+                "Reactie (",
+                "No data",
+                "No videos",
+                "Vietnam.vn -",
+                "http",
+                "![",
+                "| ",
+            ] {
+                assert!(!t.contains(noise), "{name}: noise {noise:?} in block {t:?}");
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for b in &a.blocks {
+            if let Block::Paragraph(p) = b {
+                assert!(seen.insert(p.clone()), "{name}: repeated paragraph {p:?}");
+            }
+        }
+        // The related-links tail never reaches the body.
+        for tail in [
+            "Gleiches Thema",
+            "In hetzelfde onderwerp",
+            "Van dezelfde auteur",
+            "Produkt",
+            "Lokaal",
+        ] {
+            assert!(!texts.contains(&tail), "{name}: tail line {tail:?} kept");
+        }
+    }
+}
+
+#[test]
+fn untitled_scrapes_get_a_derived_title() {
+    let a = seed!("000_dd54529cc9df803b.txt");
+    assert!(a.title_derived);
+    assert!(a.title.starts_with("Zur Delegation gehörten"));
+    assert!(a.title.chars().count() <= 91);
+}
+
+#[test]
+fn the_same_rules_clean_a_new_article() {
+    // Not a seed: an invented page from the same kind of site.
+    let text = "tintuc.example.vn - Trang tin tổng hợp\n\nMột tiêu đề mới\n\nBáo Mới Báo Mới 03/04/2026\n\nĐoạn văn đầu tiên của bài báo, đủ dài để được coi là nội dung chính của bài viết này.\nĐoạn văn đầu tiên của bài báo, đủ dài để được coi là nội dung chính của bài viết này.\nanh-1.png\nChú thích ảnh. (Ảnh: TTXVN)\nNguồn: https://example.vn/bai-1\nBình luận (3)\nCùng chủ đề\nMột bài khác\n";
+    let a = parse_text(text, "x.txt").unwrap();
+    assert_eq!(a.title, "Một tiêu đề mới");
+    assert_eq!(a.date, Date::new(2026, 4, 3));
+    assert_eq!(a.url.as_deref(), Some("https://example.vn/bai-1"));
+    assert_eq!(
+        a.blocks,
+        vec![
+            Block::Paragraph("Đoạn văn đầu tiên của bài báo, đủ dài để được coi là nội dung chính của bài viết này.".into()),
+            Block::Figure { image: Some("anh-1.png".into()), caption: Some("Chú thích ảnh. (Ảnh: TTXVN)".into()) },
+        ]
+    );
+}
+
+#[test]
+fn bad_bytes_are_reported() {
+    assert_eq!(
+        parse(b"abc\xffdef", "x"),
+        Err(IngestError::InvalidUtf8 { offset: 3 })
+    );
+    assert_eq!(parse(b"abc\0def", "x"), Err(IngestError::Binary));
+    assert_eq!(parse(b"  \n\n ", "x"), Err(IngestError::NoText));
+    assert_eq!(
+        parse(b"Kommentar (0)\nNo data\n", "x"),
+        Err(IngestError::NoText)
+    );
+}

@@ -1,0 +1,181 @@
+//! Query syntax: words (all must match), `"quoted phrases"`, `-excluded`
+//! words and a `lang:xx` filter. The last word is a prefix while the reader
+//! is still typing it.
+
+use crate::analysis::tokenize;
+
+/// Longest query considered, in characters; the rest is ignored. Caps keep
+/// every query's cost bounded whatever is typed or pasted.
+pub const MAX_QUERY_CHARS: usize = 256;
+/// Most words a query may use (plain, phrase and excluded words together).
+pub const MAX_QUERY_WORDS: usize = 16;
+
+/// One analysed query word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryTerm {
+    /// As typed, normalised (diacritics kept).
+    pub exact: String,
+    /// Folded: the dictionary key.
+    pub folded: String,
+    /// Match as a prefix too (the word being typed).
+    pub prefix: bool,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    /// Required words, in query order (phrase words included).
+    pub terms: Vec<QueryTerm>,
+    /// Phrases as ranges into `terms`: their words must be adjacent.
+    pub phrases: Vec<std::ops::Range<usize>>,
+    /// Words no result may contain.
+    pub excluded: Vec<QueryTerm>,
+    /// `lang:xx`: only articles in this language.
+    pub lang: Option<String>,
+}
+
+impl Query {
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Parses `input`. Never fails: unbalanced quotes close at the end, and
+    /// anything past the caps is ignored.
+    pub fn parse(input: &str) -> Query {
+        let input: String = input.chars().take(MAX_QUERY_CHARS).collect();
+        let typing = !input.ends_with(|c: char| c.is_whitespace() || c == '"');
+        let mut q = Query::default();
+        let mut words = 0;
+        // Split into quoted and unquoted runs.
+        for (i, part) in input.split('"').enumerate() {
+            let quoted = i % 2 == 1;
+            if quoted {
+                let tokens: Vec<QueryTerm> = analyse(part, false);
+                let start = q.terms.len();
+                for t in tokens {
+                    if words < MAX_QUERY_WORDS {
+                        q.terms.push(t);
+                        words += 1;
+                    }
+                }
+                if q.terms.len() - start > 1 {
+                    q.phrases.push(start..q.terms.len());
+                }
+                continue;
+            }
+            for word in part.split_whitespace() {
+                if let Some(code) = word.strip_prefix("lang:") {
+                    let code = code.trim().to_ascii_lowercase();
+                    if !code.is_empty() {
+                        q.lang = Some(code);
+                    }
+                    continue;
+                }
+                let (negated, word) = match word.strip_prefix('-') {
+                    Some(rest) if !rest.is_empty() => (true, rest),
+                    _ => (false, word),
+                };
+                for t in analyse(word, false) {
+                    if words >= MAX_QUERY_WORDS {
+                        break;
+                    }
+                    words += 1;
+                    if negated {
+                        q.excluded.push(t);
+                    } else {
+                        q.terms.push(t);
+                    }
+                }
+            }
+        }
+        // The last plain word is a prefix while it is being typed.
+        let in_phrase = q.phrases.last().is_some_and(|r| r.end == q.terms.len());
+        if typing && !in_phrase && !input.trim_end().ends_with('"') {
+            let last_is_plain = input
+                .split_whitespace()
+                .last()
+                .is_some_and(|w| !w.starts_with('-') && !w.starts_with("lang:"));
+            if last_is_plain {
+                if let Some(t) = q.terms.last_mut() {
+                    t.prefix = true;
+                }
+            }
+        }
+        q
+    }
+}
+
+/// Analyses a query fragment. An identifier (`57-NQ/TW`) is one term, not
+/// its parts: the reader means the identifier.
+fn analyse(text: &str, prefix: bool) -> Vec<QueryTerm> {
+    let tokens = tokenize(text);
+    let mut out = Vec::new();
+    let mut skip_until = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if i < skip_until {
+            continue;
+        }
+        if t.joined {
+            // Skip the parts that follow at the same and later positions
+            // inside the identifier's byte range.
+            skip_until = i
+                + 1
+                + tokens[i + 1..]
+                    .iter()
+                    .take_while(|p| p.end <= t.end && !p.joined)
+                    .count();
+        }
+        out.push(QueryTerm {
+            exact: t.exact.clone(),
+            folded: t.folded.clone(),
+            prefix,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(ts: &[QueryTerm]) -> Vec<&str> {
+        ts.iter().map(|t| t.folded.as_str()).collect()
+    }
+
+    #[test]
+    fn words_phrases_exclusions_filters() {
+        let q = Query::parse(r#"Cao "Huỳnh Thành" -steel lang:vi"#);
+        assert_eq!(folded(&q.terms), ["cao", "huynh", "thanh"]);
+        assert_eq!(q.phrases, vec![1..3]);
+        assert_eq!(folded(&q.excluded), ["steel"]);
+        assert_eq!(q.lang.as_deref(), Some("vi"));
+        assert!(q.terms.iter().all(|t| !t.prefix));
+    }
+
+    #[test]
+    fn last_word_is_prefix_while_typing() {
+        let q = Query::parse("digitale Transf");
+        assert_eq!(
+            q.terms.iter().map(|t| t.prefix).collect::<Vec<_>>(),
+            [false, true]
+        );
+        let q = Query::parse("digitale Transf ");
+        assert!(q.terms.iter().all(|t| !t.prefix));
+    }
+
+    #[test]
+    fn identifiers_are_one_term() {
+        let q = Query::parse("57-NQ/TW Resolution");
+        assert_eq!(folded(&q.terms), ["57-nq/tw", "resolution"]);
+    }
+
+    #[test]
+    fn caps_bound_the_work() {
+        let q = Query::parse(&"wort ".repeat(100));
+        assert_eq!(q.terms.len(), MAX_QUERY_WORDS);
+        let q = Query::parse(&"x".repeat(10_000));
+        assert_eq!(q.terms[0].folded.len(), MAX_QUERY_CHARS);
+        // Unbalanced quotes and lone dashes do not panic.
+        Query::parse("\"abc - \"\" -");
+    }
+}

@@ -1,0 +1,197 @@
+//! End-to-end tests of the engine over small built bundles.
+
+use super::*;
+use crate::index::{build, order, BuildOptions};
+use crate::ingest::parse_text;
+use crate::model::Article;
+
+fn article(source: &str, text: &str) -> Article {
+    parse_text(text, source).unwrap()
+}
+
+fn engine_with(articles: Vec<Article>, opts: &BuildOptions) -> (Engine, crate::index::Bundle) {
+    let bundle = build(&order(articles), opts);
+    let manifest = bundle
+        .files
+        .iter()
+        .find(|f| f.name == crate::bundle::MANIFEST_FILE)
+        .unwrap();
+    (Engine::open(&manifest.bytes).unwrap(), bundle)
+}
+
+fn run(engine: &mut Engine, bundle: &crate::index::Bundle, q: &str) -> Vec<String> {
+    let q = Query::parse(q);
+    let results = engine
+        .resolve(
+            |name| {
+                bundle
+                    .files
+                    .iter()
+                    .find(|f| f.name == name)
+                    .map(|f| f.bytes.clone())
+                    .ok_or(())
+            },
+            |e| e.search(&q),
+        )
+        .unwrap();
+    results
+        .hits
+        .iter()
+        .map(|h| {
+            engine
+                .resolve(
+                    |n| {
+                        bundle
+                            .files
+                            .iter()
+                            .find(|f| f.name == n)
+                            .map(|f| f.bytes.clone())
+                            .ok_or(())
+                    },
+                    |e| e.meta(h.doc).map(|m| m.slug.clone()),
+                )
+                .unwrap()
+        })
+        .collect()
+}
+
+fn corpus() -> Vec<Article> {
+    vec![
+        article("a.txt", "Tổng Bí thư Tô Lâm làm việc\n\nNgày 01/02/2025\n\nTổng Bí thư Tô Lâm đã làm việc với tỉnh Cao Bằng về chuyển đổi số và Nghị quyết 57-NQ/TW của Bộ Chính trị."),
+        article("b.txt", "Generalsekretär To Lam besucht Cao Bang\n\nPresse 03/02/2025\n\nGeneralsekretär To Lam sprach über die digitale Transformation und die Resolution Nr. 57-NQ/TW in der Provinz."),
+        article("c.txt", "Stahlwerk in Cao Bang modernisiert\n\nPresse 05/01/2024\n\nDas Stahlwerk investiert in digitale Technologie, Umweltschutz und grüne Transformation."),
+    ]
+}
+
+#[test]
+fn and_semantics_and_folding() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    assert_eq!(run(&mut e, &b, "cao bang"), run(&mut e, &b, "Cao Bằng"));
+    assert_eq!(run(&mut e, &b, "cao bang").len(), 3);
+    assert_eq!(
+        run(&mut e, &b, "stahlwerk umweltschutz"),
+        ["stahlwerk-in-cao-bang-modernisiert"]
+    );
+    assert!(run(&mut e, &b, "stahlwerk nichtvorhanden").is_empty());
+}
+
+#[test]
+fn exact_form_ranks_above_folded() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    assert_eq!(
+        run(&mut e, &b, "To Lam ")[0],
+        "generalsekretar-to-lam-besucht-cao-bang"
+    );
+    assert_eq!(run(&mut e, &b, "Tô Lâm ")[0], "tong-bi-thu-to-lam-lam-viec");
+}
+
+#[test]
+fn prefix_phrase_exclusion_language_identifier() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    assert_eq!(
+        run(&mut e, &b, "Stahlw"),
+        ["stahlwerk-in-cao-bang-modernisiert"]
+    );
+    assert_eq!(run(&mut e, &b, "\"digitale Transformation\"").len(), 1);
+    assert_eq!(run(&mut e, &b, "digitale transformation").len(), 2);
+    assert_eq!(run(&mut e, &b, "cao -stahlwerk").len(), 2);
+    assert_eq!(
+        run(&mut e, &b, "cao lang:vi"),
+        ["tong-bi-thu-to-lam-lam-viec"]
+    );
+    assert_eq!(run(&mut e, &b, "57-NQ/TW").len(), 2);
+    assert_eq!(run(&mut e, &b, "lang:de").len(), 2);
+    // Empty query: everything, newest first.
+    assert_eq!(
+        run(&mut e, &b, ""),
+        [
+            "generalsekretar-to-lam-besucht-cao-bang",
+            "tong-bi-thu-to-lam-lam-viec",
+            "stahlwerk-in-cao-bang-modernisiert"
+        ]
+    );
+}
+
+#[test]
+fn tiny_shards_give_identical_results() {
+    let tiny = BuildOptions {
+        term_shard_bytes: 64,
+        slug_shard_len: 1,
+        meta_chunk_size: 1,
+        pack_bytes: 1,
+        ..Default::default()
+    };
+    let (mut big, bb) = engine_with(corpus(), &BuildOptions::default());
+    let (mut small, sb) = engine_with(corpus(), &tiny);
+    assert!(small.manifest().term_shards.len() > 3);
+    assert_eq!(small.manifest().packs.len(), 3);
+    for q in [
+        "cao",
+        "c",
+        "to lam",
+        "digit",
+        "\"digitale transformation\"",
+        "lang:vi",
+        "57-NQ/TW",
+        "z",
+        "",
+    ] {
+        assert_eq!(
+            run(&mut big, &bb, q),
+            run(&mut small, &sb, q),
+            "query {q:?}"
+        );
+    }
+    let doc = small
+        .resolve(
+            |n| {
+                sb.files
+                    .iter()
+                    .find(|f| f.name == n)
+                    .map(|f| f.bytes.clone())
+                    .ok_or(())
+            },
+            |e| e.find_slug("stahlwerk-in-cao-bang-modernisiert"),
+        )
+        .unwrap();
+    assert_eq!(doc, Some(2));
+}
+
+#[test]
+fn snippets_mark_matches() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    let q = Query::parse("umweltschutz ");
+    let load = |n: &str| {
+        b.files
+            .iter()
+            .find(|f| f.name == n)
+            .map(|f| f.bytes.clone())
+            .ok_or(())
+    };
+    let r = e.resolve(load, |e| e.search(&q)).unwrap();
+    let s = e
+        .resolve(load, |e| e.snippet(r.hits[0].doc, &r.matched))
+        .unwrap();
+    let marked: Vec<&str> = s
+        .segments()
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(marked, ["Umweltschutz"]);
+}
+
+#[test]
+fn damaged_files_are_errors_not_panics() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    for f in &b.files {
+        if f.name == crate::bundle::MANIFEST_FILE {
+            assert!(Engine::open(&f.bytes[..f.bytes.len() / 2]).is_err());
+            continue;
+        }
+        for cut in [0, 7, f.bytes.len() / 2, f.bytes.len() - 1] {
+            let _ = e.add_file(&f.name, &f.bytes[..cut]);
+        }
+    }
+    assert!(e.add_file("unknown.bin", &b.files[0].bytes).is_err());
+}
