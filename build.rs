@@ -1,1 +1,126 @@
-fn main() {}
+//! Compiles the viewer (`crates/app`) to WebAssembly and binds it with
+//! `wasm-bindgen-cli-support`, so that the `broadsheet` binary embeds a
+//! complete, ready-to-serve app and `cargo install` needs nothing else.
+//!
+//! The app is built by a nested `cargo` in its own target directory
+//! (`target/app-wasm`), as Substrate's wasm-builder does: the outer build's
+//! flags and target must not leak into it, and its own incremental cache
+//! then survives across dev, test and release builds of the CLI.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> Result<()> {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    for p in ["crates/app", "crates/core/src", "crates/core/Cargo.toml", "index.html", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(p).display());
+    }
+
+    let target_dir = app_target_dir(&out);
+    let wasm = compile_app(&root, &target_dir)?;
+    let site = out.join("site");
+    let _ = std::fs::remove_dir_all(&site);
+    std::fs::create_dir_all(&site)?;
+
+    let bindgen_out = out.join("bindgen");
+    let _ = std::fs::remove_dir_all(&bindgen_out);
+    std::fs::create_dir_all(&bindgen_out)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        .generate(&bindgen_out)
+        .context("binding the app's wasm with wasm-bindgen")?;
+
+    let wasm_bytes = std::fs::read(bindgen_out.join("broadsheet_app_bg.wasm"))?;
+    let wasm_name = hashed("app", "wasm", &wasm_bytes);
+    let mut js = std::fs::read_to_string(bindgen_out.join("broadsheet_app.js"))?;
+    // The generated module exports an `init` that must be told where the
+    // wasm is; start the app from the module itself so the page needs no
+    // inline script (and a strict Content-Security-Policy can forbid them).
+    if !js.contains("__wbg_init as default") {
+        bail!("unexpected wasm-bindgen output: no `__wbg_init` export");
+    }
+    js.push_str(&format!(
+        "\n__wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
+    ));
+    let js_name = hashed("app", "js", js.as_bytes());
+    let css = std::fs::read(root.join("crates/app/style.css"))?;
+    let css_name = hashed("style", "css", &css);
+    let html = std::fs::read_to_string(root.join("index.html"))?
+        .replace("{{APP_JS}}", &js_name)
+        .replace("{{APP_WASM}}", &wasm_name)
+        .replace("{{STYLE}}", &css_name);
+    if html.contains("{{") {
+        bail!("index.html has an unknown {{…}} placeholder");
+    }
+
+    std::fs::write(site.join(&wasm_name), &wasm_bytes)?;
+    std::fs::write(site.join(&js_name), &js)?;
+    std::fs::write(site.join(&css_name), &css)?;
+    std::fs::write(site.join("index.html"), &html)?;
+
+    let entry = |name: &str| {
+        format!(
+            "    ({name:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))),\n"
+        )
+    };
+    let assets = format!(
+        "/// The app's files, name and content; names are content-hashed except index.html.\n\
+         pub const APP_FILES: &[(&str, &[u8])] = &[\n{}{}{}{}];\n\
+         /// The wasm module's file name, for size reports.\n\
+         pub const APP_WASM: &str = {wasm_name:?};\n",
+        entry("index.html"),
+        entry(&js_name),
+        entry(&wasm_name),
+        entry(&css_name),
+    );
+    std::fs::write(out.join("assets.rs"), assets)?;
+    Ok(())
+}
+
+fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes);
+    let hex: String = hash.as_bytes()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{stem}-{hex}.{ext}")
+}
+
+/// `<target>/app-wasm`, found from OUT_DIR (`<target>/<profile>/build/<pkg>/out`).
+fn app_target_dir(out: &Path) -> PathBuf {
+    out.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|build| build.parent()?.parent())
+        .map(|target| target.join("app-wasm"))
+        .unwrap_or_else(|| out.join("app-wasm"))
+}
+
+fn compile_app(root: &Path, target_dir: &Path) -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args(["build", "-p", "broadsheet-app", "--lib", "--profile", "app"])
+        .args(["--target", "wasm32-unknown-unknown", "--target-dir"])
+        .arg(target_dir);
+    if std::env::var_os("CARGO_NET_OFFLINE").is_some() {
+        cmd.arg("--offline");
+    }
+    // The outer build's settings describe the native CLI, not the app.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        let outer = key.starts_with("CARGO_")
+            && !matches!(key.as_str(), "CARGO_HOME" | "CARGO_NET_OFFLINE" | "CARGO_MAKEFLAGS");
+        if outer || matches!(key.as_str(), "RUSTFLAGS" | "RUSTC_WORKSPACE_WRAPPER" | "RUSTDOCFLAGS") {
+            cmd.env_remove(&key);
+        }
+    }
+    let status = cmd.status().context("running cargo to build the app")?;
+    if !status.success() {
+        bail!(
+            "building the viewer app for wasm32-unknown-unknown failed (is the target installed? \
+             `rustup target add wasm32-unknown-unknown`; rust-toolchain.toml requests it)"
+        );
+    }
+    Ok(target_dir.join("wasm32-unknown-unknown/app/broadsheet_app.wasm"))
+}

@@ -362,6 +362,17 @@ impl Engine {
         Ok(results)
     }
 
+    /// Reports, all at once, the meta chunks (and with `bodies` the body
+    /// packs) that the given documents need and that are not loaded yet.
+    pub fn need_docs(&self, docs: &[u32], bodies: bool) -> Result<(), EngineError> {
+        let m = &self.manifest;
+        let files = docs.iter().flat_map(|&d| {
+            let pack = if bodies { m.pack_file(d) } else { None };
+            m.meta_file(d).into_iter().chain(pack)
+        });
+        self.require(files)
+    }
+
     /// The listing data of a document. Needs its meta chunk.
     pub fn meta(&self, doc: u32) -> Result<&DocMeta, EngineError> {
         let file = self

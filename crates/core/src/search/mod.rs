@@ -12,7 +12,7 @@ mod query;
 mod rank;
 mod snippet;
 
-pub use engine::{Engine, EngineError, Hit, Results};
+pub use engine::{Engine, EngineError, Hit, ResolveError, Results};
 pub use query::{Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 pub use snippet::{highlight, Snippet};
 

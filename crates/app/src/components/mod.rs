@@ -1,0 +1,8 @@
+//! The viewer's components (Yew function components and hooks).
+
+mod app;
+mod article;
+mod list;
+mod text;
+
+pub use app::App;

@@ -1,0 +1,82 @@
+//! Command-line interface.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Turn a folder of news articles into a fast, searchable, offline-capable
+/// static site. With no command, builds `seeds/` and serves it.
+#[derive(Parser, Debug)]
+#[command(name = "broadsheet", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build the static site from article files.
+    Build(BuildArgs),
+    /// Build the site, then serve it on 127.0.0.1.
+    Serve(ServeArgs),
+    /// Search a built site from the command line, with the browser's engine.
+    Search(SearchArgs),
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve(ServeArgs {
+            build: BuildArgs::default(),
+            port: 8080,
+        })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Article files or folders (read recursively).
+    #[arg(value_name = "INPUT", default_value = "seeds")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder for the site. Replaced atomically; Broadsheet refuses to
+    /// write into a non-empty folder it did not create.
+    #[arg(long, short, value_name = "DIR", default_value = "dist")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Default for BuildArgs {
+    fn default() -> Self {
+        BuildArgs {
+            inputs: vec![PathBuf::from("seeds")],
+            out: PathBuf::from("dist"),
+            quiet: false,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, short, default_value_t = 8080)]
+    pub port: u16,
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// A site built by `broadsheet build`.
+    #[arg(value_name = "SITE_DIR")]
+    pub site: PathBuf,
+    /// The query. Without it, reads one query per line from stdin and prints
+    /// one JSON line per query.
+    #[arg(value_name = "QUERY")]
+    pub query: Option<String>,
+    /// Print JSON: {"total": N, "hits": [{slug, title, lang, source, score, snippet}]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Most hits to print.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+}

@@ -1,0 +1,115 @@
+//! `broadsheet search`: the core engine over a built site on disk.
+
+use crate::cli::SearchArgs;
+use crate::site::DATA_DIR;
+use anyhow::{anyhow, Context, Result};
+use broadsheet_core::bundle::MANIFEST_FILE;
+use broadsheet_core::search::{Engine, Query};
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize)]
+struct JsonHit {
+    slug: String,
+    title: String,
+    lang: String,
+    source: String,
+    score: f64,
+    snippet: String,
+}
+
+#[derive(Serialize)]
+struct JsonResults {
+    total: usize,
+    hits: Vec<JsonHit>,
+}
+
+struct Site {
+    data: PathBuf,
+    engine: Engine,
+}
+
+impl Site {
+    fn open(dir: &Path) -> Result<Site> {
+        let data = dir.join(DATA_DIR);
+        let manifest = data.join(MANIFEST_FILE);
+        let bytes = std::fs::read(&manifest)
+            .with_context(|| format!("`{}` is not a built site (no {})", dir.display(), manifest.display()))?;
+        let engine = Engine::open(&bytes).map_err(|e| anyhow!("{}: {e}", manifest.display()))?;
+        Ok(Site { data, engine })
+    }
+
+    fn run(&mut self, query: &str, limit: usize) -> Result<JsonResults> {
+        let q = Query::parse(query);
+        let data = self.data.clone();
+        let load = |name: &str| std::fs::read(data.join(name)).map_err(|e| (name.to_string(), e));
+        let err = |e| match e {
+            broadsheet_core::search::ResolveError::Load((name, io)) => {
+                anyhow!("reading {}: {io}", data.join(name).display())
+            }
+            broadsheet_core::search::ResolveError::Engine(e) => anyhow!("{}: {e}", data.display()),
+        };
+        let results = self.engine.resolve(load, |e| e.search(&q)).map_err(err)?;
+        let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
+        self.engine.resolve(load, |e| e.need_docs(&docs, true)).map_err(err)?;
+        let e = &self.engine;
+        let hits = results
+            .hits
+            .iter()
+            .take(limit)
+            .map(|h| {
+                let meta = e.meta(h.doc)?;
+                let snippet = e.snippet(h.doc, &results.matched)?;
+                Ok(JsonHit {
+                    slug: meta.slug.clone(),
+                    title: meta.title.clone(),
+                    lang: meta.lang.clone(),
+                    source: meta.source.clone(),
+                    score: (h.score as f64 * 10_000.0).round() / 10_000.0,
+                    snippet: snippet.text,
+                })
+            })
+            .collect::<Result<Vec<_>, broadsheet_core::search::EngineError>>()
+            .map_err(|e| anyhow!("{}: {e}", self.data.display()))?;
+        Ok(JsonResults {
+            total: results.hits.len(),
+            hits,
+        })
+    }
+}
+
+pub fn search(args: &SearchArgs) -> Result<()> {
+    let mut site = Site::open(&args.site)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &args.query {
+        Some(q) => {
+            let r = site.run(q, args.limit)?;
+            if args.json {
+                serde_json::to_writer(&mut out, &r)?;
+                writeln!(out)?;
+            } else {
+                print_human(&mut out, q, &r)?;
+            }
+        }
+        None => {
+            for line in std::io::stdin().lock().lines() {
+                let line = line.context("reading queries from stdin")?;
+                serde_json::to_writer(&mut out, &site.run(&line, args.limit)?)?;
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
+    writeln!(out, "{} results for {q:?}", r.total)?;
+    for (i, h) in r.hits.iter().enumerate() {
+        writeln!(out, "\n{:>2}. {} [{}] ({:.3})", i + 1, h.title, h.lang, h.score)?;
+        writeln!(out, "    #/a/{}  ({})", h.slug, h.source)?;
+        writeln!(out, "    {}", h.snippet)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! `broadsheet serve`: build, then serve the site on loopback.
+
+use crate::cli::ServeArgs;
+use anyhow::{Context, Result};
+use axum::{extract::Request, http::header, middleware::Next, response::Response, Router};
+use std::io::Write;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    let built = crate::site::build(&args.build)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
+        let addr = listener.local_addr()?;
+        let app = Router::new()
+            .fallback_service(ServeDir::new(&built.out))
+            .layer(axum::middleware::from_fn(cache_headers))
+            .layer(CompressionLayer::new());
+        println!("Serving {} articles at http://{addr}/ (Ctrl-C to stop)", built.articles);
+        std::io::stdout().flush()?;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving the site")
+    })
+}
+
+/// Content-hashed files never change: cache them forever. The entry points
+/// (`index.html`, `manifest.bin`) must be revalidated on every visit.
+async fn cache_headers(req: Request, next: Next) -> Response {
+    let hashed = is_hashed(req.uri().path());
+    let mut resp = next.run(req).await;
+    let value = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static(value));
+    resp
+}
+
+/// `name-<16 hex digits>.ext`
+fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    stem.rsplit_once('-')
+        .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hashed_names() {
+        assert!(super::is_hashed("/data/terms-0123456789abcdef.bin"));
+        assert!(super::is_hashed("/app-0123456789abcdef.wasm"));
+        assert!(!super::is_hashed("/data/manifest.bin"));
+        assert!(!super::is_hashed("/index.html"));
+        assert!(!super::is_hashed("/"));
+    }
+}

@@ -1,0 +1,229 @@
+//! `broadsheet build`: read article files, build the bundle, write the site.
+
+use crate::assets::{APP_FILES, APP_WASM};
+use crate::cli::BuildArgs;
+use anyhow::{anyhow, bail, Context, Result};
+use broadsheet_core::index::{self, BuildOptions};
+use broadsheet_core::{ingest, Article};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Name of the marker file that identifies a folder written by Broadsheet,
+/// so a rebuild may replace it and nothing else.
+pub const MARKER: &str = ".broadsheet-site";
+/// Folder of the data bundle inside the site.
+pub const DATA_DIR: &str = "data";
+
+/// Inputs above this many files get a progress bar.
+const PROGRESS_THRESHOLD: usize = 200;
+
+/// One input file: where it is and its path relative to its input folder.
+struct InputFile {
+    path: PathBuf,
+    source: String,
+}
+
+fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input)
+            .with_context(|| format!("input `{}` does not exist or cannot be read", input.display()))?;
+        if meta.is_file() {
+            let source = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.push(InputFile { path: input.clone(), source });
+            continue;
+        }
+        let before = files.len();
+        let walker = walkdir::WalkDir::new(input)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry = entry.with_context(|| format!("reading input folder `{}`", input.display()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
+            let source = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push(InputFile { path: entry.path().to_path_buf(), source });
+        }
+        if files.len() == before {
+            bail!("input folder `{}` contains no article files", input.display());
+        }
+    }
+    Ok(files)
+}
+
+/// Reads and parses every input; bad files are reported and skipped.
+fn read_articles(files: &[InputFile], quiet: bool) -> (Vec<Article>, usize) {
+    let bar = if files.len() >= PROGRESS_THRESHOLD && !quiet {
+        ProgressBar::with_draw_target(Some(files.len() as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} reading {pos}/{len} articles {wide_bar} {eta}")
+            .expect("valid template"),
+    );
+    let mut articles = Vec::with_capacity(files.len());
+    let mut skipped = 0;
+    for f in files {
+        let parsed = std::fs::read(&f.path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| ingest::parse(&bytes, &f.source).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(a) => articles.push(a),
+            Err(reason) => {
+                skipped += 1;
+                bar.suspend(|| eprintln!("warning: {}: {reason}; skipped", f.path.display()));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    (articles, skipped)
+}
+
+/// What a build produced, for the summary and for `serve`.
+pub struct Built {
+    pub out: PathBuf,
+    pub articles: usize,
+}
+
+pub fn build(args: &BuildArgs) -> Result<Built> {
+    let started = Instant::now();
+    let files = collect_inputs(&args.inputs)?;
+    let (articles, skipped) = read_articles(&files, args.quiet);
+    if articles.is_empty() {
+        let names: Vec<String> = args.inputs.iter().map(|p| format!("`{}`", p.display())).collect();
+        bail!(
+            "no articles in {}: all {} files were skipped; nothing written",
+            names.join(", "),
+            files.len()
+        );
+    }
+    let ordered = index::order(articles);
+    let bundle = index::build(&ordered, &BuildOptions::default());
+
+    let tmp = sibling(&args.out, "tmp")?;
+    let written = write_site(&tmp, &bundle).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&tmp);
+    })?;
+    replace_dir(&tmp, &args.out).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&tmp);
+    })?;
+
+    if !args.quiet {
+        let m = &bundle.manifest;
+        let langs: Vec<String> = m.langs.iter().map(|l| format!("{} {}", l.value, l.count)).collect();
+        let wasm = APP_FILES.iter().find(|(n, _)| *n == APP_WASM).map(|(_, b)| *b).unwrap_or(&[]);
+        eprintln!(
+            "built {} articles ({}){} into {}: {} files, {} in {:.2} s; app wasm {} ({} gzip)",
+            m.doc_count,
+            langs.join(", "),
+            if skipped > 0 { format!(", {skipped} files skipped") } else { String::new() },
+            args.out.display(),
+            written.0,
+            human(written.1),
+            started.elapsed().as_secs_f64(),
+            human(wasm.len() as u64),
+            human(gzip_len(wasm)),
+        );
+    }
+    Ok(Built {
+        out: args.out.clone(),
+        articles: ordered.len(),
+    })
+}
+
+/// Writes the whole site into `dir` (created); returns files and bytes.
+fn write_site(dir: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
+    let data = dir.join(DATA_DIR);
+    std::fs::create_dir_all(&data).with_context(|| format!("creating `{}`", data.display()))?;
+    let mut count = 0;
+    let mut bytes = 0u64;
+    let mut put = |path: PathBuf, content: &[u8]| -> Result<()> {
+        std::fs::write(&path, content).with_context(|| format!("writing `{}`", path.display()))?;
+        count += 1;
+        bytes += content.len() as u64;
+        Ok(())
+    };
+    for (name, content) in APP_FILES {
+        put(dir.join(name), content)?;
+    }
+    for f in &bundle.files {
+        put(data.join(&f.name), &f.bytes)?;
+    }
+    let mut marker = std::fs::File::create(dir.join(MARKER))?;
+    writeln!(marker, "Written by {}. `broadsheet build` may replace this folder.", bundle.manifest.generator)?;
+    Ok((count, bytes))
+}
+
+/// A fresh path beside `out` (`.NAME.broadsheet-KIND-PID`), on the same file
+/// system so that renames are atomic.
+fn sibling(out: &Path, kind: &str) -> Result<PathBuf> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| anyhow!("output `{}` has no folder name", out.display()))?;
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let path = parent.join(format!(".{}.broadsheet-{kind}-{}", name.to_string_lossy(), std::process::id()));
+    if path.exists() {
+        std::fs::remove_dir_all(&path)?;
+    }
+    Ok(path)
+}
+
+/// Puts the finished site `tmp` at `out`. An existing `out` is replaced only
+/// when it is empty or was written by Broadsheet; anything else is refused,
+/// so a mistyped `--out` never destroys someone's files.
+fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(out) {
+        Err(_) => {
+            std::fs::rename(tmp, out).with_context(|| format!("moving the site to `{}`", out.display()))?;
+        }
+        Ok(meta) if !meta.is_dir() => {
+            bail!("output `{}` exists and is not a folder; nothing written", out.display())
+        }
+        Ok(_) => {
+            let empty = std::fs::read_dir(out)?.next().is_none();
+            if !empty && !out.join(MARKER).is_file() {
+                bail!(
+                    "output folder `{}` is not empty and was not created by broadsheet; \
+                     refusing to replace it (choose another --out)",
+                    out.display()
+                );
+            }
+            let old = sibling(out, "old")?;
+            std::fs::rename(out, &old).with_context(|| format!("moving the old site `{}` aside", out.display()))?;
+            if let Err(e) = std::fs::rename(tmp, out) {
+                let _ = std::fs::rename(&old, out);
+                return Err(e).with_context(|| format!("moving the site to `{}`", out.display()));
+            }
+            std::fs::remove_dir_all(&old).with_context(|| format!("removing the old site `{}`", old.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> u64 {
+    use flate2::{write::GzEncoder, Compression};
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    let _ = enc.write_all(bytes);
+    enc.finish().map(|v| v.len() as u64).unwrap_or(0)
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / (1 << 20) as f64)
+    } else if bytes >= 1 << 10 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
