@@ -14,7 +14,13 @@ use std::process::Command;
 fn main() -> Result<()> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    for p in ["crates/app", "crates/core/src", "crates/core/Cargo.toml", "index.html", "Cargo.lock"] {
+    for p in [
+        "crates/app",
+        "crates/core/src",
+        "crates/core/Cargo.toml",
+        "index.html",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
 
@@ -31,6 +37,9 @@ fn main() -> Result<()> {
         .input_path(&wasm)
         .web(true)?
         .typescript(false)
+        // Function names are for debuggers; readers should not download them.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .generate(&bindgen_out)
         .context("binding the app's wasm with wasm-bindgen")?;
 
@@ -63,9 +72,7 @@ fn main() -> Result<()> {
     std::fs::write(site.join("index.html"), &html)?;
 
     let entry = |name: &str| {
-        format!(
-            "    ({name:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))),\n"
-        )
+        format!("    ({name:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))),\n")
     };
     let assets = format!(
         "/// The app's files, name and content; names are content-hashed except index.html.\n\
@@ -83,7 +90,10 @@ fn main() -> Result<()> {
 
 fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
     let hash = blake3::hash(bytes);
-    let hex: String = hash.as_bytes()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = hash.as_bytes()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("{stem}-{hex}.{ext}")
 }
 
@@ -110,8 +120,16 @@ fn compile_app(root: &Path, target_dir: &Path) -> Result<PathBuf> {
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
         let outer = key.starts_with("CARGO_")
-            && !matches!(key.as_str(), "CARGO_HOME" | "CARGO_NET_OFFLINE" | "CARGO_MAKEFLAGS");
-        if outer || matches!(key.as_str(), "RUSTFLAGS" | "RUSTC_WORKSPACE_WRAPPER" | "RUSTDOCFLAGS") {
+            && !matches!(
+                key.as_str(),
+                "CARGO_HOME" | "CARGO_NET_OFFLINE" | "CARGO_MAKEFLAGS"
+            );
+        if outer
+            || matches!(
+                key.as_str(),
+                "RUSTFLAGS" | "RUSTC_WORKSPACE_WRAPPER" | "RUSTDOCFLAGS"
+            )
+        {
             cmd.env_remove(&key);
         }
     }

@@ -34,8 +34,13 @@ impl Site {
     fn open(dir: &Path) -> Result<Site> {
         let data = dir.join(DATA_DIR);
         let manifest = data.join(MANIFEST_FILE);
-        let bytes = std::fs::read(&manifest)
-            .with_context(|| format!("`{}` is not a built site (no {})", dir.display(), manifest.display()))?;
+        let bytes = std::fs::read(&manifest).with_context(|| {
+            format!(
+                "`{}` is not a built site (no {})",
+                dir.display(),
+                manifest.display()
+            )
+        })?;
         let engine = Engine::open(&bytes).map_err(|e| anyhow!("{}: {e}", manifest.display()))?;
         Ok(Site { data, engine })
     }
@@ -52,7 +57,9 @@ impl Site {
         };
         let results = self.engine.resolve(load, |e| e.search(&q)).map_err(err)?;
         let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
-        self.engine.resolve(load, |e| e.need_docs(&docs, true)).map_err(err)?;
+        self.engine
+            .resolve(load, |e| e.need_docs(&docs, true))
+            .map_err(err)?;
         let e = &self.engine;
         let hits = results
             .hits
@@ -107,7 +114,14 @@ pub fn search(args: &SearchArgs) -> Result<()> {
 fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
     writeln!(out, "{} results for {q:?}", r.total)?;
     for (i, h) in r.hits.iter().enumerate() {
-        writeln!(out, "\n{:>2}. {} [{}] ({:.3})", i + 1, h.title, h.lang, h.score)?;
+        writeln!(
+            out,
+            "\n{:>2}. {} [{}] ({:.3})",
+            i + 1,
+            h.title,
+            h.lang,
+            h.score
+        )?;
         writeln!(out, "    #/a/{}  ({})", h.slug, h.source)?;
         writeln!(out, "    {}", h.snippet)?;
     }

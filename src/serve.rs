@@ -19,7 +19,10 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             .fallback_service(ServeDir::new(&built.out))
             .layer(axum::middleware::from_fn(cache_headers))
             .layer(CompressionLayer::new());
-        println!("Serving {} articles at http://{addr}/ (Ctrl-C to stop)", built.articles);
+        println!(
+            "Serving {} articles at http://{addr}/ (Ctrl-C to stop)",
+            built.articles
+        );
         std::io::stdout().flush()?;
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -35,9 +38,15 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
 async fn cache_headers(req: Request, next: Next) -> Response {
     let hashed = is_hashed(req.uri().path());
     let mut resp = next.run(req).await;
-    let value = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static(value));
+    let value = if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(value),
+    );
     resp
 }
 

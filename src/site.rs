@@ -28,11 +28,21 @@ struct InputFile {
 fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
     for input in inputs {
-        let meta = std::fs::metadata(input)
-            .with_context(|| format!("input `{}` does not exist or cannot be read", input.display()))?;
+        let meta = std::fs::metadata(input).with_context(|| {
+            format!(
+                "input `{}` does not exist or cannot be read",
+                input.display()
+            )
+        })?;
         if meta.is_file() {
-            let source = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            files.push(InputFile { path: input.clone(), source });
+            let source = input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push(InputFile {
+                path: input.clone(),
+                source,
+            });
             continue;
         }
         let before = files.len();
@@ -41,7 +51,8 @@ fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         for entry in walker {
-            let entry = entry.with_context(|| format!("reading input folder `{}`", input.display()))?;
+            let entry =
+                entry.with_context(|| format!("reading input folder `{}`", input.display()))?;
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -51,10 +62,16 @@ fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            files.push(InputFile { path: entry.path().to_path_buf(), source });
+            files.push(InputFile {
+                path: entry.path().to_path_buf(),
+                source,
+            });
         }
         if files.len() == before {
-            bail!("input folder `{}` contains no article files", input.display());
+            bail!(
+                "input folder `{}` contains no article files",
+                input.display()
+            );
         }
     }
     Ok(files)
@@ -101,7 +118,11 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     let files = collect_inputs(&args.inputs)?;
     let (articles, skipped) = read_articles(&files, args.quiet);
     if articles.is_empty() {
-        let names: Vec<String> = args.inputs.iter().map(|p| format!("`{}`", p.display())).collect();
+        let names: Vec<String> = args
+            .inputs
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
         bail!(
             "no articles in {}: all {} files were skipped; nothing written",
             names.join(", "),
@@ -121,13 +142,25 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
 
     if !args.quiet {
         let m = &bundle.manifest;
-        let langs: Vec<String> = m.langs.iter().map(|l| format!("{} {}", l.value, l.count)).collect();
-        let wasm = APP_FILES.iter().find(|(n, _)| *n == APP_WASM).map(|(_, b)| *b).unwrap_or(&[]);
+        let langs: Vec<String> = m
+            .langs
+            .iter()
+            .map(|l| format!("{} {}", l.value, l.count))
+            .collect();
+        let wasm = APP_FILES
+            .iter()
+            .find(|(n, _)| *n == APP_WASM)
+            .map(|(_, b)| *b)
+            .unwrap_or(&[]);
         eprintln!(
             "built {} articles ({}){} into {}: {} files, {} in {:.2} s; app wasm {} ({} gzip)",
             m.doc_count,
             langs.join(", "),
-            if skipped > 0 { format!(", {skipped} files skipped") } else { String::new() },
+            if skipped > 0 {
+                format!(", {skipped} files skipped")
+            } else {
+                String::new()
+            },
             args.out.display(),
             written.0,
             human(written.1),
@@ -161,7 +194,11 @@ fn write_site(dir: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
         put(data.join(&f.name), &f.bytes)?;
     }
     let mut marker = std::fs::File::create(dir.join(MARKER))?;
-    writeln!(marker, "Written by {}. `broadsheet build` may replace this folder.", bundle.manifest.generator)?;
+    writeln!(
+        marker,
+        "Written by {}. `broadsheet build` may replace this folder.",
+        bundle.manifest.generator
+    )?;
     Ok((count, bytes))
 }
 
@@ -171,8 +208,15 @@ fn sibling(out: &Path, kind: &str) -> Result<PathBuf> {
     let name = out
         .file_name()
         .ok_or_else(|| anyhow!("output `{}` has no folder name", out.display()))?;
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let path = parent.join(format!(".{}.broadsheet-{kind}-{}", name.to_string_lossy(), std::process::id()));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let path = parent.join(format!(
+        ".{}.broadsheet-{kind}-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     if path.exists() {
         std::fs::remove_dir_all(&path)?;
     }
@@ -185,10 +229,14 @@ fn sibling(out: &Path, kind: &str) -> Result<PathBuf> {
 fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
     match std::fs::symlink_metadata(out) {
         Err(_) => {
-            std::fs::rename(tmp, out).with_context(|| format!("moving the site to `{}`", out.display()))?;
+            std::fs::rename(tmp, out)
+                .with_context(|| format!("moving the site to `{}`", out.display()))?;
         }
         Ok(meta) if !meta.is_dir() => {
-            bail!("output `{}` exists and is not a folder; nothing written", out.display())
+            bail!(
+                "output `{}` exists and is not a folder; nothing written",
+                out.display()
+            )
         }
         Ok(_) => {
             let empty = std::fs::read_dir(out)?.next().is_none();
@@ -200,12 +248,14 @@ fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
                 );
             }
             let old = sibling(out, "old")?;
-            std::fs::rename(out, &old).with_context(|| format!("moving the old site `{}` aside", out.display()))?;
+            std::fs::rename(out, &old)
+                .with_context(|| format!("moving the old site `{}` aside", out.display()))?;
             if let Err(e) = std::fs::rename(tmp, out) {
                 let _ = std::fs::rename(&old, out);
                 return Err(e).with_context(|| format!("moving the site to `{}`", out.display()));
             }
-            std::fs::remove_dir_all(&old).with_context(|| format!("removing the old site `{}`", old.display()))?;
+            std::fs::remove_dir_all(&old)
+                .with_context(|| format!("removing the old site `{}`", old.display()))?;
         }
     }
     Ok(())

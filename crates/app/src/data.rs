@@ -90,8 +90,12 @@ async fn fetch_once(url: &str) -> Result<Vec<u8>, String> {
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));
     }
-    let buf = resp.array_buffer().map_err(|_| "unreadable body".to_string())?;
-    let buf = JsFuture::from(buf).await.map_err(|_| "body read failed".to_string())?;
+    let buf = resp
+        .array_buffer()
+        .map_err(|_| "unreadable body".to_string())?;
+    let buf = JsFuture::from(buf)
+        .await
+        .map_err(|_| "body read failed".to_string())?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 

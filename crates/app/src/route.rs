@@ -99,8 +99,12 @@ mod tests {
     fn round_trips() {
         for r in [
             Route::List { q: String::new() },
-            Route::List { q: "Tô Lâm \"57-NQ/TW\" -x & y".into() },
-            Route::Article { slug: "bac-ninh-over".into() },
+            Route::List {
+                q: "Tô Lâm \"57-NQ/TW\" -x & y".into(),
+            },
+            Route::Article {
+                slug: "bac-ninh-over".into(),
+            },
         ] {
             assert_eq!(Route::parse(&r.to_hash()), r);
         }
@@ -111,7 +115,12 @@ mod tests {
         assert_eq!(Route::parse(""), Route::default());
         assert_eq!(Route::parse("#/a/"), Route::default());
         assert_eq!(Route::parse("#/?q=a+b"), Route::List { q: "a b".into() });
-        assert_eq!(Route::parse("#/?q=%E0%"), Route::List { q: "\u{fffd}%".into() });
+        assert_eq!(
+            Route::parse("#/?q=%E0%"),
+            Route::List {
+                q: "\u{fffd}%".into()
+            }
+        );
         assert_eq!(Route::parse("#/nonsense"), Route::default());
     }
 }

@@ -36,9 +36,10 @@ pub fn App() -> Html {
     {
         let route = route.clone();
         use_effect_with((), move |_| {
-            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-                route.set(Route::parse(&location_hash()));
-            });
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                    route.set(Route::parse(&location_hash()));
+                });
             move || drop(listener)
         });
     }
@@ -87,7 +88,9 @@ pub fn App() -> Html {
         },
         Load::Ready(bundle) => match &*route {
             Route::List { q } => html! { <ResultList bundle={bundle.clone()} q={q.clone()} /> },
-            Route::Article { slug } => html! { <ArticleView bundle={bundle.clone()} slug={slug.clone()} /> },
+            Route::Article { slug } => {
+                html! { <ArticleView bundle={bundle.clone()} slug={slug.clone()} /> }
+            }
         },
     };
 

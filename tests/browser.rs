@@ -1,0 +1,390 @@
+//! Browser end-to-end tests: the seed site, really built and served by
+//! `broadsheet serve`, driven in real headless Chromium through ChromeDriver
+//! (Debian's `chromium` and `chromium-driver`; nothing is downloaded).
+
+mod common;
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A served site, a ChromeDriver and a WebDriver session; all stopped on drop.
+struct Browser {
+    client: Client,
+    base: String,
+    site: std::path::PathBuf,
+    _children: Vec<KillOnDrop>,
+    _tmp: tempfile::TempDir,
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `broadsheet serve` on a free port; returns the URL it prints.
+fn serve(out: &std::path::Path) -> (KillOnDrop, String) {
+    let mut child = bin()
+        .arg("serve")
+        .arg(seeds())
+        .arg("--out")
+        .arg(out)
+        .arg("--port")
+        .arg("0")
+        .arg("--quiet")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("broadsheet serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("serve printed no URL: {line:?}"))
+        .to_string();
+    (KillOnDrop(child), url)
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists(),
+            "{CHROMEDRIVER} is missing: install Debian's chromium and chromium-driver (the README's test command does)"
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        let (server, base) = serve(&site);
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tmp.path().join("profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-quic",
+                    "--window-size=1200,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        let started = Instant::now();
+        let client = loop {
+            match ClientBuilder::rustls()
+                .expect("TLS roots")
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < TIMEOUT => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("could not start a WebDriver session: {e}"),
+            }
+        };
+        Browser {
+            client,
+            base,
+            site,
+            _children: vec![server, KillOnDrop(driver)],
+            _tmp: tmp,
+        }
+    }
+
+    async fn goto(&self, hash: &str) {
+        self.client
+            .goto(&format!("{}{hash}", self.base))
+            .await
+            .unwrap();
+    }
+
+    /// Polls `f` until it returns `Some`, failing after [`TIMEOUT`].
+    async fn wait<T, F, Fut>(&self, what: &str, mut f: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = f().await {
+                return v;
+            }
+            if started.elapsed() > TIMEOUT {
+                panic!("timed out waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+        {
+            out.push(e.text().await.unwrap_or_default());
+        }
+        out
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let e = self.client.find(Locator::Css(css)).await.ok()?;
+        e.attr(name).await.ok().flatten()
+    }
+
+    /// Result titles once the list shows `n` results.
+    async fn titles_when(&self, n: usize) -> Vec<String> {
+        self.wait(&format!("{n} results"), || async {
+            let t = self.texts("li.result a.title").await;
+            (t.len() == n).then_some(t)
+        })
+        .await
+    }
+
+    /// The result slugs on screen for a query typed into the search box.
+    async fn slugs_for(&self, query: &str, expected: usize) -> Vec<String> {
+        let input = self
+            .client
+            .find(Locator::Css("input[type=search]"))
+            .await
+            .unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(query).await.unwrap();
+        let heading = if expected == 1 {
+            "1 result".to_string()
+        } else {
+            format!("{expected} results")
+        };
+        self.wait(&format!("{heading} for {query:?}"), || async {
+            // The heading is upper-cased by CSS; WebDriver reports rendered text.
+            let count = self.texts("h2.count").await.join("").to_lowercase();
+            let links = self
+                .client
+                .find_all(Locator::Css("li.result a.title"))
+                .await
+                .ok()?;
+            if !count.starts_with(&heading)
+                || !count.contains(&query.trim().to_lowercase())
+                || links.len() != expected
+            {
+                return None;
+            }
+            let mut slugs = Vec::new();
+            for l in links {
+                let href = l.attr("href").await.ok()??;
+                slugs.push(href.trim_start_matches("#/a/").to_string());
+            }
+            Some(slugs)
+        })
+        .await
+    }
+}
+
+const NOISE: [&str; 10] = [
+    "Kommentar (",
+    "Komentarz (",
+    "Reactie (",
+    "No data",
+    "No videos",
+    "Vietnam.vn -",
+    "Gleiches Thema",
+    "In hetzelfde onderwerp",
+    "![",
+    "Quelle:",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn home_lists_the_five_seed_articles_newest_first() {
+    let b = Browser::start().await;
+    b.goto("#/").await;
+    let titles = b.titles_when(5).await;
+    assert!(
+        titles[0].starts_with("Bac Ninh"),
+        "newest (16/10/2025) first: {titles:?}"
+    );
+    assert!(titles[1].starts_with("Generalsekretär"), "{titles:?}");
+    for t in &titles {
+        assert!(!t.is_empty());
+        for n in NOISE {
+            assert!(!t.contains(n), "noise {n:?} in title {t:?}");
+        }
+    }
+    let langs: Vec<String> = {
+        let mut v = Vec::new();
+        for e in b.client.find_all(Locator::Css("li.result")).await.unwrap() {
+            v.push(e.attr("lang").await.unwrap().unwrap());
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(langs, ["de", "de", "nl", "pl", "vi"]);
+    let dates = b.texts("li.result time").await;
+    assert_eq!(dates, ["2025-10-16", "2025-07-02"]);
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_article_reads_cleanly() {
+    let b = Browser::start().await;
+    let listing = search_json(&b.site, "");
+    for hit in listing["hits"].as_array().unwrap() {
+        let slug = hit["slug"].as_str().unwrap();
+        b.goto(&format!("#/a/{slug}")).await;
+        let h1 = b
+            .wait(&format!("article {slug}"), || async {
+                let t = b.texts("article h1").await;
+                t.into_iter().next().filter(|t| !t.is_empty())
+            })
+            .await;
+        assert_eq!(h1, hit["title"].as_str().unwrap());
+        assert_eq!(
+            b.attr("article", "lang").await.as_deref(),
+            hit["lang"].as_str()
+        );
+        let paragraphs = b.texts("article p").await;
+        assert!(
+            paragraphs.len() >= 5,
+            "{slug}: {} paragraphs",
+            paragraphs.len()
+        );
+        let mut seen = std::collections::HashSet::new();
+        for p in b.texts("article > p:not(.byline)").await {
+            for n in NOISE {
+                assert!(!p.contains(n), "{slug}: noise {n:?} in {p:?}");
+            }
+            assert!(seen.insert(p.clone()), "{slug}: repeated paragraph {p:?}");
+        }
+    }
+    // The dated German article: time element, publisher, figures, safe source link.
+    b.goto("#/a/generalsekretar-an-lam-wissenschaft-technologie-und-innovation")
+        .await;
+    b.wait("article", || async {
+        (!b.texts("article h1").await.is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(
+        b.attr("article time", "datetime").await.as_deref(),
+        Some("2025-07-02")
+    );
+    assert!(b.texts("article .byline").await[0].contains("VietnamPlus"));
+    let captions = b.texts("article figure figcaption").await;
+    assert_eq!(captions.len(), 3, "{captions:?}");
+    assert!(captions[0].contains("To Lam spricht"));
+    assert_eq!(b.texts("article h2").await.len(), 2);
+    assert_eq!(
+        b.attr("a.source", "rel").await.as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert!(b
+        .attr("a.source", "href")
+        .await
+        .unwrap()
+        .starts_with("https://www.vietnamplus.vn/"));
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_searches_and_the_url_keeps_the_query() {
+    let b = Browser::start().await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    let slugs = b.slugs_for("Bac Ninh", 1).await;
+    assert!(slugs[0].starts_with("bac-ninh"));
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("/?q=Bac%20Ninh"));
+    let marks = b.texts("li.result .snippet mark").await;
+    assert!(marks.iter().any(|m| m == "Bac"), "{marks:?}");
+
+    // Reload: the query comes back from the URL.
+    b.client.refresh().await.unwrap();
+    let titles = b.titles_when(1).await;
+    assert!(titles[0].starts_with("Bac Ninh"));
+    let value = b
+        .client
+        .find(Locator::Css("input[type=search]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("Bac Ninh"));
+
+    // Into an article and back.
+    b.client
+        .find(Locator::Css("li.result a.title"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait("article", || async {
+        (!b.texts("article h1").await.is_empty()).then_some(())
+    })
+    .await;
+    b.client.back().await.unwrap();
+    let titles = b.titles_when(1).await;
+    assert!(titles[0].starts_with("Bac Ninh"));
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_and_cli_give_identical_results() {
+    let b = Browser::start().await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    for q in [
+        "Cao Bằng",
+        "cao bang",
+        "To Lam",
+        "57-NQ/TW",
+        "digital",
+        "Huỳnh",
+        "lang:de",
+    ] {
+        let cli = search_json(&b.site, q);
+        let expected: Vec<String> = cli["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["slug"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!expected.is_empty(), "{q:?} should find something");
+        let shown = b.slugs_for(q, expected.len()).await;
+        assert_eq!(shown, expected, "query {q:?}");
+    }
+    b.client.close().await.unwrap();
+}

@@ -1,0 +1,221 @@
+//! The CLI end to end: real seeds in, a real site out.
+
+mod common;
+
+use broadsheet_core::bundle::{decode, FileKind, Manifest};
+use common::*;
+use std::fs;
+
+#[test]
+fn build_writes_a_complete_site() {
+    let (_tmp, site) = build_seeds();
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    // Every asset the page references exists, and has a content-hashed name.
+    for ext in ["js", "wasm", "css"] {
+        let name = fs::read_dir(&site)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|n| n.ends_with(&format!(".{ext}")))
+            .unwrap_or_else(|| panic!("no .{ext} file"));
+        assert!(name.len() > 20, "{name} is not hashed");
+        if ext != "wasm" {
+            assert!(html.contains(&name), "index.html does not reference {name}");
+        }
+    }
+    let wasm = fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .unwrap();
+    assert_eq!(&fs::read(wasm).unwrap()[..4], b"\0asm");
+
+    let manifest: Manifest = decode(
+        FileKind::Manifest,
+        &fs::read(site.join("data/manifest.bin")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest.doc_count, 5);
+    let mut langs: Vec<(String, u32)> = manifest
+        .langs
+        .iter()
+        .map(|l| (l.value.clone(), l.count))
+        .collect();
+    langs.sort();
+    assert_eq!(
+        langs,
+        [
+            ("de".into(), 2),
+            ("nl".into(), 1),
+            ("pl".into(), 1),
+            ("vi".into(), 1)
+        ]
+    );
+    for f in manifest.files() {
+        assert!(
+            site.join("data").join(f).is_file(),
+            "manifest names missing file {f}"
+        );
+    }
+}
+
+#[test]
+fn build_prints_a_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(tmp.path().join("s")));
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("built 5 articles"), "{err}");
+    assert!(err.contains("gzip"), "{err}");
+}
+
+#[test]
+fn search_json_has_the_documented_shape() {
+    let (_tmp, site) = build_seeds();
+    let v = search_json(&site, "Bac Ninh");
+    assert_eq!(v["total"], 1);
+    let hit = &v["hits"][0];
+    assert_eq!(hit["lang"], "nl");
+    assert_eq!(hit["source"], "003_03305f744d138c2e.txt");
+    assert!(hit["slug"].as_str().unwrap().starts_with("bac-ninh"));
+    assert!(hit["title"].as_str().unwrap().starts_with("Bac Ninh"));
+    assert!(hit["score"].as_f64().unwrap() > 0.0);
+    assert!(hit["snippet"].as_str().unwrap().contains("Bac Ninh"));
+}
+
+#[test]
+fn search_batch_mode_reads_queries_from_stdin() {
+    use std::io::Write;
+    let (_tmp, site) = build_seeds();
+    let mut child = bin()
+        .arg("search")
+        .arg(&site)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("Bac Ninh\nCao Bằng\nzzzqqq\n".as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let totals: Vec<u64> = lines.iter().map(|v| v["total"].as_u64().unwrap()).collect();
+    assert_eq!(totals, [1, 3, 0]);
+}
+
+#[test]
+fn missing_input_is_an_error_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let o = run(bin()
+        .arg("build")
+        .arg(tmp.path().join("nope"))
+        .arg("--out")
+        .arg(&out));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+    assert!(!out.exists());
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no temporary files left behind"
+    );
+}
+
+#[test]
+fn empty_input_is_an_error_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("empty");
+    fs::create_dir(&input).unwrap();
+    let out = tmp.path().join("site");
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&out));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+    assert!(!out.exists());
+
+    // A folder whose only files are not articles is just as empty.
+    fs::write(input.join("a.bin"), b"\0\x01\x02").unwrap();
+    fs::write(input.join("b.txt"), b"   \n").unwrap();
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&out));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("a.bin") && err.contains("binary"), "{err}");
+    assert!(err.contains("no articles"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn refuses_to_replace_a_folder_it_did_not_create() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("precious");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("thesis.txt"), "do not delete").unwrap();
+    let o = run(bin().arg("build").arg(seeds()).arg("--out").arg(&out));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not created by broadsheet"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("thesis.txt")).unwrap(),
+        "do not delete"
+    );
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 1);
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "no temporary files left behind"
+    );
+}
+
+#[test]
+fn rebuilds_replace_its_own_site() {
+    let (_tmp, site) = build_seeds();
+    let input = site.parent().unwrap().join("one");
+    fs::create_dir(&input).unwrap();
+    fs::copy(
+        seeds().join("003_03305f744d138c2e.txt"),
+        input.join("a.txt"),
+    )
+    .unwrap();
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&site));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: Manifest = decode(
+        FileKind::Manifest,
+        &fs::read(site.join("data/manifest.bin")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest.doc_count, 1);
+    // Only files of the new build remain.
+    let data: Vec<_> = fs::read_dir(site.join("data")).unwrap().collect();
+    assert_eq!(data.len(), manifest.files().count() + 1);
+}
+
+#[test]
+fn files_given_directly_are_read_as_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds().join("002_9700a0d7cd026bde.txt"))
+        .arg(seeds().join("004_b3b47ec6e03bc2f5.txt"))
+        .arg("--out")
+        .arg(&out)
+        .arg("-q"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = search_json(&out, "");
+    assert_eq!(v["total"], 2);
+    // Newest first: 004 is dated, 002 is not.
+    assert_eq!(v["hits"][0]["source"], "004_b3b47ec6e03bc2f5.txt");
+}

@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests: running the real `broadsheet`
+//! binary on real input.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+}
+
+pub fn seeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("broadsheet runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Builds the seed site into a fresh temporary folder.
+pub fn build_seeds() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet"));
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    (tmp, out)
+}
+
+/// `broadsheet search SITE QUERY --json`, parsed.
+pub fn search_json(site: &Path, query: &str) -> serde_json::Value {
+    let o = run(bin()
+        .arg("search")
+        .arg(site)
+        .arg(query)
+        .arg("--json")
+        .arg("--limit")
+        .arg("50"));
+    assert!(o.status.success(), "search failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("search prints JSON")
+}
