@@ -88,6 +88,10 @@ pub fn content_name(kind: FileKind, bytes: &[u8]) -> String {
     format!("{}-{hex}.bin", kind.prefix())
 }
 
+/// One document's occurrences of a folded term: (position, exact form) in
+/// the title and in the body.
+type Occurrences = (Vec<(u32, String)>, Vec<(u32, String)>);
+
 /// Accumulates one folded term while indexing.
 #[derive(Default)]
 struct TermAcc {
@@ -143,7 +147,7 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
     for (doc, a) in articles.iter().enumerate() {
         let doc = doc as u32;
         // Per document: folded key -> (title occurrences, body occurrences).
-        let mut occ: BTreeMap<String, (Vec<(u32, String)>, Vec<(u32, String)>)> = BTreeMap::new();
+        let mut occ: BTreeMap<String, Occurrences> = BTreeMap::new();
         let title_tokens = tokenize(&a.title);
         title_words += title_tokens.iter().filter(|t| !t.joined).count() as u64;
         for t in title_tokens {
