@@ -6,7 +6,9 @@
 //! analysing a query made of its words give the same terms.
 
 mod fold;
+mod stem;
 mod tokenize;
 
 pub use fold::{fold, normalize};
+pub use stem::{stem, stem_always, stemmer, STEMMED_LANGS};
 pub use tokenize::{tokenize, Token};

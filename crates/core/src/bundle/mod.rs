@@ -82,6 +82,13 @@ pub struct Manifest {
     pub avg_body_len: f32,
     /// Documents per language, most frequent first.
     pub langs: Vec<FacetCount>,
+    /// Documents per publication year, newest first.
+    pub years: Vec<FacetCount>,
+    /// Documents per publisher, most frequent first (the top 100).
+    pub publishers: Vec<FacetCount>,
+    /// Languages of the bundle that have a stemmer: a query word is stemmed
+    /// in each of them.
+    pub stem_langs: Vec<String>,
     pub term_shards: Vec<ShardRef>,
     pub slug_shards: Vec<ShardRef>,
     /// Documents per meta chunk: document `d` is in chunk `d / meta_chunk_size`.

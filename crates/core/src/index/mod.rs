@@ -34,6 +34,37 @@ pub fn facet_key(facet: &str, value: &str) -> Vec<u8> {
     k
 }
 
+/// Prefix byte of stem keys. A word whose Snowball stem differs from the
+/// word itself is indexed under its word *and* under `\x02stem`, so that a
+/// query for any inflection finds every other one.
+pub const STEM_PREFIX: u8 = 0x02;
+
+/// The dictionary key of a (folded) stem.
+pub fn stem_key(stem: &str) -> Vec<u8> {
+    let mut k = vec![STEM_PREFIX];
+    k.extend_from_slice(stem.as_bytes());
+    k
+}
+
+/// The facets every bundle indexes, by key name.
+pub const FACETS: [&str; 3] = ["lang", "year", "pub"];
+
+/// At most this many publishers are listed in the manifest (most frequent
+/// first); all remain filterable.
+const MAX_LISTED_PUBLISHERS: usize = 100;
+
+/// The values of each facet for one article.
+pub fn facet_values(a: &Article) -> Vec<(&'static str, String)> {
+    let mut v = vec![("lang", a.lang.clone())];
+    if let Some(d) = a.date {
+        v.push(("year", d.year.to_string()));
+    }
+    if let Some(p) = &a.publisher {
+        v.push(("pub", p.clone()));
+    }
+    v
+}
+
 /// Size targets of the bundle's files.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -142,16 +173,31 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
     let mut terms: BTreeMap<Vec<u8>, TermAcc> = BTreeMap::new();
     let mut title_words = 0u64;
     let mut body_words = 0u64;
-    let mut langs: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut facet_counts: BTreeMap<(&str, String), u32> = BTreeMap::new();
 
     for (doc, a) in articles.iter().enumerate() {
         let doc = doc as u32;
         // Per document: folded key -> (title occurrences, body occurrences).
-        let mut occ: BTreeMap<String, Occurrences> = BTreeMap::new();
+        let mut occ: BTreeMap<Vec<u8>, Occurrences> = BTreeMap::new();
+        let stems = crate::analysis::stemmer(&a.lang).is_some();
+        let mut add = |t: crate::analysis::Token, pos: u32, title: bool| {
+            let stem = (stems && !t.joined)
+                .then(|| crate::analysis::stem(&a.lang, &t.exact, &t.folded))
+                .flatten();
+            if let Some(stem) = stem {
+                let o = occ.entry(stem_key(&stem)).or_default();
+                let list = if title { &mut o.0 } else { &mut o.1 };
+                list.push((pos, String::new()));
+            }
+            let o = occ.entry(t.folded.into_bytes()).or_default();
+            let list = if title { &mut o.0 } else { &mut o.1 };
+            list.push((pos, t.exact));
+        };
         let title_tokens = tokenize(&a.title);
         title_words += title_tokens.iter().filter(|t| !t.joined).count() as u64;
         for t in title_tokens {
-            occ.entry(t.folded).or_default().0.push((t.pos, t.exact));
+            let pos = t.pos;
+            add(t, pos, true);
         }
         let mut base = 0u32;
         let mut len = 0u32;
@@ -162,17 +208,15 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
                 if !t.joined {
                     len += 1;
                 }
-                occ.entry(t.folded)
-                    .or_default()
-                    .1
-                    .push((base + t.pos, t.exact));
+                let pos = base + t.pos;
+                add(t, pos, false);
             }
             base += last + BLOCK_GAP;
         }
         body_words += len as u64;
         let norm = quantize_len(len);
         for (key, (title, body)) in occ {
-            let acc = terms.entry(key.into_bytes()).or_default();
+            let acc = terms.entry(key).or_default();
             let ids: Vec<u8> = title
                 .iter()
                 .chain(&body)
@@ -186,15 +230,20 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
                 variants: ids,
             });
         }
-        *langs.entry(a.lang.as_str()).or_default() += 1;
-        let lang_acc = terms.entry(facet_key("lang", &a.lang)).or_default();
-        lang_acc.postings.push(Posting {
-            doc,
-            norm,
-            title: vec![],
-            body: vec![],
-            variants: vec![],
-        });
+        for (facet, value) in facet_values(a) {
+            *facet_counts.entry((facet, value.clone())).or_default() += 1;
+            terms
+                .entry(facet_key(facet, &value))
+                .or_default()
+                .postings
+                .push(Posting {
+                    doc,
+                    norm,
+                    title: vec![],
+                    body: vec![],
+                    variants: vec![],
+                });
+        }
     }
     // Variant ids are only needed where a term has more than one variant.
     let entries = terms.into_iter().map(|(k, mut acc)| {
@@ -247,20 +296,37 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
         .collect();
 
     let n = articles.len().max(1) as f32;
-    let mut langs: Vec<FacetCount> = langs
-        .into_iter()
-        .map(|(value, count)| FacetCount {
-            value: value.to_string(),
-            count,
-        })
+    let listed = |facet: &str, limit: usize| {
+        let mut v: Vec<FacetCount> = facet_counts
+            .iter()
+            .filter(|((f, _), _)| *f == facet)
+            .map(|((_, value), &count)| FacetCount {
+                value: value.clone(),
+                count,
+            })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        v.truncate(limit);
+        v
+    };
+    let langs = listed("lang", usize::MAX);
+    let mut years = listed("year", usize::MAX);
+    years.sort_by(|a, b| b.value.cmp(&a.value));
+    let publishers = listed("pub", MAX_LISTED_PUBLISHERS);
+    let stem_langs = langs
+        .iter()
+        .filter(|l| crate::analysis::stemmer(&l.value).is_some())
+        .map(|l| l.value.clone())
         .collect();
-    langs.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
     let manifest = Manifest {
         generator: opts.generator.clone(),
         doc_count: articles.len() as u32,
         avg_title_len: title_words as f32 / n,
         avg_body_len: body_words as f32 / n,
         langs,
+        years,
+        publishers,
+        stem_langs,
         term_shards,
         slug_shards,
         meta_chunk_size: chunk as u32,

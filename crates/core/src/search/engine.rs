@@ -1,20 +1,104 @@
 //! The search engine over a (partially) loaded bundle.
 
 use super::query::{Query, QueryTerm};
-use super::rank::{self, EXACT_BONUS, PREFIX_WEIGHT, PROXIMITY_WEIGHT};
+use super::rank::{
+    self, COMPOUND_WEIGHT, EXACT_BONUS, FUZZY1_WEIGHT, FUZZY2_WEIGHT, PREFIX_WEIGHT,
+    PROXIMITY_WEIGHT, STEM_WEIGHT,
+};
 use super::snippet::{self, Snippet};
 use crate::bundle::{
     self, postings::dequantize_len, shard_for, shards_in_range, BundleError, DocMeta, FileKind,
     Manifest, TermEntry,
 };
-use crate::index::{decode_slug_shard, decode_term_shard, facet_key, TermShard};
+use crate::index::{
+    decode_slug_shard, decode_term_shard, facet_key, stem_key, TermShard, STEM_PREFIX,
+};
 use crate::model::Article;
+use fst::automaton::{Automaton, Levenshtein};
 use fst::{IntoStreamer, Map, Streamer};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// At most this many dictionary words complete the word being typed; the
-/// most frequent win. Bounds the work of a one-letter prefix.
+/// At most this many dictionary words stand in for one query word
+/// (completions and near misses together): the closest win. Bounds the work
+/// of a one-letter prefix or a short fuzzy word.
 const MAX_EXPANSIONS: usize = 48;
+/// At most this many dictionary keys are scanned per prefix or fuzzy lookup.
+const SCAN_CAP: usize = 4096;
+/// Words of at least this many letters tolerate one typo…
+const FUZZY1_MIN_CHARS: usize = 4;
+/// …and of at least this many, two.
+const FUZZY2_MIN_CHARS: usize = 8;
+/// Words of at least this many letters also match as the head of a compound
+/// (`Umwelt` → `Umweltschutz`), as German and Dutch write compounds solid.
+const COMPOUND_MIN_CHARS: usize = 5;
+
+/// How a dictionary key came to stand for a query word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Word,
+    Stem,
+    Prefix,
+    Fuzzy,
+}
+
+/// One dictionary entry standing for a query word, with its weight.
+struct Expansion {
+    key: Vec<u8>,
+    weight: f32,
+    via: Via,
+    entry: TermEntry,
+}
+
+/// A key found by a scan: key, postings offset, shard.
+type Found<'a> = (Vec<u8>, u64, &'a TermShard);
+
+/// A dictionary key standing for a query word: key, weight, how, postings offset and
+/// the shard holding it.
+type Candidate<'a> = (Vec<u8>, f32, Via, u64, &'a TermShard);
+
+/// The lookups of one query word.
+struct TermPlan {
+    /// Exact keys: the word, and per stemming language its stem (as a word
+    /// and as a stem key).
+    exact: Vec<(Vec<u8>, f32, Via)>,
+    /// Weight of completions, if the word is looked up as a prefix.
+    prefix: Option<f32>,
+    /// Edit distance tolerated (0: none).
+    fuzzy: u32,
+}
+
+/// Hits per value of one facet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCounts {
+    pub facet: String,
+    pub values: Vec<crate::bundle::FacetCount>,
+}
+
+/// What a query matched, for highlighting: folded dictionary words, and
+/// stems (any word of the document whose stem is listed matched).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Matched {
+    pub words: HashSet<String>,
+    pub stems: HashSet<String>,
+    /// The languages whose stems are in `stems`.
+    pub stem_langs: Vec<String>,
+}
+
+impl Matched {
+    /// Whether a word of a document in `lang` is one the query matched.
+    pub fn hit(&self, lang: &str, exact: &str, folded: &str) -> bool {
+        self.words.contains(folded)
+            || (!self.stems.is_empty()
+                && crate::analysis::stem_always(lang, exact)
+                    .is_some_and(|s| self.stems.contains(&s)))
+    }
+}
+
+/// The first character of a word, as a string (the fuzzy scan assumes it
+/// right first).
+fn first_char(s: &str) -> &str {
+    s.char_indices().nth(1).map_or(s, |(i, _)| &s[..i])
+}
 
 /// Why an engine operation could not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +140,8 @@ pub struct Hit {
 pub struct Results {
     /// Every match, best first; ties newest first.
     pub hits: Vec<Hit>,
-    /// Folded dictionary words that matched (query words and their
-    /// completions), for highlighting.
-    pub matched: HashSet<String>,
+    /// What matched, for highlighting.
+    pub matched: Matched,
 }
 
 /// One query word's matches in one document.
@@ -150,27 +233,70 @@ impl Engine {
         }
     }
 
-    /// The term shards a query needs.
+    /// How each query word is looked up: which keys and key ranges.
+    fn plan(&self, t: &QueryTerm) -> TermPlan {
+        let mut exact: Vec<(Vec<u8>, f32, Via)> =
+            vec![(t.folded.as_bytes().to_vec(), 1.0, Via::Word)];
+        let chars = t.folded.chars().count();
+        if !t.literal {
+            for lang in &self.manifest.stem_langs {
+                if let Some(s) = crate::analysis::stem_always(lang, &t.exact) {
+                    if s != t.folded {
+                        exact.push((s.as_bytes().to_vec(), STEM_WEIGHT, Via::Word));
+                    }
+                    exact.push((stem_key(&s), STEM_WEIGHT, Via::Stem));
+                }
+            }
+        }
+        exact.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        exact.dedup_by(|a, b| a.0 == b.0);
+        let prefix = if t.prefix {
+            Some(PREFIX_WEIGHT)
+        } else if !t.literal && chars >= COMPOUND_MIN_CHARS {
+            Some(COMPOUND_WEIGHT)
+        } else {
+            None
+        };
+        let fuzzy = match chars {
+            _ if t.literal || t.folded.chars().any(|c| c.is_numeric()) => 0,
+            n if n >= FUZZY2_MIN_CHARS => 2,
+            n if n >= FUZZY1_MIN_CHARS => 1,
+            _ => 0,
+        };
+        TermPlan {
+            exact,
+            prefix,
+            fuzzy,
+        }
+    }
+
+    /// The term shards a query needs before it can run.
     pub fn files_for(&self, q: &Query) -> Vec<String> {
         let shards = &self.manifest.term_shards;
         let mut files: Vec<String> = Vec::new();
-        for t in q.terms.iter().chain(&q.excluded) {
-            if t.prefix && !q.excluded.contains(t) {
-                let lo = t.folded.as_bytes();
-                let hi = prefix_upper_bound(lo);
-                files.extend(
-                    shards_in_range(shards, lo, hi.as_deref())
-                        .iter()
-                        .map(|s| s.file.clone()),
-                );
-            } else if let Some(s) = shard_for(shards, t.folded.as_bytes()) {
+        let mut add_range = |lo: &[u8]| {
+            let hi = prefix_upper_bound(lo);
+            for s in shards_in_range(shards, lo, hi.as_deref()) {
                 files.push(s.file.clone());
+            }
+        };
+        for t in &q.terms {
+            let plan = self.plan(t);
+            for (k, ..) in &plan.exact {
+                add_range(k);
+            }
+            if plan.prefix.is_some() {
+                add_range(t.folded.as_bytes());
+            }
+            if plan.fuzzy > 0 {
+                add_range(first_char(&t.folded).as_bytes());
             }
         }
-        if let Some(lang) = &q.lang {
-            if let Some(s) = shard_for(shards, &facet_key("lang", lang)) {
-                files.push(s.file.clone());
-            }
+        for t in &q.excluded {
+            add_range(t.folded.as_bytes());
+        }
+        for f in &q.filters {
+            add_range(&facet_key(&f.facet, &f.value));
         }
         files.sort();
         files.dedup();
@@ -189,68 +315,175 @@ impl Engine {
         }
     }
 
-    /// The dictionary words a query word stands for, with their weights: the
-    /// word itself, and for a word being typed its most frequent completions.
-    fn expand(&self, t: &QueryTerm) -> Result<Vec<(String, f32, TermEntry)>, EngineError> {
-        let mut out = Vec::new();
-        if let Some(e) = self.entry(t.folded.as_bytes())? {
-            out.push((t.folded.clone(), 1.0, e));
-        }
-        if !t.prefix {
-            return Ok(out);
-        }
-        let lo = t.folded.as_bytes();
+    /// Streams the keys of the shards covering `[lo, upper(lo))` that `aut`
+    /// accepts, at most `cap` of them.
+    fn scan<A: Automaton>(
+        &self,
+        lo: &[u8],
+        aut: &A,
+        cap: usize,
+    ) -> Result<Vec<Found<'_>>, EngineError> {
         let hi = prefix_upper_bound(lo);
         let shards = shards_in_range(&self.manifest.term_shards, lo, hi.as_deref());
         self.require(shards.iter().map(|s| s.file.as_str()))?;
-        let mut completions: Vec<(Vec<u8>, u64, &TermShard)> = Vec::new();
+        let mut out = Vec::new();
         for s in shards {
             let shard = &self.terms[&s.file];
-            let range = shard.map.range().gt(lo);
+            let range = shard.map.search(aut).ge(lo);
             let mut stream = match &hi {
                 Some(hi) => range.lt(hi).into_stream(),
                 None => range.into_stream(),
             };
             while let Some((k, off)) = stream.next() {
-                completions.push((k.to_vec(), off, shard));
+                if out.len() >= cap {
+                    return Ok(out);
+                }
+                out.push((k.to_vec(), off, shard));
             }
         }
-        // Decode lazily-bounded: rank completions by document frequency.
-        let mut decoded: Vec<(String, f32, TermEntry)> = Vec::new();
-        for (k, off, shard) in completions.into_iter().take(MAX_EXPANSIONS * 8) {
-            let Ok(key) = String::from_utf8(k) else {
-                continue;
-            };
-            let entry = shard.entry(off, self.manifest.doc_count)?;
-            let ratio = t.folded.chars().count() as f32 / key.chars().count().max(1) as f32;
-            decoded.push((key, PREFIX_WEIGHT * ratio.sqrt(), entry));
-        }
-        decoded.sort_by(|a, b| {
-            b.2.postings
-                .len()
-                .cmp(&a.2.postings.len())
-                .then(a.0.cmp(&b.0))
-        });
-        decoded.truncate(MAX_EXPANSIONS);
-        out.extend(decoded);
         Ok(out)
     }
 
-    /// Runs a query. Needs the files [`Engine::files_for`] names.
+    /// The dictionary entries a query word stands for, with their weights:
+    /// the word, its stems, completions (the word being typed, or compound
+    /// heads such as `Umwelt` → `Umweltschutz`) and near misses within the
+    /// typo budget.
+    fn expand(&self, t: &QueryTerm) -> Result<Vec<Expansion>, EngineError> {
+        let plan = self.plan(t);
+        let mut out: Vec<Expansion> = Vec::new();
+        for (key, weight, via) in &plan.exact {
+            if let Some(entry) = self.entry(key)? {
+                out.push(Expansion {
+                    key: key.clone(),
+                    weight: *weight,
+                    via: *via,
+                    entry,
+                });
+            }
+        }
+        let typed = t.folded.chars().count() as f32;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        if let Some(w) = plan.prefix {
+            let lo = t.folded.as_bytes();
+            for (k, off, shard) in self.scan(lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
+                let len = String::from_utf8_lossy(&k).chars().count().max(1) as f32;
+                candidates.push((k, w * (typed / len).sqrt(), Via::Prefix, off, shard));
+            }
+        }
+        if plan.fuzzy > 0 {
+            let lo = first_char(&t.folded).as_bytes().to_vec();
+            let mut found = self.fuzzy(t, plan.fuzzy, &lo)?;
+            if found.is_empty() && out.is_empty() && candidates.is_empty() {
+                // Nothing at all with this first letter: the typo may be in
+                // it. Search the whole dictionary (all shards).
+                found = self.fuzzy(t, plan.fuzzy, b"")?;
+            }
+            candidates.extend(found);
+        }
+        // Closest completions first: shorter keys, then fewer typos.
+        candidates.retain(|c| !out.iter().any(|e| e.key == c.0));
+        candidates.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then(a.0.len().cmp(&b.0.len()))
+                .then(a.0.cmp(&b.0))
+        });
+        candidates.dedup_by(|a, b| a.0 == b.0);
+        candidates.truncate(MAX_EXPANSIONS);
+        for (key, weight, via, off, shard) in candidates {
+            let entry = shard.entry(off, self.manifest.doc_count)?;
+            out.push(Expansion {
+                key,
+                weight,
+                via,
+                entry,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Keys within `distance` edits of the word (of a prefix of the keys
+    /// while the word is being typed), in the shards below `lo`.
+    fn fuzzy<'a>(
+        &'a self,
+        t: &QueryTerm,
+        distance: u32,
+        lo: &[u8],
+    ) -> Result<Vec<Candidate<'a>>, EngineError> {
+        // A Levenshtein automaton that would exceed its state budget is
+        // refused by fst; such a word simply gets no typo tolerance.
+        let Ok(lev) = Levenshtein::new(&t.folded, distance) else {
+            return Ok(Vec::new());
+        };
+        let weight = if distance == 1 {
+            FUZZY1_WEIGHT
+        } else {
+            FUZZY2_WEIGHT
+        };
+        let found = if t.prefix {
+            self.scan(lo, &lev.starts_with(), SCAN_CAP)?
+        } else {
+            self.scan(lo, &lev, SCAN_CAP)?
+        };
+        let mut out: Vec<Candidate> = found
+            .into_iter()
+            .filter(|(k, ..)| k.first().is_some_and(|b| *b > STEM_PREFIX))
+            .map(|(k, off, shard)| (k, weight, Via::Fuzzy, off, shard))
+            .collect();
+        // Swapped neighbours ("Samsnug") are the commonest typo but cost two
+        // Levenshtein edits; look each transposition up directly, in the
+        // shards already loaded.
+        let chars: Vec<char> = t.folded.chars().collect();
+        for i in 0..chars.len().saturating_sub(1) {
+            if chars[i] == chars[i + 1] {
+                continue;
+            }
+            let mut v = chars.clone();
+            v.swap(i, i + 1);
+            let key: String = v.into_iter().collect();
+            let Some(s) = shard_for(&self.manifest.term_shards, key.as_bytes()) else {
+                continue;
+            };
+            if let Some(shard) = self.terms.get(&s.file) {
+                if let Some(off) = shard.map.get(key.as_bytes()) {
+                    out.push((key.into_bytes(), FUZZY1_WEIGHT, Via::Fuzzy, off, shard));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Documents carrying any of the values filtered on, per facet; `None`
+    /// when the query has no filter.
+    fn allowed(&self, q: &Query) -> Result<Option<HashSet<u32>>, EngineError> {
+        let mut allowed: Option<HashSet<u32>> = None;
+        for facet in crate::index::FACETS {
+            let mut values = q.filter_values(facet).peekable();
+            if values.peek().is_none() {
+                continue;
+            }
+            let mut docs = HashSet::new();
+            for v in values {
+                if let Some(e) = self.entry(&facet_key(facet, v))? {
+                    docs.extend(e.postings.iter().map(|p| p.doc));
+                }
+            }
+            allowed = Some(match allowed {
+                Some(a) => a.intersection(&docs).copied().collect(),
+                None => docs,
+            });
+        }
+        Ok(allowed)
+    }
+
+    /// Runs a query. Needs the files [`Engine::files_for`] names (and, for a
+    /// word with a typo in its first letter, all term shards).
     pub fn search(&self, q: &Query) -> Result<Results, EngineError> {
         let files = self.files_for(q);
         self.require(files.iter().map(String::as_str))?;
         let n = self.manifest.doc_count;
         let mut results = Results::default();
 
-        let allowed: Option<HashSet<u32>> = match &q.lang {
-            Some(lang) => Some(
-                self.entry(&facet_key("lang", lang))?
-                    .map(|e| e.postings.iter().map(|p| p.doc).collect())
-                    .unwrap_or_default(),
-            ),
-            None => None,
-        };
+        let allowed = self.allowed(q)?;
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {
             if let Some(e) = self.entry(t.folded.as_bytes())? {
@@ -282,17 +515,19 @@ impl Engine {
         let mut per_term: Vec<BTreeMap<u32, DocMatch>> = Vec::with_capacity(q.terms.len());
         for t in &q.terms {
             let mut docs: BTreeMap<u32, DocMatch> = BTreeMap::new();
-            for (key, weight, entry) in self.expand(t)? {
-                let idf = rank::idf(entry.postings.len() as u32, n);
-                let exact_id = entry.variants.iter().position(|v| *v == t.exact);
+            for x in self.expand(t)? {
+                let idf = rank::idf(x.entry.postings.len() as u32, n);
+                let exact_id = (x.key == t.folded.as_bytes())
+                    .then(|| x.entry.variants.iter().position(|v| *v == t.exact))
+                    .flatten();
                 let mut any = false;
-                for p in &entry.postings {
+                for p in &x.entry.postings {
                     if !keep(p.doc) {
                         continue;
                     }
                     any = true;
                     let len = dequantize_len(p.norm);
-                    let mut s = weight
+                    let mut s = x.weight
                         * idf
                         * rank::tf_norm(
                             p.title.len(),
@@ -308,11 +543,26 @@ impl Engine {
                     }
                     let m = docs.entry(p.doc).or_default();
                     m.score = m.score.max(s);
-                    m.title.extend_from_slice(&p.title);
-                    m.body.extend_from_slice(&p.body);
+                    if !t.literal || x.via == Via::Word {
+                        m.title.extend_from_slice(&p.title);
+                        m.body.extend_from_slice(&p.body);
+                    }
                 }
                 if any {
-                    results.matched.insert(key);
+                    match x.via {
+                        Via::Stem => {
+                            results
+                                .matched
+                                .stems
+                                .insert(String::from_utf8_lossy(&x.key[1..]).into_owned());
+                        }
+                        _ => {
+                            results
+                                .matched
+                                .words
+                                .insert(String::from_utf8_lossy(&x.key).into_owned());
+                        }
+                    }
                 }
             }
             for m in docs.values_mut() {
@@ -323,6 +573,7 @@ impl Engine {
             }
             per_term.push(docs);
         }
+        results.matched.stem_langs = self.manifest.stem_langs.clone();
 
         // AND: walk the rarest word's documents.
         let rarest = (0..per_term.len())
@@ -360,6 +611,49 @@ impl Engine {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         results.hits = hits;
         Ok(results)
+    }
+
+    /// How many of `hits` carry each listed value of each facet (language,
+    /// year, publisher), for the viewer's facet lists. Values with no hit are
+    /// left out.
+    pub fn facet_counts(&self, hits: &[Hit]) -> Result<Vec<FacetCounts>, EngineError> {
+        let m = &self.manifest;
+        let lists: [(&str, &Vec<crate::bundle::FacetCount>); 3] = [
+            ("lang", &m.langs),
+            ("year", &m.years),
+            ("pub", &m.publishers),
+        ];
+        let keys: Vec<Vec<u8>> = lists
+            .iter()
+            .flat_map(|(f, vs)| vs.iter().map(move |v| facet_key(f, &v.value)))
+            .collect();
+        let files = keys
+            .iter()
+            .filter_map(|k| shard_for(&m.term_shards, k))
+            .map(|s| s.file.as_str());
+        self.require(files)?;
+        let docs: HashSet<u32> = hits.iter().map(|h| h.doc).collect();
+        let mut out = Vec::new();
+        for (facet, values) in lists {
+            let mut counts = Vec::new();
+            for v in values {
+                let count = match self.entry(&facet_key(facet, &v.value))? {
+                    Some(e) => e.postings.iter().filter(|p| docs.contains(&p.doc)).count() as u32,
+                    None => 0,
+                };
+                if count > 0 {
+                    counts.push(crate::bundle::FacetCount {
+                        value: v.value.clone(),
+                        count,
+                    });
+                }
+            }
+            out.push(FacetCounts {
+                facet: facet.to_string(),
+                values: counts,
+            });
+        }
+        Ok(out)
     }
 
     /// Reports, all at once, the meta chunks (and with `bodies` the body
@@ -410,7 +704,7 @@ impl Engine {
 
     /// The best passage of a document for the matched words. Needs the
     /// document's body pack.
-    pub fn snippet(&self, doc: u32, matched: &HashSet<String>) -> Result<Snippet, EngineError> {
+    pub fn snippet(&self, doc: u32, matched: &Matched) -> Result<Snippet, EngineError> {
         Ok(snippet::snippet(self.article(doc)?, matched))
     }
 

@@ -12,8 +12,8 @@ mod query;
 mod rank;
 mod snippet;
 
-pub use engine::{Engine, EngineError, Hit, ResolveError, Results};
-pub use query::{Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
+pub use engine::{Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results};
+pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 pub use snippet::{highlight, Snippet};
 
 #[cfg(test)]

@@ -19,7 +19,23 @@ pub struct QueryTerm {
     pub folded: String,
     /// Match as a prefix too (the word being typed).
     pub prefix: bool,
+    /// Part of a quoted phrase: matched as written (folded), without
+    /// stems, completions or typo tolerance.
+    pub literal: bool,
 }
+
+/// A facet restriction: `lang:de`, `year:2025`, or a publisher chosen in the
+/// viewer. Filters on the same facet are alternatives (OR); filters on
+/// different facets must all hold (AND).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub facet: String,
+    pub value: String,
+}
+
+/// Facets a query may filter on with `name:value`; `pub` (publisher) is set
+/// by the viewer, as publisher names contain spaces.
+const QUERY_FACETS: [&str; 2] = ["lang", "year"];
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -30,13 +46,32 @@ pub struct Query {
     pub phrases: Vec<std::ops::Range<usize>>,
     /// Words no result may contain.
     pub excluded: Vec<QueryTerm>,
-    /// `lang:xx`: only articles in this language.
-    pub lang: Option<String>,
+    /// Facet filters (`lang:xx`, `year:yyyy`, publisher).
+    pub filters: Vec<Filter>,
 }
 
 impl Query {
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// Adds a facet filter (no duplicates).
+    pub fn filter(&mut self, facet: &str, value: &str) {
+        let f = Filter {
+            facet: facet.to_string(),
+            value: value.to_string(),
+        };
+        if !value.is_empty() && !self.filters.contains(&f) {
+            self.filters.push(f);
+        }
+    }
+
+    /// The values filtered on for `facet`.
+    pub fn filter_values<'a>(&'a self, facet: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.filters
+            .iter()
+            .filter(move |f| f.facet == facet)
+            .map(|f| f.value.as_str())
     }
 
     /// Parses `input`. Never fails: unbalanced quotes close at the end, and
@@ -50,7 +85,7 @@ impl Query {
         for (i, part) in input.split('"').enumerate() {
             let quoted = i % 2 == 1;
             if quoted {
-                let tokens: Vec<QueryTerm> = analyse(part, false);
+                let tokens: Vec<QueryTerm> = analyse(part, true);
                 let start = q.terms.len();
                 for t in tokens {
                     if words < MAX_QUERY_WORDS {
@@ -64,12 +99,11 @@ impl Query {
                 continue;
             }
             for word in part.split_whitespace() {
-                if let Some(code) = word.strip_prefix("lang:") {
-                    let code = code.trim().to_ascii_lowercase();
-                    if !code.is_empty() {
-                        q.lang = Some(code);
+                if let Some((facet, value)) = word.split_once(':') {
+                    if QUERY_FACETS.contains(&facet) {
+                        q.filter(facet, &value.to_lowercase());
+                        continue;
                     }
-                    continue;
                 }
                 let (negated, word) = match word.strip_prefix('-') {
                     Some(rest) if !rest.is_empty() => (true, rest),
@@ -91,10 +125,9 @@ impl Query {
         // The last plain word is a prefix while it is being typed.
         let in_phrase = q.phrases.last().is_some_and(|r| r.end == q.terms.len());
         if typing && !in_phrase && !input.trim_end().ends_with('"') {
-            let last_is_plain = input
-                .split_whitespace()
-                .last()
-                .is_some_and(|w| !w.starts_with('-') && !w.starts_with("lang:"));
+            let last_is_plain = input.split_whitespace().last().is_some_and(|w| {
+                !w.starts_with('-') && !QUERY_FACETS.iter().any(|f| w.starts_with(&format!("{f}:")))
+            });
             if last_is_plain {
                 if let Some(t) = q.terms.last_mut() {
                     t.prefix = true;
@@ -107,7 +140,7 @@ impl Query {
 
 /// Analyses a query fragment. An identifier (`57-NQ/TW`) is one term, not
 /// its parts: the reader means the identifier.
-fn analyse(text: &str, prefix: bool) -> Vec<QueryTerm> {
+fn analyse(text: &str, literal: bool) -> Vec<QueryTerm> {
     let tokens = tokenize(text);
     let mut out = Vec::new();
     let mut skip_until = 0;
@@ -128,7 +161,8 @@ fn analyse(text: &str, prefix: bool) -> Vec<QueryTerm> {
         out.push(QueryTerm {
             exact: t.exact.clone(),
             folded: t.folded.clone(),
-            prefix,
+            prefix: false,
+            literal,
         });
     }
     out
@@ -148,7 +182,11 @@ mod tests {
         assert_eq!(folded(&q.terms), ["cao", "huynh", "thanh"]);
         assert_eq!(q.phrases, vec![1..3]);
         assert_eq!(folded(&q.excluded), ["steel"]);
-        assert_eq!(q.lang.as_deref(), Some("vi"));
+        assert_eq!(q.filter_values("lang").collect::<Vec<_>>(), ["vi"]);
+        assert!(q.terms[1].literal && !q.terms[0].literal);
+        let q = Query::parse("x year:2025 lang:DE lang:nl");
+        assert_eq!(q.filter_values("year").collect::<Vec<_>>(), ["2025"]);
+        assert_eq!(q.filter_values("lang").collect::<Vec<_>>(), ["de", "nl"]);
         assert!(q.terms.iter().all(|t| !t.prefix));
     }
 

@@ -13,6 +13,15 @@ pub const EXACT_BONUS: f32 = 1.3;
 /// Weight of a completion of the word being typed, relative to the word
 /// itself; scaled further by how much of the completion was typed.
 pub const PREFIX_WEIGHT: f32 = 0.7;
+/// Weight of another inflection of the word (same Snowball stem).
+pub const STEM_WEIGHT: f32 = 0.8;
+/// Weight of a compound the word is the head of (`Umwelt` → `Umweltschutz`),
+/// scaled further by how much of the compound the word covers.
+pub const COMPOUND_WEIGHT: f32 = 0.5;
+/// Weight of a word one edit away (a typo)…
+pub const FUZZY1_WEIGHT: f32 = 0.45;
+/// …and two edits away.
+pub const FUZZY2_WEIGHT: f32 = 0.3;
 /// Weight of the proximity bonus for adjacent query words.
 pub const PROXIMITY_WEIGHT: f32 = 0.6;
 

@@ -1,6 +1,7 @@
 //! Snippets: the best passage of an article for a query, with the matched
 //! words marked.
 
+use super::engine::Matched;
 use crate::analysis::tokenize;
 use crate::index::body_texts;
 use crate::model::Article;
@@ -45,12 +46,11 @@ pub fn segments<'a>(text: &'a str, ranges: &[(usize, usize)]) -> Vec<(&'a str, b
     out
 }
 
-/// Byte ranges in `text` of the words whose folded form is in `keys`.
-pub fn highlight(text: &str, keys: &HashSet<String>) -> Vec<(usize, usize)> {
+/// Byte ranges in `text` (in language `lang`) of the words the query matched.
+pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> {
     tokenize(text)
         .into_iter()
-        .filter(|t| !t.joined || keys.contains(&t.folded))
-        .filter(|t| keys.contains(&t.folded))
+        .filter(|t| keys.hit(lang, &t.exact, &t.folded))
         .map(|t| (t.start, t.end))
         .fold(Vec::new(), |mut v: Vec<(usize, usize)>, r| {
             // An identifier and its parts overlap: keep the widest.
@@ -64,11 +64,15 @@ pub fn highlight(text: &str, keys: &HashSet<String>) -> Vec<(usize, usize)> {
 
 /// The window of the article with the most distinct matched words (then the
 /// most matches), or the opening words when nothing matches.
-pub fn snippet(article: &Article, keys: &HashSet<String>) -> Snippet {
+pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
+    let lang = article.lang.as_str();
     let mut best: Option<(usize, usize, &str, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
     for text in body_texts(article) {
         let tokens: Vec<_> = tokenize(text).into_iter().filter(|t| !t.joined).collect();
-        let hits: Vec<bool> = tokens.iter().map(|t| keys.contains(&t.folded)).collect();
+        let hits: Vec<bool> = tokens
+            .iter()
+            .map(|t| keys.hit(lang, &t.exact, &t.folded))
+            .collect();
         if !hits.iter().any(|&h| h) {
             continue;
         }
@@ -76,12 +80,14 @@ pub fn snippet(article: &Article, keys: &HashSet<String>) -> Snippet {
             let from = start.saturating_sub(4);
             let to = (from + WINDOW).min(tokens.len());
             let window = &tokens[from..to];
-            let distinct: HashSet<&str> = window
+            let matched: Vec<&str> = window
                 .iter()
-                .filter(|t| keys.contains(&t.folded))
-                .map(|t| t.folded.as_str())
+                .zip(&hits[from..to])
+                .filter(|(_, h)| **h)
+                .map(|(t, _)| t.folded.as_str())
                 .collect();
-            let count = window.iter().filter(|t| keys.contains(&t.folded)).count();
+            let count = matched.len();
+            let distinct: HashSet<&str> = matched.into_iter().collect();
             let better = best.is_none_or(|(d, c, ..)| (distinct.len(), count) > (d, c));
             if better {
                 best = Some((distinct.len(), count, text, from, to));
@@ -111,7 +117,7 @@ pub fn snippet(article: &Article, keys: &HashSet<String>) -> Snippet {
     if end < text.len() {
         out.push('…');
     }
-    let highlights = highlight(&text[start..end], keys)
+    let highlights = highlight(&text[start..end], lang, keys)
         .into_iter()
         .map(|(s, e)| (s + offset, e + offset))
         .collect();
