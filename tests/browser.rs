@@ -206,7 +206,12 @@ impl Browser {
             let mut slugs = Vec::new();
             for l in links {
                 let href = l.attr("href").await.ok()??;
-                slugs.push(href.trim_start_matches("#/a/").to_string());
+                let slug = href
+                    .trim_start_matches("#/a/")
+                    .split('?')
+                    .next()
+                    .unwrap_or("");
+                slugs.push(slug.to_string());
             }
             Some(slugs)
         })
@@ -386,5 +391,155 @@ async fn browser_and_cli_give_identical_results() {
         let shown = b.slugs_for(q, expected.len()).await;
         assert_eq!(shown, expected, "query {q:?}");
     }
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn facets_and_sort_live_in_the_url() {
+    let b = Browser::start().await;
+    b.goto("#/?q=Cao%20Bang%20").await;
+    b.titles_when(3).await;
+    let mut langs = Vec::new();
+    for chip in b
+        .client
+        .find_all(Locator::Css("button.chip[data-facet=lang]"))
+        .await
+        .unwrap()
+    {
+        let value = chip.attr("data-value").await.unwrap().unwrap();
+        let count = chip
+            .find(Locator::Css(".n"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        langs.push(format!("{value}:{count}"));
+    }
+    langs.sort();
+    assert_eq!(langs, ["de:1", "pl:1", "vi:1"]);
+
+    b.client
+        .find(Locator::Css("button.chip[data-value=pl]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let titles = b.titles_when(1).await;
+    assert!(titles[0].starts_with("W skład"), "{titles:?}");
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("/?q=Cao%20Bang%20&lang=pl"));
+    // Counts ignore the language filter: the other languages stay offered.
+    assert_eq!(
+        b.client
+            .find_all(Locator::Css("button.chip[data-facet=lang]"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        b.attr("button.chip[data-value=pl]", "aria-pressed")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+
+    b.client.refresh().await.unwrap();
+    b.titles_when(1).await;
+    assert_eq!(
+        b.attr("button.chip[data-value=pl]", "aria-pressed")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    b.client.back().await.unwrap();
+    b.titles_when(3).await;
+
+    // Sort newest first: dated articles first, in date order.
+    b.goto("#/?q=Hanoi%20").await;
+    b.titles_when(3).await;
+    b.client
+        .find(Locator::Css("select"))
+        .await
+        .unwrap()
+        .select_by_value("new")
+        .await
+        .unwrap();
+    b.wait("sort=new in the URL", || async {
+        let url = b.client.current_url().await.ok()?;
+        url.fragment()
+            .is_some_and(|f| f.ends_with("&sort=new"))
+            .then_some(())
+    })
+    .await;
+    let titles = b.titles_when(3).await;
+    assert!(
+        titles[0].starts_with("Bac Ninh") && titles[1].starts_with("Generalsekretär"),
+        "{titles:?}"
+    );
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn article_view_highlights_the_query_and_scrolls_to_it() {
+    let b = Browser::start().await;
+    let expected = search_json(&b.site, "Datenbanken ");
+    assert_eq!(
+        expected["total"], 2,
+        "Datenbanken and, by its stem, Datenbank"
+    );
+    b.goto("#/?q=Datenbanken%20").await;
+    b.titles_when(2).await;
+    b.client
+        .find(Locator::Css(
+            "li.result a.title[href^='#/a/generalsekretar']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let marks = b
+        .wait("highlighted words", || async {
+            let m = b.texts("article mark").await;
+            (!m.is_empty()).then_some(m)
+        })
+        .await;
+    assert!(
+        marks.iter().all(|m| m.starts_with("Datenbank")),
+        "{marks:?}"
+    );
+    assert!(marks.iter().any(|m| m == "Datenbanken"), "{marks:?}");
+    let url = b.client.current_url().await.unwrap();
+    assert!(url.fragment().unwrap().ends_with("?q=Datenbanken"), "{url}");
+    let scrolled = b
+        .wait("scroll to the first match", || async {
+            let y = b
+                .client
+                .execute("return window.scrollY", vec![])
+                .await
+                .ok()?;
+            (y.as_f64()? > 100.0).then_some(())
+        })
+        .await;
+    let _ = scrolled;
+    // The mark is a real element around text, not markup from the article.
+    let html: String = b
+        .client
+        .execute(
+            "return document.querySelector('article mark').outerHTML",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        html.starts_with("<mark>Datenbank") && html.ends_with("</mark>"),
+        "{html}"
+    );
     b.client.close().await.unwrap();
 }

@@ -4,7 +4,7 @@
 use super::article::ArticleView;
 use super::list::ResultList;
 use crate::data::Bundle;
-use crate::route::Route;
+use crate::route::{ListState, Route};
 use yew::prelude::*;
 
 #[derive(Clone, PartialEq)]
@@ -55,26 +55,40 @@ pub fn App() -> Html {
         });
     }
 
-    let q = match &*route {
-        Route::List { q } => q.clone(),
-        Route::Article { .. } => String::new(),
-    };
-    let oninput = {
+    // Moves to another screen: a new history entry, or (while typing) a
+    // replacement of the current one.
+    let navigate = {
         let route = route.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            let next = Route::List { q: input.value() };
+        Callback::from(move |(next, replace): (Route, bool)| {
             let hash = next.to_hash();
-            if matches!(*route, Route::List { .. }) {
-                // Typing refines the current list: replace, don't stack up
-                // one history entry per keystroke.
-                if let Ok(h) = gloo::utils::window().history() {
-                    let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
-                }
-            } else {
-                let _ = gloo::utils::window().location().set_hash(&hash);
+            let window = gloo::utils::window();
+            if let Ok(h) = window.history() {
+                let _ = if replace {
+                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash))
+                } else {
+                    h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash))
+                };
             }
             route.set(next);
+        })
+    };
+    let list_state = match &*route {
+        Route::List(s) => s.clone(),
+        Route::Article { .. } => ListState::default(),
+    };
+    let q = list_state.q.clone();
+    let oninput = {
+        let navigate = navigate.clone();
+        let on_list = matches!(*route, Route::List(_));
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let next = ListState {
+                q: input.value(),
+                ..list_state.clone()
+            };
+            // Typing refines the current list: replace, don't stack up one
+            // history entry per keystroke.
+            navigate.emit((Route::List(next), on_list));
         })
     };
     let onsubmit = Callback::from(|e: SubmitEvent| e.prevent_default());
@@ -87,10 +101,12 @@ pub fn App() -> Html {
             </div>
         },
         Load::Ready(bundle) => match &*route {
-            Route::List { q } => html! { <ResultList bundle={bundle.clone()} q={q.clone()} /> },
-            Route::Article { slug } => {
-                html! { <ArticleView bundle={bundle.clone()} slug={slug.clone()} /> }
-            }
+            Route::List(state) => html! {
+                <ResultList bundle={bundle.clone()} state={state.clone()} navigate={navigate.clone()} />
+            },
+            Route::Article { slug, q } => html! {
+                <ArticleView bundle={bundle.clone()} slug={slug.clone()} q={q.clone()} />
+            },
         },
     };
 

@@ -1,8 +1,10 @@
 //! One article, as clean semantic HTML.
 
+use super::text::marked;
 use super::text::{byline, safe_url};
 use crate::data::Bundle;
 use broadsheet_core::bundle::DocMeta;
+use broadsheet_core::search::{highlight, segments, Matched, Query};
 use broadsheet_core::{Article, Block};
 use yew::prelude::*;
 
@@ -10,23 +12,39 @@ use yew::prelude::*;
 pub struct Props {
     pub bundle: Bundle,
     pub slug: String,
+    /// The query the reader came from, highlighted in the text.
+    pub q: String,
 }
 
-async fn load(bundle: &Bundle, slug: &str) -> Result<Option<Article>, String> {
+type Loaded = Option<(Article, Matched)>;
+
+async fn load(bundle: &Bundle, slug: &str, q: &str) -> Result<Loaded, String> {
     let Some(doc) = bundle.run(|e| e.find_slug(slug)).await? else {
         return Ok(None);
     };
-    bundle.run(|e| e.article(doc).cloned()).await.map(Some)
+    let article = bundle.run(|e| e.article(doc).cloned()).await?;
+    let query = Query::parse(q);
+    let matched = if query.is_empty() {
+        Matched::default()
+    } else {
+        bundle.run(|e| e.search(&query)).await?.matched
+    };
+    Ok(Some((article, matched)))
 }
 
-fn block(b: &Block) -> Html {
+/// Text with the query's words marked.
+fn text(t: &str, lang: &str, matched: &Matched) -> Html {
+    marked(&segments(t, &highlight(t, lang, matched)))
+}
+
+fn block(b: &Block, lang: &str, m: &Matched) -> Html {
     match b {
-        Block::Paragraph(t) => html! { <p>{ t.clone() }</p> },
-        Block::Heading(t) => html! { <h2>{ t.clone() }</h2> },
+        Block::Paragraph(t) => html! { <p>{ text(t, lang, m) }</p> },
+        Block::Heading(t) => html! { <h2>{ text(t, lang, m) }</h2> },
         Block::Figure { image, caption } => html! {
             <figure data-image={image.clone()}>
                 if let Some(c) = caption {
-                    <figcaption>{ c.clone() }</figcaption>
+                    <figcaption>{ text(c, lang, m) }</figcaption>
                 }
             </figure>
         },
@@ -35,16 +53,16 @@ fn block(b: &Block) -> Html {
 
 #[component]
 pub fn ArticleView(props: &Props) -> Html {
-    let state = use_state(|| None::<Result<Option<Article>, String>>);
+    let state = use_state(|| None::<Result<Loaded, String>>);
     {
         let state = state.clone();
         let bundle = props.bundle.clone();
-        use_effect_with(props.slug.clone(), move |slug| {
+        use_effect_with((props.slug.clone(), props.q.clone()), move |(slug, q)| {
             state.set(None);
-            let slug = slug.clone();
+            let (slug, q) = (slug.clone(), q.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let result = load(&bundle, &slug).await;
-                if let Ok(Some(a)) = &result {
+                let result = load(&bundle, &slug, &q).await;
+                if let Ok(Some((a, _))) = &result {
                     gloo::utils::document().set_title(&format!("{} · Broadsheet", a.title));
                 }
                 gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
@@ -52,6 +70,14 @@ pub fn ArticleView(props: &Props) -> Html {
             });
         });
     }
+    // Once the text is on screen, bring the first match into view.
+    use_effect_with(state.as_ref().map(|r| r.is_ok()), |loaded| {
+        if *loaded == Some(true) {
+            if let Ok(Some(mark)) = gloo::utils::document().query_selector("article mark") {
+                mark.scroll_into_view_with_bool(true);
+            }
+        }
+    });
     let back = html! { <p class="back"><a href="#/">{ "← All articles" }</a></p> };
     let a = match &*state {
         None => return html! { <p class="status" aria-busy="true">{ "Loading…" }</p> },
@@ -59,14 +85,16 @@ pub fn ArticleView(props: &Props) -> Html {
         Some(Ok(None)) => {
             return html! { <>{ back }<p class="empty" role="alert">{ "No article with this address." }</p></> }
         }
-        Some(Ok(Some(a))) => a,
+        Some(Ok(Some((a, m)))) => (a, m),
     };
+    let (a, m) = a;
+    let lang = a.lang.as_str();
     let meta = DocMeta::of(a);
     html! {
         <>
             { back }
             <article lang={a.lang.clone()}>
-                <h1>{ a.title.clone() }</h1>
+                <h1>{ text(&a.title, lang, m) }</h1>
                 <p class="byline">
                     { byline(&meta) }
                     if let Some(url) = a.url.as_deref().and_then(safe_url) {
@@ -75,9 +103,9 @@ pub fn ArticleView(props: &Props) -> Html {
                     }
                 </p>
                 if let Some(s) = &a.summary {
-                    <p class="lead">{ s.clone() }</p>
+                    <p class="lead">{ text(s, lang, m) }</p>
                 }
-                { for a.blocks.iter().map(block) }
+                { for a.blocks.iter().map(|b| block(b, lang, m)) }
                 if let Some(c) = &a.credit {
                     <p class="credit">{ format!("({c})") }</p>
                 }

@@ -1,11 +1,11 @@
 //! The article list: all articles newest first, or search results with
-//! snippets, updated as the reader types.
+//! snippets, facets and sort order, updated as the reader types.
 
-use super::text::{byline, marked};
+use super::text::{byline, lang_name, marked};
 use crate::data::Bundle;
-use crate::route::Route;
+use crate::route::{ListState, Route, Sort};
 use broadsheet_core::bundle::DocMeta;
-use broadsheet_core::search::{Query, Snippet};
+use broadsheet_core::search::{FacetCounts, Query, Snippet};
 use yew::prelude::*;
 
 /// Results shown per page; "Show more" adds another page.
@@ -14,7 +14,9 @@ const PAGE: usize = 30;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub bundle: Bundle,
-    pub q: String,
+    pub state: ListState,
+    /// Moves to another route: (route, replace the history entry).
+    pub navigate: Callback<(Route, bool)>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -25,36 +27,114 @@ struct Item {
 
 #[derive(Clone, PartialEq)]
 struct Page {
-    q: String,
+    state: ListState,
     total: usize,
     items: Vec<Item>,
+    facets: Vec<FacetCounts>,
 }
 
-async fn load(bundle: &Bundle, q: &str, limit: usize) -> Result<Page, String> {
-    let query = Query::parse(q);
-    let results = bundle.run(|e| e.search(&query)).await?;
+async fn load(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Page, String> {
+    let query = state.query();
+    let mut results = bundle.run(|e| e.search(&query)).await?;
+    if state.sort == Sort::Newest {
+        results.sort_newest();
+    }
+    // Facet counts ignore the facet filters, so every value stays visible
+    // with the number of results choosing it would give.
+    let unfiltered = if query.filters.is_empty() {
+        results.hits.clone()
+    } else {
+        let text_only = Query::parse(&state.q);
+        bundle.run(|e| e.search(&text_only)).await?.hits
+    };
+    let facets = bundle.run(|e| e.facet_counts(&unfiltered)).await?;
+
     let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
     let with_snippets = !query.is_empty();
     bundle.run(|e| e.need_docs(&docs, with_snippets)).await?;
-    let items = bundle.run(|e| {
-        docs.iter()
-            .map(|&d| {
-                Ok(Item {
-                    meta: e.meta(d)?.clone(),
-                    snippet: if with_snippets {
-                        Some(e.snippet(d, &results.matched)?)
-                    } else {
-                        None
-                    },
+    let items = bundle
+        .run(|e| {
+            docs.iter()
+                .map(|&d| {
+                    Ok(Item {
+                        meta: e.meta(d)?.clone(),
+                        snippet: if with_snippets {
+                            Some(e.snippet(d, &results.matched)?)
+                        } else {
+                            None
+                        },
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, _>>()
-    });
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
     Ok(Page {
-        q: q.to_string(),
+        state: state.clone(),
         total: results.hits.len(),
-        items: items.await?,
+        items,
+        facets,
     })
+}
+
+fn facet_label(facet: &str) -> &'static str {
+    match facet {
+        "lang" => "Language",
+        "year" => "Year",
+        _ => "Publisher",
+    }
+}
+
+fn facets_view(page: &Page, navigate: &Callback<(Route, bool)>) -> Html {
+    let groups = page.facets.iter().filter(|f| !f.values.is_empty()).map(|f| {
+        let buttons = f.values.iter().map(|v| {
+            let pressed = page.state.selected(&f.facet) == Some(v.value.as_str());
+            let next = Route::List(page.state.toggled(&f.facet, &v.value));
+            let navigate = navigate.clone();
+            let onclick = Callback::from(move |_| navigate.emit((next.clone(), false)));
+            let label = if f.facet == "lang" { lang_name(&v.value).to_string() } else { v.value.clone() };
+            html! {
+                <button type="button" class="chip" aria-pressed={pressed.to_string()} data-facet={f.facet.clone()}
+                    data-value={v.value.clone()} {onclick}>
+                    { label }<span class="n">{ v.count }</span>
+                </button>
+            }
+        });
+        html! {
+            <div class="facet" role="group" aria-label={facet_label(&f.facet)}>
+                <span class="facet-name">{ facet_label(&f.facet) }</span>
+                { for buttons }
+            </div>
+        }
+    });
+    let sort = {
+        let navigate = navigate.clone();
+        let state = page.state.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let sort = if select.value() == "new" {
+                Sort::Newest
+            } else {
+                Sort::Relevance
+            };
+            navigate.emit((
+                Route::List(ListState {
+                    sort,
+                    ..state.clone()
+                }),
+                false,
+            ));
+        });
+        let newest = page.state.sort == Sort::Newest;
+        html! {
+            <label class="sort">{ "Sort " }
+                <select {onchange} aria-label="Sort results">
+                    <option value="rel" selected={!newest}>{ "by relevance" }</option>
+                    <option value="new" selected={newest}>{ "newest first" }</option>
+                </select>
+            </label>
+        }
+    };
+    html! { <div class="facets">{ for groups }{ sort }</div> }
 }
 
 #[component]
@@ -67,19 +147,19 @@ pub fn ResultList(props: &Props) -> Html {
 
     {
         let limit = limit.clone();
-        use_effect_with(props.q.clone(), move |_| limit.set(PAGE));
+        use_effect_with(props.state.clone(), move |_| limit.set(PAGE));
     }
     {
         let page = page.clone();
         let bundle = props.bundle.clone();
         let generation = generation.clone();
-        use_effect_with((props.q.clone(), *limit), move |(q, limit)| {
-            let q = q.clone();
+        use_effect_with((props.state.clone(), *limit), move |(state, limit)| {
+            let state = state.clone();
             let limit = *limit;
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
             wasm_bindgen_futures::spawn_local(async move {
-                let result = load(&bundle, &q, limit).await;
+                let result = load(&bundle, &state, limit).await;
                 if *generation.borrow() == mine {
                     page.set(Some(result));
                 }
@@ -94,12 +174,11 @@ pub fn ResultList(props: &Props) -> Html {
         Ok(p) => p,
         Err(e) => return html! { <div class="error" role="alert">{ e.clone() }</div> },
     };
-    let heading = if page_data.q.trim().is_empty() {
-        format!("{} articles", page_data.total)
-    } else if page_data.total == 1 {
-        format!("1 result for “{}”", page_data.q.trim())
-    } else {
-        format!("{} results for “{}”", page_data.total, page_data.q.trim())
+    let q = page_data.state.q.trim();
+    let heading = match (q.is_empty(), page_data.total) {
+        (true, n) => format!("{n} articles"),
+        (false, 1) => format!("1 result for “{q}”"),
+        (false, n) => format!("{n} results for “{q}”"),
     };
     let more = (page_data.items.len() < page_data.total).then(|| {
         let limit = limit.clone();
@@ -108,15 +187,16 @@ pub fn ResultList(props: &Props) -> Html {
     });
 
     html! {
-        <section class="list" aria-live="polite">
-            <h2 class="count">{ heading }</h2>
-            if page_data.total == 0 && !page_data.q.trim().is_empty() {
+        <section class="list">
+            { facets_view(page_data, &props.navigate) }
+            <h2 class="count" aria-live="polite">{ heading }</h2>
+            if page_data.total == 0 && !q.is_empty() {
                 <p class="empty">{ "No article matches all of these words." }</p>
             }
             <ol class="results">
                 { for page_data.items.iter().map(|item| html! {
                     <li class="result" lang={item.meta.lang.clone()}>
-                        <a class="title" href={Route::Article { slug: item.meta.slug.clone() }.to_hash()}>
+                        <a class="title" href={Route::Article { slug: item.meta.slug.clone(), q: q.to_string() }.to_hash()}>
                             { item.meta.title.clone() }
                         </a>
                         <div class="byline">{ byline(&item.meta) }</div>

@@ -25,9 +25,9 @@ const MAX_EXPANSIONS: usize = 48;
 /// At most this many dictionary keys are scanned per prefix or fuzzy lookup.
 const SCAN_CAP: usize = 4096;
 /// Words of at least this many letters tolerate one typo…
-const FUZZY1_MIN_CHARS: usize = 4;
+const FUZZY1_MIN_CHARS: usize = 5;
 /// …and of at least this many, two.
-const FUZZY2_MIN_CHARS: usize = 8;
+const FUZZY2_MIN_CHARS: usize = 9;
 /// Words of at least this many letters also match as the head of a compound
 /// (`Umwelt` → `Umweltschutz`), as German and Dutch write compounds solid.
 const COMPOUND_MIN_CHARS: usize = 5;
@@ -142,6 +142,13 @@ pub struct Results {
     pub hits: Vec<Hit>,
     /// What matched, for highlighting.
     pub matched: Matched,
+}
+
+impl Results {
+    /// Reorders the hits newest first (document order), for "sort by date".
+    pub fn sort_newest(&mut self) {
+        self.hits.sort_by_key(|h| h.doc);
+    }
 }
 
 /// One query word's matches in one document.

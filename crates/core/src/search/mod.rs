@@ -14,7 +14,7 @@ mod snippet;
 
 pub use engine::{Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results};
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
-pub use snippet::{highlight, Snippet};
+pub use snippet::{highlight, segments, Snippet};
 
 #[cfg(test)]
 mod tests;
