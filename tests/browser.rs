@@ -514,17 +514,15 @@ async fn article_view_highlights_the_query_and_scrolls_to_it() {
     assert!(marks.iter().any(|m| m == "Datenbanken"), "{marks:?}");
     let url = b.client.current_url().await.unwrap();
     assert!(url.fragment().unwrap().ends_with("?q=Datenbanken"), "{url}");
-    let scrolled = b
-        .wait("scroll to the first match", || async {
-            let y = b
-                .client
-                .execute("return window.scrollY", vec![])
-                .await
-                .ok()?;
-            (y.as_f64()? > 100.0).then_some(())
-        })
-        .await;
-    let _ = scrolled;
+    b.wait("scroll to the first match", || async {
+        let y = b
+            .client
+            .execute("return window.scrollY", vec![])
+            .await
+            .ok()?;
+        (y.as_f64()? > 100.0).then_some(())
+    })
+    .await;
     // The mark is a real element around text, not markup from the article.
     let html: String = b
         .client
