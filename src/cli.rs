@@ -73,7 +73,7 @@ pub struct SearchArgs {
     /// one JSON line per query.
     #[arg(value_name = "QUERY")]
     pub query: Option<String>,
-    /// Print JSON: {"total": N, "hits": [{slug, title, lang, source, score, snippet}]}.
+    /// Print JSON: {"total": N, "partial": bool, "hits": [{slug, title, lang, source, score, snippet}]}.
     #[arg(long)]
     pub json: bool,
     /// Most hits to print.

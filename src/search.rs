@@ -22,6 +22,8 @@ struct JsonHit {
 #[derive(Serialize)]
 struct JsonResults {
     total: usize,
+    /// True when no article has every word and these have some of them.
+    partial: bool,
     hits: Vec<JsonHit>,
 }
 
@@ -81,6 +83,7 @@ impl Site {
             .map_err(|e| anyhow!("{}: {e}", self.data.display()))?;
         Ok(JsonResults {
             total: results.hits.len(),
+            partial: results.partial,
             hits,
         })
     }
@@ -113,6 +116,12 @@ pub fn search(args: &SearchArgs) -> Result<()> {
 
 fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
     writeln!(out, "{} results for {q:?}", r.total)?;
+    if r.partial {
+        writeln!(
+            out,
+            "(no article has all of these words; these have some of them)"
+        )?;
+    }
     for (i, h) in r.hits.iter().enumerate() {
         writeln!(
             out,

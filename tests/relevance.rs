@@ -30,8 +30,9 @@ fn bundle() -> &'static Bundle {
     })
 }
 
-/// Source prefixes (`000`…`004`) of the results, best first.
-fn search(q: &str) -> Vec<String> {
+/// Source prefixes (`000`…`004`) of the results, best first, and whether
+/// they are partial (no document has every word).
+fn run(q: &str) -> (Vec<String>, bool) {
     let b = bundle();
     let file = |name: &str| {
         b.files
@@ -45,9 +46,31 @@ fn search(q: &str) -> Vec<String> {
     let results = engine.resolve(file, |e| e.search(&query)).unwrap();
     let docs: Vec<u32> = results.hits.iter().map(|h| h.doc).collect();
     engine.resolve(file, |e| e.need_docs(&docs, false)).unwrap();
-    docs.iter()
+    let sources = docs
+        .iter()
         .map(|&d| engine.meta(d).unwrap().source[..3].to_string())
-        .collect()
+        .collect();
+    (sources, results.partial)
+}
+
+/// Source prefixes of the results that have every word.
+fn search(q: &str) -> Vec<String> {
+    let (sources, partial) = run(q);
+    if partial {
+        Vec::new()
+    } else {
+        sources
+    }
+}
+
+/// No document has every word; the partial results start with `top`.
+fn partial(q: &str, top: &[&str]) {
+    let (got, partial) = run(q);
+    assert!(partial, "{q:?} should have no full match, got {got:?}");
+    assert!(
+        got.len() >= top.len() && got[..top.len()] == *top,
+        "{q:?}: expected {top:?} first, got {got:?}"
+    );
 }
 
 /// The ranking starts with `top`, in this order.
@@ -199,6 +222,9 @@ fn everything_newest_first_when_empty() {
 fn nothing_for_nonsense() {
     exactly("xyzzy ", &[]);
     exactly("Cao Bang xyzzy ", &[]);
+    // Rather than nothing, the articles with most of the words.
+    partial("Cao Bang xyzzy ", &["002"]);
+    assert_eq!(run("xyzzy "), (vec![], false));
 }
 #[test]
 fn each_language_by_its_own_words() {

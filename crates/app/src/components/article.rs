@@ -27,7 +27,11 @@ async fn load(bundle: &Bundle, slug: &str, q: &str) -> Result<Loaded, String> {
     let matched = if query.is_empty() {
         Matched::default()
     } else {
-        bundle.run(|e| e.search(&query)).await?.matched
+        bundle
+            .run(|e| e.search(&query))
+            .await?
+            .matched
+            .focus(&article)
     };
     Ok(Some((article, matched)))
 }

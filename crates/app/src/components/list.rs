@@ -29,6 +29,7 @@ struct Item {
 struct Page {
     state: ListState,
     total: usize,
+    partial: bool,
     items: Vec<Item>,
     facets: Vec<FacetCounts>,
 }
@@ -71,6 +72,7 @@ async fn load(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Page, 
     Ok(Page {
         state: state.clone(),
         total: results.hits.len(),
+        partial: results.partial,
         items,
         facets,
     })
@@ -191,7 +193,10 @@ pub fn ResultList(props: &Props) -> Html {
             { facets_view(page_data, &props.navigate) }
             <h2 class="count" aria-live="polite">{ heading }</h2>
             if page_data.total == 0 && !q.is_empty() {
-                <p class="empty">{ "No article matches all of these words." }</p>
+                <p class="empty">{ "No article matches these words." }</p>
+            }
+            if page_data.partial {
+                <p class="empty partial">{ "No article has all of these words; these have some of them." }</p>
             }
             <ol class="results">
                 { for page_data.items.iter().map(|item| html! {

@@ -65,12 +65,46 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
         for k in (i..=j).step_by(2) {
             let (s, w) = segments[k];
-            tokens.push(make(w, pos, s, false));
-            pos += 1;
+            let parts: Vec<(usize, &str)> = split_elision(w);
+            if parts.len() > 1 {
+                tokens.push(make(w, pos, s, true));
+                for (off, part) in parts {
+                    tokens.push(make(part, pos, s + off, false));
+                    pos += 1;
+                }
+            } else {
+                tokens.push(make(w, pos, s, false));
+                pos += 1;
+            }
         }
         i = j + 1;
     }
     tokens
+}
+
+/// Splits a word at apostrophes (`l'objet`, `dell’uomo`, `un'effettiva`):
+/// UAX #29 keeps elided articles glued to their noun, but readers search
+/// for the noun. Returns the parts with their byte offsets; one part when
+/// there is nothing to split.
+fn split_elision(word: &str) -> Vec<(usize, &str)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        if matches!(c, '\'' | '’' | 'ʼ') {
+            if i > start {
+                parts.push((start, &word[start..i]));
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    if start < word.len() {
+        parts.push((start, &word[start..]));
+    }
+    parts.retain(|(_, p)| is_word(p));
+    if parts.len() < 2 {
+        return vec![(0, word)];
+    }
+    parts
 }
 
 fn make(word: &str, pos: u32, start: usize, joined: bool) -> Token {
@@ -111,6 +145,23 @@ mod tests {
             ["decreet", "205/2025/nd-cp", "205", "2025", "nd", "cp"]
         );
         assert_eq!(words("5G-Abdeckung"), ["5g-abdeckung", "5g", "abdeckung"]);
+    }
+
+    #[test]
+    fn elisions_are_split_and_kept_whole() {
+        assert_eq!(
+            words("l'objet d’immixtions"),
+            ["l'objet", "l", "objet", "d’immixtions", "d", "immixtions"]
+        );
+        assert_eq!(words("rock'n'roll"), ["rock'n'roll", "rock", "n", "roll"]);
+        let t = tokenize("l'objet x");
+        assert_eq!(
+            t.iter()
+                .filter(|t| !t.joined)
+                .map(|t| t.pos)
+                .collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
     }
 
     #[test]

@@ -25,9 +25,9 @@ const MAX_EXPANSIONS: usize = 48;
 /// At most this many dictionary keys are scanned per prefix or fuzzy lookup.
 const SCAN_CAP: usize = 4096;
 /// Words of at least this many letters tolerate one typo…
-const FUZZY1_MIN_CHARS: usize = 5;
+const FUZZY1_MIN_CHARS: usize = 4;
 /// …and of at least this many, two.
-const FUZZY2_MIN_CHARS: usize = 9;
+const FUZZY2_MIN_CHARS: usize = 8;
 /// Words of at least this many letters also match as the head of a compound
 /// (`Umwelt` → `Umweltschutz`), as German and Dutch write compounds solid.
 const COMPOUND_MIN_CHARS: usize = 5;
@@ -39,6 +39,13 @@ enum Via {
     Stem,
     Prefix,
     Fuzzy,
+}
+
+/// Whether a result must contain every query word or at least one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    All,
+    Any,
 }
 
 /// One dictionary entry standing for a query word, with its weight.
@@ -74,23 +81,66 @@ pub struct FacetCounts {
     pub values: Vec<crate::bundle::FacetCount>,
 }
 
-/// What a query matched, for highlighting: folded dictionary words, and
-/// stems (any word of the document whose stem is listed matched).
+/// What one query word matched: its strong matches (the word, its stems,
+/// its completions) and its near misses (typo tolerance).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Matched {
+pub struct TermMatch {
     pub words: HashSet<String>,
     pub stems: HashSet<String>,
-    /// The languages whose stems are in `stems`.
-    pub stem_langs: Vec<String>,
+    pub fuzzy: HashSet<String>,
+}
+
+/// What a query matched, for highlighting, word by word of the query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Matched {
+    pub terms: Vec<TermMatch>,
+}
+
+impl TermMatch {
+    fn strong_hit(&self, lang: &str, exact: &str, folded: &str) -> bool {
+        self.words.contains(folded)
+            || (!self.stems.is_empty()
+                && crate::analysis::stem_always(lang, exact)
+                    .is_some_and(|s| self.stems.contains(&s)))
+    }
 }
 
 impl Matched {
     /// Whether a word of a document in `lang` is one the query matched.
     pub fn hit(&self, lang: &str, exact: &str, folded: &str) -> bool {
-        self.words.contains(folded)
-            || (!self.stems.is_empty()
-                && crate::analysis::stem_always(lang, exact)
-                    .is_some_and(|s| self.stems.contains(&s)))
+        self.terms
+            .iter()
+            .any(|t| t.strong_hit(lang, exact, folded) || t.fuzzy.contains(folded))
+    }
+
+    /// The matches to highlight in one article: a query word's near misses
+    /// only where the article lacks the word itself (so `bang` does not
+    /// light up every `ban` in an article that has `Bằng`).
+    pub fn focus(&self, article: &Article) -> Matched {
+        let lang = article.lang.as_str();
+        let tokens: Vec<_> = std::iter::once(article.title.as_str())
+            .chain(crate::index::body_texts(article))
+            .flat_map(crate::analysis::tokenize)
+            .collect();
+        Matched {
+            terms: self
+                .terms
+                .iter()
+                .map(|t| {
+                    let strong = tokens
+                        .iter()
+                        .any(|k| t.strong_hit(lang, &k.exact, &k.folded));
+                    TermMatch {
+                        fuzzy: if strong {
+                            HashSet::new()
+                        } else {
+                            t.fuzzy.clone()
+                        },
+                        ..t.clone()
+                    }
+                })
+                .collect(),
+        }
     }
 }
 
@@ -142,6 +192,8 @@ pub struct Results {
     pub hits: Vec<Hit>,
     /// What matched, for highlighting.
     pub matched: Matched,
+    /// No document has every word; these have some of them.
+    pub partial: bool,
 }
 
 impl Results {
@@ -355,7 +407,7 @@ impl Engine {
     /// the word, its stems, completions (the word being typed, or compound
     /// heads such as `Umwelt` → `Umweltschutz`) and near misses within the
     /// typo budget.
-    fn expand(&self, t: &QueryTerm) -> Result<Vec<Expansion>, EngineError> {
+    fn expand(&self, t: &QueryTerm, wide: bool) -> Result<Vec<Expansion>, EngineError> {
         let plan = self.plan(t);
         let mut out: Vec<Expansion> = Vec::new();
         for (key, weight, via) in &plan.exact {
@@ -378,11 +430,16 @@ impl Engine {
             }
         }
         if plan.fuzzy > 0 {
-            let lo = first_char(&t.folded).as_bytes().to_vec();
+            // Typos are looked for under the same first letter, whose keys
+            // are in the same shard or few; `wide` (a retry after no
+            // results) and a word with no match at all look everywhere.
+            let lo = if wide {
+                Vec::new()
+            } else {
+                first_char(&t.folded).as_bytes().to_vec()
+            };
             let mut found = self.fuzzy(t, plan.fuzzy, &lo)?;
-            if found.is_empty() && out.is_empty() && candidates.is_empty() {
-                // Nothing at all with this first letter: the typo may be in
-                // it. Search the whole dictionary (all shards).
+            if found.is_empty() && out.is_empty() && candidates.is_empty() && !wide {
                 found = self.fuzzy(t, plan.fuzzy, b"")?;
             }
             candidates.extend(found);
@@ -484,7 +541,32 @@ impl Engine {
 
     /// Runs a query. Needs the files [`Engine::files_for`] names (and, for a
     /// word with a typo in its first letter, all term shards).
+    ///
+    /// When nothing matches all words and typo tolerance is in play, the
+    /// query is retried with typos looked for under every first letter
+    /// (`Xamsung` → `Samsung`); that retry needs every term shard.
     pub fn search(&self, q: &Query) -> Result<Results, EngineError> {
+        let results = self.search_with(q, false, Mode::All)?;
+        if !results.hits.is_empty() {
+            return Ok(results);
+        }
+        let fuzzy = q.terms.iter().any(|t| self.plan(t).fuzzy > 0);
+        let results = if fuzzy {
+            self.search_with(q, true, Mode::All)?
+        } else {
+            results
+        };
+        if !results.hits.is_empty() || q.terms.len() < 2 {
+            return Ok(results);
+        }
+        // Still nothing has every word: rather than an empty page, show the
+        // documents with most of them, marked as partial.
+        let mut some = self.search_with(q, fuzzy, Mode::Any)?;
+        some.partial = !some.hits.is_empty();
+        Ok(some)
+    }
+
+    fn search_with(&self, q: &Query, wide: bool, mode: Mode) -> Result<Results, EngineError> {
         let files = self.files_for(q);
         self.require(files.iter().map(String::as_str))?;
         let n = self.manifest.doc_count;
@@ -522,7 +604,8 @@ impl Engine {
         let mut per_term: Vec<BTreeMap<u32, DocMatch>> = Vec::with_capacity(q.terms.len());
         for t in &q.terms {
             let mut docs: BTreeMap<u32, DocMatch> = BTreeMap::new();
-            for x in self.expand(t)? {
+            let mut term_match = TermMatch::default();
+            for x in self.expand(t, wide)? {
                 let idf = rank::idf(x.entry.postings.len() as u32, n);
                 let exact_id = (x.key == t.folded.as_bytes())
                     .then(|| x.entry.variants.iter().position(|v| *v == t.exact))
@@ -556,22 +639,15 @@ impl Engine {
                     }
                 }
                 if any {
-                    match x.via {
-                        Via::Stem => {
-                            results
-                                .matched
-                                .stems
-                                .insert(String::from_utf8_lossy(&x.key[1..]).into_owned());
-                        }
-                        _ => {
-                            results
-                                .matched
-                                .words
-                                .insert(String::from_utf8_lossy(&x.key).into_owned());
-                        }
-                    }
+                    let (set, key) = match x.via {
+                        Via::Stem => (&mut term_match.stems, &x.key[1..]),
+                        Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
+                        Via::Word | Via::Prefix => (&mut term_match.words, &x.key[..]),
+                    };
+                    set.insert(String::from_utf8_lossy(key).into_owned());
                 }
             }
+            results.matched.terms.push(term_match);
             for m in docs.values_mut() {
                 m.title.sort_unstable();
                 m.title.dedup();
@@ -580,14 +656,29 @@ impl Engine {
             }
             per_term.push(docs);
         }
-        results.matched.stem_langs = self.manifest.stem_langs.clone();
 
         // AND: walk the rarest word's documents.
         let rarest = (0..per_term.len())
             .min_by_key(|&i| per_term[i].len())
             .unwrap_or(0);
         let mut hits = Vec::new();
+        if mode == Mode::Any {
+            // Some words: every document with at least one, those with more
+            // of the words first.
+            let mut docs: Vec<u32> = per_term.iter().flat_map(|t| t.keys().copied()).collect();
+            docs.sort_unstable();
+            docs.dedup();
+            for doc in docs {
+                let matches: Vec<&DocMatch> = per_term.iter().filter_map(|t| t.get(&doc)).collect();
+                let coverage = matches.len() as f32 / per_term.len() as f32;
+                let score: f32 = matches.iter().map(|m| m.score).sum::<f32>() * coverage * coverage;
+                hits.push(Hit { doc, score });
+            }
+        }
         'docs: for &doc in per_term[rarest].keys() {
+            if mode == Mode::Any {
+                break;
+            }
             let mut matches = Vec::with_capacity(per_term.len());
             for t in &per_term {
                 match t.get(&doc) {

@@ -12,7 +12,9 @@ mod query;
 mod rank;
 mod snippet;
 
-pub use engine::{Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results};
+pub use engine::{
+    Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results, TermMatch,
+};
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 pub use snippet::{highlight, segments, Snippet};
 

@@ -66,6 +66,8 @@ pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> 
 /// most matches), or the opening words when nothing matches.
 pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
     let lang = article.lang.as_str();
+    let focused = keys.focus(article);
+    let keys = &focused;
     let mut best: Option<(usize, usize, &str, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
     for text in body_texts(article) {
         let tokens: Vec<_> = tokenize(text).into_iter().filter(|t| !t.joined).collect();

@@ -72,7 +72,18 @@ fn and_semantics_and_folding() {
         run(&mut e, &b, "stahlwerk umweltschutz"),
         ["stahlwerk-in-cao-bang-modernisiert"]
     );
-    assert!(run(&mut e, &b, "stahlwerk nichtvorhanden").is_empty());
+    // No article has both words: the partial results have one of them.
+    let q = Query::parse("stahlwerk nichtvorhanden ");
+    let load = |n: &str| {
+        b.files
+            .iter()
+            .find(|f| f.name == n)
+            .map(|f| f.bytes.clone())
+            .ok_or(())
+    };
+    let r = e.resolve(load, |e| e.search(&q)).unwrap();
+    assert!(r.partial);
+    assert_eq!(r.hits.len(), 1);
 }
 
 #[test]
