@@ -20,8 +20,23 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// At most this many dictionary words stand in for one query word
 /// (completions and near misses together): the closest win. Bounds the work
-/// of a one-letter prefix or a short fuzzy word.
-const MAX_EXPANSIONS: usize = 48;
+/// of a short prefix or a short fuzzy word; see [`max_expansions`].
+const MAX_EXPANSIONS: usize = 32;
+
+/// At most this many compounds a non-final word is the head of: compound
+/// heads are a recall aid, and each costs a posting list to decode.
+const MAX_COMPOUNDS: usize = 8;
+
+/// Expansions allowed for a word of `chars` letters: a one- or two-letter
+/// prefix says little, and each expansion costs a posting list to decode.
+fn max_expansions(chars: usize) -> usize {
+    match chars {
+        0 | 1 => 6,
+        2 => 12,
+        3 => 20,
+        _ => MAX_EXPANSIONS,
+    }
+}
 /// At most this many dictionary keys are scanned per prefix or fuzzy lookup.
 const SCAN_CAP: usize = 4096;
 /// Words of at least this many letters tolerate one typo…
@@ -40,6 +55,9 @@ enum Via {
     Prefix,
     Fuzzy,
 }
+
+/// One query word's matches: document → match, and what matched.
+type TermDocs = (BTreeMap<u32, DocMatch>, TermMatch);
 
 /// Whether a result must contain every query word or at least one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,10 +442,17 @@ impl Engine {
         let mut candidates: Vec<Candidate> = Vec::new();
         if let Some(w) = plan.prefix {
             let lo = t.folded.as_bytes();
+            let mut completions: Vec<Candidate> = Vec::new();
             for (k, off, shard) in self.scan(lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
                 let len = String::from_utf8_lossy(&k).chars().count().max(1) as f32;
-                candidates.push((k, w * (typed / len).sqrt(), Via::Prefix, off, shard));
+                completions.push((k, w * (typed / len).sqrt(), Via::Prefix, off, shard));
             }
+            if !t.prefix {
+                // Compound heads: the closest (shortest) compounds only.
+                completions.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
+                completions.truncate(MAX_COMPOUNDS);
+            }
+            candidates.extend(completions);
         }
         if plan.fuzzy > 0 {
             // Typos are looked for under the same first letter, whose keys
@@ -452,7 +477,7 @@ impl Engine {
                 .then(a.0.cmp(&b.0))
         });
         candidates.dedup_by(|a, b| a.0 == b.0);
-        candidates.truncate(MAX_EXPANSIONS);
+        candidates.truncate(max_expansions(t.folded.chars().count()));
         for (key, weight, via, off, shard) in candidates {
             let entry = shard.entry(off, self.manifest.doc_count)?;
             out.push(Expansion {
@@ -542,36 +567,14 @@ impl Engine {
     /// Runs a query. Needs the files [`Engine::files_for`] names (and, for a
     /// word with a typo in its first letter, all term shards).
     ///
-    /// When nothing matches all words and typo tolerance is in play, the
-    /// query is retried with typos looked for under every first letter
-    /// (`Xamsung` → `Samsung`); that retry needs every term shard.
+    /// When nothing has every word and typo tolerance is in play, the words
+    /// are looked up again with typos under every first letter (`Xamsung` →
+    /// `Samsung`); that retry needs every term shard. When still nothing has
+    /// every word, the documents with most of them are returned, marked
+    /// [`Results::partial`], rather than an empty page.
     pub fn search(&self, q: &Query) -> Result<Results, EngineError> {
-        let results = self.search_with(q, false, Mode::All)?;
-        if !results.hits.is_empty() {
-            return Ok(results);
-        }
-        let fuzzy = q.terms.iter().any(|t| self.plan(t).fuzzy > 0);
-        let results = if fuzzy {
-            self.search_with(q, true, Mode::All)?
-        } else {
-            results
-        };
-        if !results.hits.is_empty() || q.terms.len() < 2 {
-            return Ok(results);
-        }
-        // Still nothing has every word: rather than an empty page, show the
-        // documents with most of them, marked as partial.
-        let mut some = self.search_with(q, fuzzy, Mode::Any)?;
-        some.partial = !some.hits.is_empty();
-        Ok(some)
-    }
-
-    fn search_with(&self, q: &Query, wide: bool, mode: Mode) -> Result<Results, EngineError> {
         let files = self.files_for(q);
         self.require(files.iter().map(String::as_str))?;
-        let n = self.manifest.doc_count;
-        let mut results = Results::default();
-
         let allowed = self.allowed(q)?;
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {
@@ -583,6 +586,7 @@ impl Engine {
             !excluded.contains(&doc) && allowed.as_ref().is_none_or(|a| a.contains(&doc))
         };
 
+        let mut results = Results::default();
         if q.terms.is_empty() {
             let docs: Vec<u32> = match &allowed {
                 Some(a) => {
@@ -590,7 +594,7 @@ impl Engine {
                     v.sort_unstable();
                     v
                 }
-                None => (0..n).collect(),
+                None => (0..self.manifest.doc_count).collect(),
             };
             results.hits = docs
                 .into_iter()
@@ -600,115 +604,81 @@ impl Engine {
             return Ok(results);
         }
 
-        // Per query word: document -> match.
-        let mut per_term: Vec<BTreeMap<u32, DocMatch>> = Vec::with_capacity(q.terms.len());
+        let mut per_term = Vec::with_capacity(q.terms.len());
         for t in &q.terms {
-            let mut docs: BTreeMap<u32, DocMatch> = BTreeMap::new();
-            let mut term_match = TermMatch::default();
-            for x in self.expand(t, wide)? {
-                let idf = rank::idf(x.entry.postings.len() as u32, n);
-                let exact_id = (x.key == t.folded.as_bytes())
-                    .then(|| x.entry.variants.iter().position(|v| *v == t.exact))
-                    .flatten();
-                let mut any = false;
-                for p in &x.entry.postings {
-                    if !keep(p.doc) {
-                        continue;
-                    }
-                    any = true;
-                    let len = dequantize_len(p.norm);
-                    let mut s = x.weight
-                        * idf
-                        * rank::tf_norm(
-                            p.title.len(),
-                            p.body.len(),
-                            len,
-                            self.manifest.avg_body_len,
-                        );
-                    let occurrences = p.title.len() + p.body.len();
-                    if exact_id
-                        .is_some_and(|id| (0..occurrences).any(|i| p.variant(i) as usize == id))
-                    {
-                        s *= EXACT_BONUS;
-                    }
-                    let m = docs.entry(p.doc).or_default();
-                    m.score = m.score.max(s);
-                    if !t.literal || x.via == Via::Word {
-                        m.title.extend_from_slice(&p.title);
-                        m.body.extend_from_slice(&p.body);
-                    }
-                }
-                if any {
-                    let (set, key) = match x.via {
-                        Via::Stem => (&mut term_match.stems, &x.key[1..]),
-                        Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
-                        Via::Word | Via::Prefix => (&mut term_match.words, &x.key[..]),
-                    };
-                    set.insert(String::from_utf8_lossy(key).into_owned());
-                }
-            }
-            results.matched.terms.push(term_match);
-            for m in docs.values_mut() {
-                m.title.sort_unstable();
-                m.title.dedup();
-                m.body.sort_unstable();
-                m.body.dedup();
-            }
-            per_term.push(docs);
+            per_term.push(self.term_docs(t, false, &keep)?);
         }
-
-        // AND: walk the rarest word's documents.
-        let rarest = (0..per_term.len())
-            .min_by_key(|&i| per_term[i].len())
-            .unwrap_or(0);
-        let mut hits = Vec::new();
-        if mode == Mode::Any {
-            // Some words: every document with at least one, those with more
-            // of the words first.
-            let mut docs: Vec<u32> = per_term.iter().flat_map(|t| t.keys().copied()).collect();
-            docs.sort_unstable();
-            docs.dedup();
-            for doc in docs {
-                let matches: Vec<&DocMatch> = per_term.iter().filter_map(|t| t.get(&doc)).collect();
-                let coverage = matches.len() as f32 / per_term.len() as f32;
-                let score: f32 = matches.iter().map(|m| m.score).sum::<f32>() * coverage * coverage;
-                hits.push(Hit { doc, score });
+        results.hits = combine(q, &per_term, Mode::All);
+        if results.hits.is_empty() {
+            for (i, t) in q.terms.iter().enumerate() {
+                if self.plan(t).fuzzy > 0 {
+                    per_term[i] = self.term_docs(t, true, &keep)?;
+                }
             }
+            results.hits = combine(q, &per_term, Mode::All);
         }
-        'docs: for &doc in per_term[rarest].keys() {
-            if mode == Mode::Any {
-                break;
-            }
-            let mut matches = Vec::with_capacity(per_term.len());
-            for t in &per_term {
-                match t.get(&doc) {
-                    Some(m) => matches.push(m),
-                    None => continue 'docs,
-                }
-            }
-            for r in &q.phrases {
-                if !phrase_matches(&matches[r.clone()]) {
-                    continue 'docs;
-                }
-            }
-            let mut score: f32 = matches.iter().map(|m| m.score).sum();
-            for pair in matches.windows(2) {
-                let gap = [
-                    rank::min_gap(&pair[0].title, &pair[1].title),
-                    rank::min_gap(&pair[0].body, &pair[1].body),
-                ]
-                .into_iter()
-                .flatten()
-                .min();
-                if let Some(g) = gap {
-                    score += PROXIMITY_WEIGHT * pair[0].score.min(pair[1].score) / g as f32;
-                }
-            }
-            hits.push(Hit { doc, score });
+        if results.hits.is_empty() && q.terms.len() > 1 {
+            results.hits = combine(q, &per_term, Mode::Any);
+            results.partial = !results.hits.is_empty();
         }
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        results.hits = hits;
+        results.matched.terms = per_term.into_iter().map(|(_, m)| m).collect();
         Ok(results)
+    }
+
+    /// One query word's matches: per document its best score and positions,
+    /// and the dictionary words that matched.
+    fn term_docs(
+        &self,
+        t: &QueryTerm,
+        wide: bool,
+        keep: &dyn Fn(u32) -> bool,
+    ) -> Result<TermDocs, EngineError> {
+        let n = self.manifest.doc_count;
+        let mut docs: BTreeMap<u32, DocMatch> = BTreeMap::new();
+        let mut term_match = TermMatch::default();
+        for x in self.expand(t, wide)? {
+            let idf = rank::idf(x.entry.postings.len() as u32, n);
+            let exact_id = (x.key == t.folded.as_bytes())
+                .then(|| x.entry.variants.iter().position(|v| *v == t.exact))
+                .flatten();
+            let mut any = false;
+            for p in &x.entry.postings {
+                if !keep(p.doc) {
+                    continue;
+                }
+                any = true;
+                let len = dequantize_len(p.norm);
+                let mut s = x.weight
+                    * idf
+                    * rank::tf_norm(p.title.len(), p.body.len(), len, self.manifest.avg_body_len);
+                let occurrences = p.title.len() + p.body.len();
+                if exact_id.is_some_and(|id| (0..occurrences).any(|i| p.variant(i) as usize == id))
+                {
+                    s *= EXACT_BONUS;
+                }
+                let m = docs.entry(p.doc).or_default();
+                m.score = m.score.max(s);
+                if !t.literal || x.via == Via::Word {
+                    m.title.extend_from_slice(&p.title);
+                    m.body.extend_from_slice(&p.body);
+                }
+            }
+            if any {
+                let (set, key) = match x.via {
+                    Via::Stem => (&mut term_match.stems, &x.key[1..]),
+                    Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
+                    Via::Word | Via::Prefix => (&mut term_match.words, &x.key[..]),
+                };
+                set.insert(String::from_utf8_lossy(key).into_owned());
+            }
+        }
+        for m in docs.values_mut() {
+            m.title.sort_unstable();
+            m.title.dedup();
+            m.body.sort_unstable();
+            m.body.dedup();
+        }
+        Ok((docs, term_match))
     }
 
     /// How many of `hits` carry each listed value of each facet (language,
@@ -854,6 +824,66 @@ fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// Ranks documents from the query words' matches: with every word (AND,
+/// phrases checked, proximity bonus) or, for partial results, with any
+/// (documents with more of the words first).
+fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    match mode {
+        Mode::Any => {
+            let mut docs: Vec<u32> = per_term
+                .iter()
+                .flat_map(|(t, _)| t.keys().copied())
+                .collect();
+            docs.sort_unstable();
+            docs.dedup();
+            for doc in docs {
+                let matches: Vec<&DocMatch> =
+                    per_term.iter().filter_map(|(t, _)| t.get(&doc)).collect();
+                let coverage = matches.len() as f32 / per_term.len() as f32;
+                let score: f32 = matches.iter().map(|m| m.score).sum::<f32>() * coverage * coverage;
+                hits.push(Hit { doc, score });
+            }
+        }
+        Mode::All => {
+            // Walk the rarest word's documents.
+            let rarest = (0..per_term.len())
+                .min_by_key(|&i| per_term[i].0.len())
+                .unwrap_or(0);
+            'docs: for &doc in per_term[rarest].0.keys() {
+                let mut matches = Vec::with_capacity(per_term.len());
+                for (t, _) in per_term {
+                    match t.get(&doc) {
+                        Some(m) => matches.push(m),
+                        None => continue 'docs,
+                    }
+                }
+                for r in &q.phrases {
+                    if !phrase_matches(&matches[r.clone()]) {
+                        continue 'docs;
+                    }
+                }
+                let mut score: f32 = matches.iter().map(|m| m.score).sum();
+                for pair in matches.windows(2) {
+                    let gap = [
+                        rank::min_gap(&pair[0].title, &pair[1].title),
+                        rank::min_gap(&pair[0].body, &pair[1].body),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                    if let Some(g) = gap {
+                        score += PROXIMITY_WEIGHT * pair[0].score.min(pair[1].score) / g as f32;
+                    }
+                }
+                hits.push(Hit { doc, score });
+            }
+        }
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    hits
 }
 
 /// True when the words occur consecutively, in title or in body.

@@ -1,0 +1,143 @@
+//! Native query latency at 10,000 articles (criterion).
+//!
+//! The corpus is synthetic but realistic: each article is stitched from runs
+//! of 8–24 consecutive words of one seed article (German, Polish,
+//! Vietnamese, Dutch), so word frequencies, inflections and diacritics are
+//! those of real news text. The whole bundle is loaded first: this measures
+//! search, not I/O.
+//!
+//! Run: `cargo bench -p broadsheet-core --bench search`
+
+use broadsheet_core::bundle::MANIFEST_FILE;
+use broadsheet_core::index::{build, order, BuildOptions, Bundle};
+use broadsheet_core::ingest::parse;
+use broadsheet_core::search::{Engine, Query};
+use broadsheet_core::{Article, Block, Date};
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+
+const ARTICLES: usize = 10_000;
+
+/// xorshift64*: deterministic, dependency-free.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn corpus() -> Vec<Article> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let seeds: Vec<Article> = names
+        .iter()
+        .map(|p| parse(&std::fs::read(p).unwrap(), "seed").unwrap())
+        .collect();
+    let words: Vec<Vec<&str>> = seeds
+        .iter()
+        .map(|a| {
+            a.blocks
+                .iter()
+                .flat_map(|b| b.text().split_whitespace())
+                .collect()
+        })
+        .collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    (0..ARTICLES)
+        .map(|i| {
+            let s = rng.below(seeds.len());
+            let w = &words[s];
+            let run = |n: usize, rng: &mut Rng| {
+                let start = rng.below(w.len() - n);
+                w[start..start + n].join(" ")
+            };
+            let title = run(6 + rng.below(6), &mut rng);
+            let blocks = (0..4 + rng.below(6))
+                .map(|_| {
+                    Block::Paragraph(
+                        (0..3)
+                            .map(|_| run(8 + rng.below(16), &mut rng))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
+                })
+                .collect();
+            Article {
+                slug: String::new(),
+                title,
+                title_derived: false,
+                lang: seeds[s].lang.clone(),
+                publisher: Some(["VietnamPlus", "Nhan Dan", "VnExpress"][i % 3].into()),
+                date: Date::new(
+                    2020 + (i % 6) as u16,
+                    1 + (i % 12) as u8,
+                    1 + (i % 28) as u8,
+                ),
+                url: None,
+                summary: None,
+                credit: None,
+                blocks,
+                source: format!("{i:05}.txt"),
+            }
+        })
+        .collect()
+}
+
+fn loaded(bundle: &Bundle) -> Engine {
+    let mut engine = Engine::open(
+        &bundle
+            .files
+            .iter()
+            .find(|f| f.name == MANIFEST_FILE)
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    for f in bundle.files.iter().filter(|f| f.name != MANIFEST_FILE) {
+        engine.add_file(&f.name, &f.bytes).unwrap();
+    }
+    engine
+}
+
+fn bench(c: &mut Criterion) {
+    let bundle = build(&order(corpus()), &BuildOptions::default());
+    let engine = loaded(&bundle);
+    let mut group = c.benchmark_group("search 10k articles");
+    for (name, q) in [
+        ("one word", "Transformation "),
+        ("two words", "Cao Bang "),
+        ("folded vietnamese", "chuyen doi so "),
+        ("prefix while typing", "Lenkungsaus"),
+        ("one-letter prefix", "d"),
+        ("typo", "Lenkungsauschuss "),
+        ("typo in first letter", "Xamsung "),
+        ("phrase", "\"digitale Transformation\" "),
+        ("identifier", "57-NQ/TW "),
+        ("stem", "onderneming "),
+        ("no full match", "Cao Bang xyzzy "),
+        ("filtered", "Cao Bang lang:pl "),
+    ] {
+        let query = Query::parse(q);
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(engine.search(black_box(&query)).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
+    targets = bench
+}
+criterion_main!(benches);
