@@ -43,6 +43,10 @@ pub struct BuildArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Fail on the first file that is not a readable article, instead of
+    /// skipping it.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl Default for BuildArgs {
@@ -51,6 +55,7 @@ impl Default for BuildArgs {
             inputs: vec![PathBuf::from("seeds")],
             out: PathBuf::from("dist"),
             quiet: false,
+            strict: false,
         }
     }
 }

@@ -6,6 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::index::{self, BuildOptions};
 use broadsheet_core::{ingest, Article};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::hash_map::{Entry, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -77,8 +78,17 @@ fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     Ok(files)
 }
 
-/// Reads and parses every input; bad files are reported and skipped.
-fn read_articles(files: &[InputFile], quiet: bool) -> (Vec<Article>, usize) {
+/// What reading the inputs gave.
+struct Read {
+    articles: Vec<Article>,
+    skipped: usize,
+    duplicates: usize,
+}
+
+/// Reads and parses every input. Bad files are named with the reason and
+/// skipped (with `strict`, the first one is an error); an article whose text
+/// repeats an earlier one's is noted and packed once.
+fn read_articles(files: &[InputFile], quiet: bool, strict: bool) -> Result<Read> {
     let bar = if files.len() >= PROGRESS_THRESHOLD && !quiet {
         ProgressBar::with_draw_target(Some(files.len() as u64), ProgressDrawTarget::stderr())
     } else {
@@ -88,23 +98,56 @@ fn read_articles(files: &[InputFile], quiet: bool) -> (Vec<Article>, usize) {
         ProgressStyle::with_template("{spinner} reading {pos}/{len} articles {wide_bar} {eta}")
             .expect("valid template"),
     );
-    let mut articles = Vec::with_capacity(files.len());
-    let mut skipped = 0;
+    let mut read = Read {
+        articles: Vec::with_capacity(files.len()),
+        skipped: 0,
+        duplicates: 0,
+    };
+    let mut seen: HashMap<[u8; 16], String> = HashMap::new();
     for f in files {
-        let parsed = std::fs::read(&f.path)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| ingest::parse(&bytes, &f.source).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(a) => articles.push(a),
+        match read_one(f) {
+            Ok(a) => match seen.entry(ingest::fingerprint(&a)) {
+                Entry::Occupied(first) => {
+                    read.duplicates += 1;
+                    if !quiet {
+                        bar.suspend(|| {
+                            eprintln!(
+                                "note: {}: same text as {}; packed once",
+                                f.path.display(),
+                                first.get()
+                            )
+                        });
+                    }
+                }
+                Entry::Vacant(v) => {
+                    v.insert(f.path.display().to_string());
+                    read.articles.push(a);
+                }
+            },
+            Err(reason) if strict => {
+                bar.finish_and_clear();
+                bail!("{}: {reason} (--strict: nothing written)", f.path.display());
+            }
             Err(reason) => {
-                skipped += 1;
+                read.skipped += 1;
                 bar.suspend(|| eprintln!("warning: {}: {reason}; skipped", f.path.display()));
             }
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    (articles, skipped)
+    Ok(read)
+}
+
+/// Reads one file as an article; the error is the reason to show.
+fn read_one(f: &InputFile) -> Result<Article, String> {
+    // Check the size before reading: a huge file is refused unread.
+    let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
+    if len > ingest::MAX_FILE_BYTES {
+        return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
+    }
+    let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
+    ingest::parse(&bytes, &f.source).map_err(|e| e.to_string())
 }
 
 /// What a build produced, for the summary and for `serve`.
@@ -116,7 +159,11 @@ pub struct Built {
 pub fn build(args: &BuildArgs) -> Result<Built> {
     let started = Instant::now();
     let files = collect_inputs(&args.inputs)?;
-    let (articles, skipped) = read_articles(&files, args.quiet);
+    let Read {
+        articles,
+        skipped,
+        duplicates,
+    } = read_articles(&files, args.quiet, args.strict)?;
     if articles.is_empty() {
         let names: Vec<String> = args
             .inputs
@@ -132,6 +179,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     let ordered = index::order(articles);
     let bundle = index::build(&ordered, &BuildOptions::default());
 
+    remove_stale_siblings(&args.out);
     let tmp = sibling(&args.out, "tmp")?;
     let written = write_site(&tmp, &bundle).inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -156,11 +204,14 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             "built {} articles ({}){} into {}: {} files, {} in {:.2} s; app wasm {} ({} gzip)",
             m.doc_count,
             langs.join(", "),
-            if skipped > 0 {
-                format!(", {skipped} files skipped")
-            } else {
-                String::new()
-            },
+            [
+                (skipped, "files skipped"),
+                (duplicates, "duplicates packed once")
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!(", {n} {what}"))
+            .collect::<String>(),
             args.out.display(),
             written.0,
             human(written.1),
@@ -226,39 +277,87 @@ fn sibling(out: &Path, kind: &str) -> Result<PathBuf> {
 /// Puts the finished site `tmp` at `out`. An existing `out` is replaced only
 /// when it is empty or was written by Broadsheet; anything else is refused,
 /// so a mistyped `--out` never destroys someone's files.
+///
+/// On Linux the two folders are exchanged in one atomic `renameat2`: a build
+/// killed at any moment leaves either the old site or the new one at `out`,
+/// whole. Elsewhere the old site is first moved aside, so a kill in between
+/// leaves it beside `out` as `.NAME.broadsheet-old-PID`.
 fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
-    match std::fs::symlink_metadata(out) {
-        Err(_) => {
-            std::fs::rename(tmp, out)
-                .with_context(|| format!("moving the site to `{}`", out.display()))?;
-        }
-        Ok(meta) if !meta.is_dir() => {
-            bail!(
-                "output `{}` exists and is not a folder; nothing written",
-                out.display()
-            )
-        }
-        Ok(_) => {
-            let empty = std::fs::read_dir(out)?.next().is_none();
-            if !empty && !out.join(MARKER).is_file() {
-                bail!(
-                    "output folder `{}` is not empty and was not created by broadsheet; \
-                     refusing to replace it (choose another --out)",
-                    out.display()
-                );
-            }
-            let old = sibling(out, "old")?;
-            std::fs::rename(out, &old)
-                .with_context(|| format!("moving the old site `{}` aside", out.display()))?;
-            if let Err(e) = std::fs::rename(tmp, out) {
-                let _ = std::fs::rename(&old, out);
-                return Err(e).with_context(|| format!("moving the site to `{}`", out.display()));
-            }
-            std::fs::remove_dir_all(&old)
-                .with_context(|| format!("removing the old site `{}`", old.display()))?;
+    let Ok(meta) = std::fs::symlink_metadata(out) else {
+        return std::fs::rename(tmp, out)
+            .with_context(|| format!("moving the site to `{}`", out.display()));
+    };
+    if !meta.is_dir() {
+        bail!(
+            "output `{}` exists and is not a folder; nothing written",
+            out.display()
+        );
+    }
+    let empty = std::fs::read_dir(out)?.next().is_none();
+    if !empty && !out.join(MARKER).is_file() {
+        bail!(
+            "output folder `{}` is not empty and was not created by broadsheet; \
+             refusing to replace it (choose another --out)",
+            out.display()
+        );
+    }
+    if exchange(tmp, out).is_ok() {
+        // `tmp` now holds the old site, which Broadsheet wrote (or was empty).
+        return std::fs::remove_dir_all(tmp)
+            .with_context(|| format!("removing the old site (now at `{}`)", tmp.display()));
+    }
+    let old = sibling(out, "old")?;
+    std::fs::rename(out, &old)
+        .with_context(|| format!("moving the old site `{}` aside", out.display()))?;
+    if let Err(e) = std::fs::rename(tmp, out) {
+        let _ = std::fs::rename(&old, out);
+        return Err(e).with_context(|| format!("moving the site to `{}`", out.display()));
+    }
+    std::fs::remove_dir_all(&old)
+        .with_context(|| format!("removing the old site `{}`", old.display()))
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Removes what killed builds left beside `out`: `.NAME.broadsheet-tmp-PID`
+/// and `.NAME.broadsheet-old-PID` folders (names only Broadsheet makes)
+/// whose process is gone.
+fn remove_stale_siblings(out: &Path) {
+    let (Some(name), Some(parent)) = (out.file_name(), out.parent()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{}.broadsheet-", name.to_string_lossy());
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix("tmp-")
+            .or_else(|| rest.strip_prefix("old-"))
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if pid.is_some() && !alive && cfg!(target_os = "linux") {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
-    Ok(())
 }
 
 fn gzip_len(bytes: &[u8]) -> u64 {

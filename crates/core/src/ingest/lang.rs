@@ -4,7 +4,9 @@
 /// network, no model download) and returns its ISO 639-1 code, or `und`
 /// when the text is too short or ambiguous to tell.
 pub(super) fn detect(text: &str) -> String {
-    let Some(info) = whatlang::detect(text) else {
+    // A few kilobytes decide the language; more only costs time.
+    let end = text.char_indices().nth(8192).map_or(text.len(), |(i, _)| i);
+    let Some(info) = whatlang::detect(&text[..end]) else {
         return "und".into();
     };
     if info.confidence() < 0.2 {

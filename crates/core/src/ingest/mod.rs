@@ -27,7 +27,18 @@ pub enum IngestError {
     Binary,
     /// Empty, or nothing but whitespace and page furniture.
     NoText,
+    /// Larger than [`MAX_FILE_BYTES`]: not an article.
+    TooLarge { bytes: u64 },
+    /// A line longer than [`MAX_LINE_BYTES`]: minified data or a dump, not
+    /// article text.
+    LineTooLong { line: usize, bytes: usize },
 }
+
+/// Largest input file read as an article (news articles are kilobytes).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest line accepted; the longest paragraphs of news text are a few
+/// kilobytes.
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
 
 impl std::fmt::Display for IngestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -37,6 +48,14 @@ impl std::fmt::Display for IngestError {
             }
             IngestError::Binary => f.write_str("binary file (contains NUL bytes), not text"),
             IngestError::NoText => f.write_str("no article text (empty or only page furniture)"),
+            IngestError::TooLarge { bytes } => write!(
+                f,
+                "{bytes} bytes is larger than the {MAX_FILE_BYTES} bytes an article may have"
+            ),
+            IngestError::LineTooLong { line, bytes } => write!(
+                f,
+                "line {line} is {bytes} bytes long (more than {MAX_LINE_BYTES}): not article text"
+            ),
         }
     }
 }
@@ -47,6 +66,11 @@ impl std::error::Error for IngestError {}
 /// the input folder; it is kept on the article. The slug is left empty: slugs
 /// must be unique across a corpus, see [`crate::slug::assign`].
 pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(IngestError::TooLarge {
+            bytes: bytes.len() as u64,
+        });
+    }
     if bytes.contains(&0) {
         return Err(IngestError::Binary);
     }
@@ -58,6 +82,16 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
 
 /// Parses already-decoded text; see [`parse`].
 pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
+    if let Some((i, l)) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.len() > MAX_LINE_BYTES)
+    {
+        return Err(IngestError::LineTooLong {
+            line: i + 1,
+            bytes: l.len(),
+        });
+    }
     let raw: Vec<String> = text
         .lines()
         .map(lines::tidy)
@@ -239,6 +273,23 @@ fn body_blocks(lines: Vec<Line>, lang: &str, article: &mut Article) -> Vec<Block
         }
     }
     blocks
+}
+
+/// A fingerprint of an article's text: title and body, folded and with white
+/// space collapsed, so that the same article scraped twice (or saved under
+/// two names) is recognised and packed once.
+pub fn fingerprint(a: &Article) -> [u8; 16] {
+    let mut h = blake3::Hasher::new();
+    for text in std::iter::once(a.title.as_str()).chain(crate::index::body_texts(a)) {
+        for word in crate::analysis::fold(text).split_whitespace() {
+            h.update(word.as_bytes());
+            h.update(b" ");
+        }
+        h.update(b"\n");
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    out
 }
 
 /// Removes blocks that repeat an earlier block of the article word for word.

@@ -1,0 +1,181 @@
+//! Hostile input and faults: bad files are named and skipped (or fail the
+//! build with --strict), duplicates are packed once, odd names work, and a
+//! build killed at any moment leaves the previous site whole.
+
+mod common;
+
+use broadsheet_core::bundle::{decode, FileKind, Manifest};
+use common::*;
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+/// A folder with two good articles and one of every kind of bad file.
+fn hostile_folder(dir: &Path) {
+    fs::create_dir_all(dir.join("sub dir")).unwrap();
+    fs::copy(
+        seeds().join("003_03305f744d138c2e.txt"),
+        dir.join("with space.txt"),
+    )
+    .unwrap();
+    fs::copy(
+        seeds().join("004_b3b47ec6e03bc2f5.txt"),
+        dir.join("sub dir/Ünïcödé 記事.txt"),
+    )
+    .unwrap();
+    // The same article again under another name, with other white space.
+    let again = fs::read_to_string(seeds().join("003_03305f744d138c2e.txt"))
+        .unwrap()
+        .replace("\n\n", "\n\n\n");
+    fs::write(dir.join("zz-copy.txt"), again).unwrap();
+    fs::write(
+        dir.join("latin1.txt"),
+        b"Gr\xfc\xdfe aus K\xf6ln, ein Artikel in Latin-1.",
+    )
+    .unwrap();
+    fs::write(dir.join("image.jpg"), b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap();
+    fs::write(dir.join("empty.txt"), b"").unwrap();
+    fs::write(dir.join("blank.txt"), b" \n\t\n  \n").unwrap();
+    fs::write(dir.join("giant.txt"), "Wort ".repeat(1_000_000)).unwrap();
+}
+
+#[test]
+fn bad_files_are_named_skipped_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    hostile_folder(&input);
+    let out = tmp.path().join("site");
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    for (file, reason) in [
+        ("latin1.txt", "not valid UTF-8"),
+        ("image.jpg", "binary"),
+        ("empty.txt", "no article text"),
+        ("blank.txt", "no article text"),
+        ("giant.txt", "line 1 is 5000000 bytes long"),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("{file} not named:\n{err}"));
+        assert!(line.contains(reason) && line.contains("skipped"), "{line}");
+    }
+    assert!(
+        err.contains("zz-copy.txt: same text as") && err.contains("packed once"),
+        "{err}"
+    );
+    assert!(err.contains("built 2 articles"), "{err}");
+    assert!(
+        err.contains("5 files skipped, 1 duplicates packed once"),
+        "{err}"
+    );
+
+    // Odd names are kept as sources and their articles are searchable.
+    let v = search_json(&out, "");
+    let mut sources: Vec<&str> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["source"].as_str().unwrap())
+        .collect();
+    sources.sort();
+    assert_eq!(sources, ["sub dir/Ünïcödé 記事.txt", "with space.txt"]);
+}
+
+#[test]
+fn strict_fails_on_the_first_bad_file_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    hostile_folder(&input);
+    let out = tmp.path().join("site");
+    let o = run(bin()
+        .arg("build")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--strict"));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    // Files are read in name order: blank.txt is the first bad one.
+    assert!(err.contains("blank.txt: no article text"), "{err}");
+    assert!(err.contains("--strict"), "{err}");
+    assert!(!out.exists());
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "nothing beside the input"
+    );
+}
+
+fn assert_whole(site: &Path) -> u32 {
+    let m: Manifest = decode(
+        FileKind::Manifest,
+        &fs::read(site.join("data/manifest.bin")).expect("manifest present"),
+    )
+    .expect("manifest intact");
+    for f in m.files() {
+        assert!(site.join("data").join(f).is_file(), "{f} missing");
+    }
+    assert!(site.join("index.html").is_file());
+    m.doc_count
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_a_whole_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&out)
+        .arg("-q"));
+    assert!(o.status.success());
+    assert_eq!(assert_whole(&out), 5);
+
+    // A bigger input, so that a build takes a while.
+    let big = tmp.path().join("big");
+    fs::create_dir(&big).unwrap();
+    let base = fs::read_to_string(seeds().join("004_b3b47ec6e03bc2f5.txt")).unwrap();
+    for i in 0..1500 {
+        fs::write(
+            big.join(format!("{i:04}.txt")),
+            format!("{base}\nArtikel Nummer {i} von vielen.\n"),
+        )
+        .unwrap();
+    }
+    for delay_ms in [5, 20, 40, 80, 120, 200, 300, 450, 700, 1000, 1500, 2500] {
+        let mut child = bin()
+            .arg("build")
+            .arg(&big)
+            .arg("--out")
+            .arg(&out)
+            .arg("-q")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait().unwrap();
+        let docs = assert_whole(&out);
+        assert!(
+            docs == 5 || docs == 1500,
+            "site has {docs} documents after kill at {delay_ms} ms"
+        );
+    }
+    // A later build cleans up what the killed ones left beside the site.
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&out)
+        .arg("-q"));
+    assert!(o.status.success());
+    assert_eq!(assert_whole(&out), 5);
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("broadsheet-"))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
