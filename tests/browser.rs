@@ -43,10 +43,10 @@ fn free_port() -> u16 {
 }
 
 /// `broadsheet serve` on a free port; returns the URL it prints.
-fn serve(out: &std::path::Path) -> (KillOnDrop, String) {
+fn serve(input: &std::path::Path, out: &std::path::Path) -> (KillOnDrop, String) {
     let mut child = bin()
         .arg("serve")
-        .arg(seeds())
+        .arg(input)
         .arg("--out")
         .arg(out)
         .arg("--port")
@@ -69,13 +69,17 @@ fn serve(out: &std::path::Path) -> (KillOnDrop, String) {
 
 impl Browser {
     async fn start() -> Browser {
+        Browser::start_with(&seeds()).await
+    }
+
+    async fn start_with(input: &std::path::Path) -> Browser {
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists(),
             "{CHROMEDRIVER} is missing: install Debian's chromium and chromium-driver (the README's test command does)"
         );
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
-        let (server, base) = serve(&site);
+        let (server, base) = serve(input, &site);
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -540,4 +544,150 @@ async fn article_view_highlights_the_query_and_scrolls_to_it() {
         "{html}"
     );
     b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markup_in_articles_is_shown_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(
+        input.join("evil.txt"),
+        "Der <b>fette</b> Titel <script>window.__pwned = 1</script>\n\n\
+         Ein Absatz mit <img src=x onerror=\"window.__pwned = 2\"> und <a href=\"javascript:alert(1)\">Link</a>, lang genug, um ein Absatz zu sein.\n\n\
+         Quelle: https://example.com/\"><script>window.__pwned=3</script>\n",
+    )
+    .unwrap();
+    let b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    let titles = b.titles_when(1).await;
+    assert!(
+        titles[0].contains("<b>fette</b>") && titles[0].contains("<script>"),
+        "{titles:?}"
+    );
+    b.client
+        .find(Locator::Css("li.result a.title"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let h1 = b
+        .wait("article", || async {
+            b.texts("article h1").await.into_iter().next()
+        })
+        .await;
+    assert!(h1.contains("<script>window.__pwned = 1</script>"), "{h1}");
+    let paragraphs = b.texts("article p").await.join("\n");
+    assert!(paragraphs.contains("<img src=x onerror="), "{paragraphs}");
+    let injected = b
+        .client
+        .execute(
+            "return [document.querySelectorAll('article script, article img, article b, main a[href^=javascript]').length, window.__pwned === undefined]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(injected, json!([0, true]));
+    // The page runs under a strict Content-Security-Policy.
+    let csp = b
+        .attr("meta[http-equiv=Content-Security-Policy]", "content")
+        .await
+        .unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    b.client.close().await.unwrap();
+}
+
+/// Serves the seed site in a fresh browser (nothing cached), damages its
+/// bundle with `damage`, loads `hash` and expects a clear message in a
+/// `role="alert"` element, with the app still alive (not a panic).
+async fn expect_alert(
+    damage: impl Fn(&std::path::Path, &broadsheet_core::Manifest),
+    hash: &str,
+    contains: &str,
+) {
+    let b = Browser::start().await;
+    let data = b.site.join("data");
+    let manifest: broadsheet_core::Manifest = broadsheet_core::bundle::decode(
+        broadsheet_core::bundle::FileKind::Manifest,
+        &std::fs::read(data.join("manifest.bin")).unwrap(),
+    )
+    .unwrap();
+    damage(&data, &manifest);
+    b.goto(hash).await;
+    let alert = b
+        .wait(&format!("an alert containing {contains:?}"), || async {
+            let t = b.texts("[role=alert]").await.join(" ");
+            t.contains(contains).then_some(t)
+        })
+        .await;
+    assert!(!alert.is_empty());
+    if let Ok(input) = b.client.find(Locator::Css("input[type=search]")).await {
+        input.send_keys("x").await.unwrap();
+        b.wait("the app to react", || async {
+            let url = b.client.current_url().await.ok()?;
+            url.fragment()
+                .is_some_and(|f| f.contains("q="))
+                .then_some(())
+        })
+        .await;
+    }
+    b.client.close().await.unwrap();
+}
+
+fn rewrite(path: &std::path::Path, f: impl Fn(&mut Vec<u8>)) {
+    let mut bytes = std::fs::read(path).unwrap();
+    f(&mut bytes);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_index_shard_is_reported() {
+    expect_alert(
+        |data, m| {
+            for s in &m.term_shards {
+                rewrite(&data.join(&s.file), |b| b.truncate(b.len() / 2));
+            }
+        },
+        "#/?q=Bac%20Ninh%20",
+        "damaged bundle file",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_of_another_version_is_reported() {
+    expect_alert(
+        |data, _| rewrite(&data.join("manifest.bin"), |b| b[4] = 99),
+        "#/",
+        "rebuild the site",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_that_is_no_bundle_file_is_reported() {
+    expect_alert(
+        |data, _| {
+            rewrite(&data.join("manifest.bin"), |b| {
+                *b = b"<!doctype html>".to_vec()
+            })
+        },
+        "#/",
+        "not a Broadsheet bundle file",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_file_is_retried_then_reported() {
+    expect_alert(
+        |data, m| std::fs::remove_file(data.join(&m.packs[0])).unwrap(),
+        "#/a/bac-ninh-over-de-reis-van-het-vergroenen-van-de-ondersteunende",
+        "HTTP 404",
+    )
+    .await;
 }
