@@ -1,4 +1,5 @@
-//! Native query latency at 10,000 articles (criterion).
+//! Native query latency at 10,000 articles, or as many as
+//! `BROADSHEET_BENCH_ARTICLES` says (criterion).
 //!
 //! The corpus is synthetic but realistic: each article is stitched from runs
 //! of 8–24 consecutive words of one seed article (German, Polish,
@@ -16,7 +17,13 @@ use broadsheet_core::{Article, Block, Date};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
-const ARTICLES: usize = 10_000;
+/// Corpus size; `BROADSHEET_BENCH_ARTICLES=100000` for the 100k figures.
+fn articles() -> usize {
+    std::env::var("BROADSHEET_BENCH_ARTICLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
 
 /// xorshift64*: deterministic, dependency-free.
 struct Rng(u64);
@@ -53,7 +60,7 @@ fn corpus() -> Vec<Article> {
         })
         .collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    (0..ARTICLES)
+    (0..articles())
         .map(|i| {
             let s = rng.below(seeds.len());
             let w = &words[s];
@@ -112,7 +119,7 @@ fn loaded(bundle: &Bundle) -> Engine {
 fn bench(c: &mut Criterion) {
     let bundle = build(&order(corpus()), &BuildOptions::default());
     let engine = loaded(&bundle);
-    let mut group = c.benchmark_group("search 10k articles");
+    let mut group = c.benchmark_group(format!("search {} articles", articles()));
     for (name, q) in [
         ("one word", "Transformation "),
         ("two words", "Cao Bang "),

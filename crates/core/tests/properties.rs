@@ -85,3 +85,109 @@ proptest! {
             "query {:?} misses document {} ({:?})", typed, doc, ordered[doc].blocks[0].text());
     }
 }
+
+// ---- hostile input: nothing panics ----------------------------------------
+
+use broadsheet_core::bundle::{self as bundle_fmt, FileKind};
+use broadsheet_core::ingest::{self, IngestError};
+use broadsheet_core::search::{MAX_QUERY_CHARS, MAX_QUERY_WORDS};
+
+/// Lines that look like page furniture, mixed into random text.
+fn scrape_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        text(),
+        Just("Kommentar (0)".to_string()),
+        Just("No data".to_string()),
+        Just("![]() |".to_string()),
+        Just("| Bildunterschrift. |".to_string()),
+        Just("foto-1.jpg".to_string()),
+        Just("Quelle: https://example.com/a".to_string()),
+        Just("VietnamPlusVietnamPlus02/07/2025".to_string()),
+        Just("(Vietnam+)".to_string()),
+        Just(String::new()),
+        "\\PC{0,80}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ingest_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let _ = ingest::parse(&bytes, "x.txt");
+    }
+
+    #[test]
+    fn ingested_articles_are_well_formed(lines in proptest::collection::vec(scrape_line(), 0..40)) {
+        match ingest::parse_text(&lines.join("\n"), "x.txt") {
+            Ok(a) => {
+                prop_assert!(!a.title.trim().is_empty());
+                prop_assert!(a.blocks.iter().all(|b| !matches!(b, Block::Paragraph(t) if t.trim().is_empty())));
+                prop_assert!(a.url.as_deref().is_none_or(|u| u.starts_with("http://") || u.starts_with("https://")));
+            }
+            Err(e) => prop_assert_eq!(e, IngestError::NoText),
+        }
+    }
+
+    #[test]
+    fn query_parsing_never_panics_and_respects_caps(q in "\\PC{0,400}") {
+        let parsed = Query::parse(&q);
+        prop_assert!(parsed.terms.len() + parsed.excluded.len() <= MAX_QUERY_WORDS);
+        for t in parsed.terms.iter().chain(&parsed.excluded) {
+            prop_assert!(t.exact.chars().count() <= MAX_QUERY_CHARS * 3);
+        }
+        for r in &parsed.phrases {
+            prop_assert!(r.end <= parsed.terms.len() && r.start < r.end);
+        }
+    }
+
+    #[test]
+    fn bundle_decoding_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        for kind in [FileKind::Manifest, FileKind::Meta, FileKind::Pack] {
+            let _ = bundle_fmt::decode::<broadsheet_core::Manifest>(kind, &bytes);
+        }
+        let _ = broadsheet_core::index::decode_term_shard(&bytes);
+        let _ = broadsheet_core::index::decode_slug_shard(&bytes);
+        let _ = Engine::open(&bytes);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Real bundle files with bytes flipped or cut: loading and searching
+    /// them gives answers or errors, never a panic.
+    #[test]
+    fn damaged_bundle_files_are_errors_not_panics(
+        texts in proptest::collection::vec(text(), 1..4),
+        which in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        cut in any::<bool>(),
+        q in "[a-zđ ]{1,12}",
+    ) {
+        let articles: Vec<Article> = texts.iter().enumerate().map(|(i, t)| Article {
+            slug: String::new(), title: format!("T {i}"), title_derived: false, lang: "de".into(),
+            publisher: None, date: None, url: None, summary: None, credit: None,
+            blocks: vec![Block::Paragraph(t.clone())], source: format!("{i}.txt"),
+        }).collect();
+        let bundle = build(&order(articles), &BuildOptions { term_shard_bytes: 128, ..Default::default() });
+        let mut files: Vec<(String, Vec<u8>)> = bundle.files.iter().map(|f| (f.name.clone(), f.bytes.clone())).collect();
+        let i = which.index(files.len());
+        let f = &mut files[i].1;
+        let pos = at.index(f.len());
+        if cut { f.truncate(pos); } else { f[pos] ^= byte | 1; }
+        let get = |n: &str| files.iter().find(|(name, _)| name == n).map(|(_, b)| b.clone()).ok_or(());
+        let Ok(mut engine) = Engine::open(&get(MANIFEST_FILE).unwrap()) else { return Ok(()) };
+        let query = Query::parse(&q);
+        if let Ok(r) = engine.resolve(get, |e| e.search(&query)) {
+            let docs: Vec<u32> = r.hits.iter().map(|h| h.doc).collect();
+            if engine.resolve(get, |e| e.need_docs(&docs, true)).is_ok() {
+                for d in docs {
+                    let _ = engine.meta(d);
+                    let _ = engine.snippet(d, &r.matched);
+                }
+            }
+        }
+    }
+}

@@ -45,7 +45,7 @@ pub fn decode_term_shard(bytes: &[u8]) -> Result<TermShard, BundleError> {
     let fst_bytes = payload
         .get(4..4 + len)
         .ok_or_else(|| BundleError::Corrupt("term shard dictionary truncated".into()))?;
-    let map = Map::new(fst_bytes.to_vec()).map_err(fst_error)?;
+    let map = checked(fst_bytes.to_vec())?;
     Ok(TermShard {
         map,
         postings: payload[4 + len..].to_vec(),
@@ -61,7 +61,16 @@ pub fn decode_slug_shard(bytes: &[u8]) -> Result<Map<Vec<u8>>, BundleError> {
             expected: FileKind::Slugs as u8,
         });
     }
-    Map::new(payload.to_vec()).map_err(fst_error)
+    checked(payload.to_vec())
+}
+
+/// Opens an fst and verifies its checksum. `Map::new` checks only the
+/// header and footer, and walking a damaged automaton can panic, so every
+/// byte is checked (CRC32C, fast) before the map is used.
+fn checked(bytes: Vec<u8>) -> Result<Map<Vec<u8>>, BundleError> {
+    let map = Map::new(bytes).map_err(fst_error)?;
+    map.as_fst().verify().map_err(fst_error)?;
+    Ok(map)
 }
 
 pub(super) fn write_term_shards(

@@ -890,10 +890,11 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
 fn phrase_matches(words: &[&DocMatch]) -> bool {
     let adjacent = |field: fn(&DocMatch) -> &Vec<u32>| {
         field(words[0]).iter().any(|&p| {
-            words[1..]
-                .iter()
-                .enumerate()
-                .all(|(k, w)| field(w).binary_search(&(p + k as u32 + 1)).is_ok())
+            words[1..].iter().enumerate().all(|(k, w)| {
+                field(w)
+                    .binary_search(&p.saturating_add(k as u32 + 1))
+                    .is_ok()
+            })
         })
     };
     adjacent(|m| &m.title) || adjacent(|m| &m.body)
