@@ -1,0 +1,23 @@
+//! Any bytes as bundle files: a manifest, then the same bytes as every kind
+//! of data file the manifest could name.
+#![no_main]
+
+use broadsheet_core::bundle::{decode, FileKind};
+use broadsheet_core::index::{decode_slug_shard, decode_term_shard};
+use broadsheet_core::search::{Engine, Query};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = decode_term_shard(data);
+    let _ = decode_slug_shard(data);
+    let _ = decode::<Vec<broadsheet_core::bundle::DocMeta>>(FileKind::Meta, data);
+    let _ = decode::<Vec<broadsheet_core::Article>>(FileKind::Pack, data);
+    if let Ok(mut engine) = Engine::open(data) {
+        let files: Vec<String> = engine.manifest().files().map(String::from).collect();
+        for f in &files {
+            let _ = engine.add_file(f, data);
+        }
+        let _ = engine.search(&Query::parse("a b"));
+        let _ = engine.find_slug("a");
+    }
+});
