@@ -70,14 +70,14 @@ fn deltas(v: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-fn undeltas(v: Vec<u32>) -> Option<Vec<u32>> {
+/// Prefix sums in place (no new allocation: this runs once per posting).
+fn undeltas(mut v: Vec<u32>) -> Option<Vec<u32>> {
     let mut acc = 0u32;
-    v.into_iter()
-        .map(|d| {
-            acc = acc.checked_add(d)?;
-            Some(acc)
-        })
-        .collect()
+    for x in &mut v {
+        acc = acc.checked_add(*x)?;
+        *x = acc;
+    }
+    Some(v)
 }
 
 impl TermEntry {

@@ -97,7 +97,12 @@ pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
         .map(lines::tidy)
         .filter(|l| !l.is_empty())
         .collect();
-    let mut classified: Vec<Line> = raw.iter().map(|l| classify(l)).collect();
+    // Text with no letter or digit at all (`***`, `—`, `:`) is decoration.
+    let mut classified: Vec<Line> = raw
+        .iter()
+        .map(|l| classify(l))
+        .filter(|l| !matches!(l, Line::Text(t) if !t.chars().any(char::is_alphanumeric)))
+        .collect();
     cut_tail(&mut classified);
 
     // The language decides which of two captions (original and translation)

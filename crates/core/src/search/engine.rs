@@ -16,12 +16,20 @@ use crate::index::{
 use crate::model::Article;
 use fst::automaton::{Automaton, Levenshtein};
 use fst::{IntoStreamer, Map, Streamer};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// At most this many dictionary words stand in for one query word
 /// (completions and near misses together): the closest win. Bounds the work
 /// of a short prefix or a short fuzzy word; see [`max_expansions`].
 const MAX_EXPANSIONS: usize = 32;
+
+/// Words found in fewer documents than this (or than 0.2% of the bundle)
+/// also look for typos.
+const FUZZY_DF_THRESHOLD: usize = 8;
+/// Completions and typo expansions of one word stop once their posting
+/// lists hold this many entries (or half the bundle's documents): the
+/// closest expansions come first, the rest would cost time and add noise.
+const EXPANSION_POSTINGS: usize = 20_000;
 
 /// At most this many compounds a non-final word is the head of: compound
 /// heads are a recall aid, and each costs a posting list to decode.
@@ -56,8 +64,15 @@ enum Via {
     Fuzzy,
 }
 
-/// One query word's matches: document → match, and what matched.
-type TermDocs = (BTreeMap<u32, DocMatch>, TermMatch);
+/// One query word's matches, sorted by document, and what matched.
+type TermDocs = (Vec<(u32, DocMatch)>, TermMatch);
+
+/// The match of a document in a sorted list of matches.
+fn find(rows: &[(u32, DocMatch)], doc: u32) -> Option<&DocMatch> {
+    rows.binary_search_by_key(&doc, |r| r.0)
+        .ok()
+        .map(|i| &rows[i].1)
+}
 
 /// Whether a result must contain every query word or at least one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -454,7 +469,16 @@ impl Engine {
             }
             candidates.extend(completions);
         }
-        if plan.fuzzy > 0 {
+        // Typo tolerance is for words that (nearly) do not occur: a word
+        // found in many documents is taken as meant, which also spares
+        // decoding the long posting lists of its frequent neighbours.
+        let found_docs = out
+            .iter()
+            .map(|e| e.entry.postings.len())
+            .max()
+            .unwrap_or(0);
+        let threshold = (self.manifest.doc_count as usize / 500).max(FUZZY_DF_THRESHOLD);
+        if plan.fuzzy > 0 && (wide || found_docs < threshold) {
             // Typos are looked for under the same first letter, whose keys
             // are in the same shard or few; `wide` (a retry after no
             // results) and a word with no match at all look everywhere.
@@ -478,8 +502,14 @@ impl Engine {
         });
         candidates.dedup_by(|a, b| a.0 == b.0);
         candidates.truncate(max_expansions(t.folded.chars().count()));
+        let budget = (self.manifest.doc_count as usize / 2).max(EXPANSION_POSTINGS);
+        let mut spent = 0;
         for (key, weight, via, off, shard) in candidates {
+            if spent >= budget {
+                break;
+            }
             let entry = shard.entry(off, self.manifest.doc_count)?;
+            spent += entry.postings.len();
             out.push(Expansion {
                 key,
                 weight,
@@ -634,19 +664,23 @@ impl Engine {
         keep: &dyn Fn(u32) -> bool,
     ) -> Result<TermDocs, EngineError> {
         let n = self.manifest.doc_count;
-        let mut docs: BTreeMap<u32, DocMatch> = BTreeMap::new();
+        let mut rows: Vec<(u32, DocMatch)> = Vec::new();
         let mut term_match = TermMatch::default();
-        for x in self.expand(t, wide)? {
+        let expansions = self.expand(t, wide)?;
+        let merged = expansions.len() > 1;
+        for x in expansions {
             let idf = rank::idf(x.entry.postings.len() as u32, n);
             let exact_id = (x.key == t.folded.as_bytes())
                 .then(|| x.entry.variants.iter().position(|v| *v == t.exact))
                 .flatten();
-            let mut any = false;
-            for p in &x.entry.postings {
+            let positions = !t.literal || x.via == Via::Word;
+            let before = rows.len();
+            // Positions move from the decoded postings into the matches,
+            // uncopied: this loop runs once per posting of every expansion.
+            for p in x.entry.postings {
                 if !keep(p.doc) {
                     continue;
                 }
-                any = true;
                 let len = dequantize_len(p.norm);
                 let mut s = x.weight
                     * idf
@@ -656,14 +690,21 @@ impl Engine {
                 {
                     s *= EXACT_BONUS;
                 }
-                let m = docs.entry(p.doc).or_default();
-                m.score = m.score.max(s);
-                if !t.literal || x.via == Via::Word {
-                    m.title.extend_from_slice(&p.title);
-                    m.body.extend_from_slice(&p.body);
-                }
+                let (title, body) = if positions {
+                    (p.title, p.body)
+                } else {
+                    Default::default()
+                };
+                rows.push((
+                    p.doc,
+                    DocMatch {
+                        score: s,
+                        title,
+                        body,
+                    },
+                ));
             }
-            if any {
+            if rows.len() > before {
                 let (set, key) = match x.via {
                     Via::Stem => (&mut term_match.stems, &x.key[1..]),
                     Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
@@ -672,13 +713,28 @@ impl Engine {
                 set.insert(String::from_utf8_lossy(key).into_owned());
             }
         }
-        for m in docs.values_mut() {
-            m.title.sort_unstable();
-            m.title.dedup();
-            m.body.sort_unstable();
-            m.body.dedup();
+        if merged {
+            // Several dictionary words matched one document: best score,
+            // all positions.
+            rows.sort_by_key(|r| r.0);
+            let mut out: Vec<(u32, DocMatch)> = Vec::with_capacity(rows.len());
+            for (doc, m) in rows {
+                match out.last_mut() {
+                    Some((d, prev)) if *d == doc => {
+                        prev.score = prev.score.max(m.score);
+                        prev.title.extend(m.title);
+                        prev.body.extend(m.body);
+                        prev.title.sort_unstable();
+                        prev.title.dedup();
+                        prev.body.sort_unstable();
+                        prev.body.dedup();
+                    }
+                    _ => out.push((doc, m)),
+                }
+            }
+            rows = out;
         }
-        Ok((docs, term_match))
+        Ok((rows, term_match))
     }
 
     /// How many of `hits` carry each listed value of each facet (language,
@@ -835,13 +891,13 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
         Mode::Any => {
             let mut docs: Vec<u32> = per_term
                 .iter()
-                .flat_map(|(t, _)| t.keys().copied())
+                .flat_map(|(t, _)| t.iter().map(|r| r.0))
                 .collect();
             docs.sort_unstable();
             docs.dedup();
             for doc in docs {
                 let matches: Vec<&DocMatch> =
-                    per_term.iter().filter_map(|(t, _)| t.get(&doc)).collect();
+                    per_term.iter().filter_map(|(t, _)| find(t, doc)).collect();
                 let coverage = matches.len() as f32 / per_term.len() as f32;
                 let score: f32 = matches.iter().map(|m| m.score).sum::<f32>() * coverage * coverage;
                 hits.push(Hit { doc, score });
@@ -852,10 +908,10 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
             let rarest = (0..per_term.len())
                 .min_by_key(|&i| per_term[i].0.len())
                 .unwrap_or(0);
-            'docs: for &doc in per_term[rarest].0.keys() {
+            'docs: for &(doc, _) in &per_term[rarest].0 {
                 let mut matches = Vec::with_capacity(per_term.len());
                 for (t, _) in per_term {
-                    match t.get(&doc) {
+                    match find(t, doc) {
                         Some(m) => matches.push(m),
                         None => continue 'docs,
                     }
