@@ -639,7 +639,11 @@ impl Engine {
             per_term.push(self.term_docs(t, false, &keep)?);
         }
         results.hits = combine(q, &per_term, Mode::All);
-        if results.hits.is_empty() {
+        // Retry wider only when every word matched something but no
+        // document has them all: a word that matched nothing anywhere (its
+        // typo scan already covered every letter) cannot be helped by it.
+        let all_found = per_term.iter().all(|(rows, _)| !rows.is_empty());
+        if results.hits.is_empty() && all_found {
             for (i, t) in q.terms.iter().enumerate() {
                 if self.plan(t).fuzzy > 0 {
                     per_term[i] = self.term_docs(t, true, &keep)?;
