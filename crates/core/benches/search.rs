@@ -133,6 +133,7 @@ fn bench(c: &mut Criterion) {
         ("stem", "onderneming "),
         ("no full match", "Cao Bang xyzzy "),
         ("filtered", "Cao Bang lang:pl "),
+        ("sixteen typos", "Generalsekreter Lenkungsauschuss Transformatoin Wissenshaft Technolgie Innovaton Konferrenz Ministerim Resolutoin Provinzz Unternehmn digitle Entwiklung Regirung Infrastrukur Komission "),
         ("sixteen common words", "der die und das in von zu mit den des Provinz Cao Bang van het của "),
     ] {
         let query = Query::parse(q);

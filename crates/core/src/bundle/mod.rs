@@ -28,7 +28,7 @@ pub(crate) mod file;
 pub mod postings;
 
 pub use file::{decode, encode, FileKind, FORMAT_VERSION, MAGIC};
-pub use postings::{Posting, PostingList, TermEntry};
+pub use postings::{Posting, TermEntry};
 
 use crate::model::{Article, Date};
 use serde::{Deserialize, Serialize};

@@ -1,16 +1,21 @@
 //! Term entries: the variants of a term and where it occurs.
 //!
 //! The dictionary key is a word's *folded* form (`lam`); the entry lists the
-//! exact forms seen under that key (`lam`, `làm`, `lâm`), and each position
-//! records which of them occurred there. That keeps one posting list per
-//! folded word (so `Lam` finds `làm`) while still knowing which documents
-//! contain the form exactly as typed (so they can rank first), at the cost of
-//! one small number per position and only for words that have variants.
+//! exact forms seen under that key (`lam`, `làm`, `lâm`) and, per document, a
+//! bit mask of the forms it contains. That keeps one posting list per folded
+//! word (so `Lam` finds `làm`) while still knowing which documents contain
+//! the form exactly as typed (so they can rank first).
+//!
+//! The layout is columnar: document numbers, length norms, term
+//! frequencies, variant masks and word positions are each one delta- and
+//! varint-encoded array. Decoding an entry is a handful of allocations
+//! whatever its length, and positions, needed only for the documents that
+//! survive a query's AND, are slices into one array.
 
 use serde::{Deserialize, Serialize};
 
-/// One document's occurrences of a term.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One document's occurrences of a term, as the indexer collects them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posting {
     /// Document number (newest first).
     pub doc: u32,
@@ -20,128 +25,182 @@ pub struct Posting {
     pub title: Vec<u32>,
     /// Word positions in the body, ascending.
     pub body: Vec<u32>,
-    /// For terms with several variants: the variant at each title position,
-    /// then at each body position. Empty when the term has one variant.
+    /// The variant at each title position, then at each body position
+    /// (empty when the term has one variant).
     pub variants: Vec<u8>,
 }
 
-impl Posting {
-    /// The variant at the `i`th occurrence (title occurrences first).
-    pub fn variant(&self, i: usize) -> u8 {
-        self.variants.get(i).copied().unwrap_or(0)
-    }
-}
-
-/// A term's variants and postings, as decoded from a shard.
+/// A decoded term entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermEntry {
     /// Exact forms under this folded key, at most 255.
     pub variants: Vec<String>,
-    pub postings: PostingList,
+    /// Documents, ascending.
+    pub docs: Vec<u32>,
+    /// Quantised body length of each document.
+    pub norms: Vec<u8>,
+    /// Title and body occurrence counts of each document, interleaved.
+    tf: Vec<u32>,
+    /// Per document, a bit per variant it contains (variant 63 and up share
+    /// the last bit); empty when the term has one variant.
+    masks: Vec<u64>,
+    /// All positions, per document title then body, absolute.
+    positions: Vec<u32>,
+    /// Where each document's positions start in `positions`.
+    offsets: Vec<u32>,
 }
 
-pub type PostingList = Vec<Posting>;
-
-/// The stored form: documents and positions delta-encoded, so postcard's
-/// varints keep them to a byte or two each.
+/// The stored form (postcard): deltas and varints throughout.
 #[derive(Serialize, Deserialize)]
 struct StoredEntry {
     variants: Vec<String>,
-    docs: Vec<StoredPosting>,
+    docs: Vec<u32>,
+    norms: Vec<u8>,
+    tf: Vec<u32>,
+    masks: Vec<u64>,
+    positions: Vec<u32>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct StoredPosting {
-    doc_delta: u32,
-    norm: u8,
-    title: Vec<u32>,
-    body: Vec<u32>,
-    variants: Vec<u8>,
-}
-
-fn deltas(v: &[u32]) -> Vec<u32> {
+fn push_deltas(out: &mut Vec<u32>, v: &[u32]) {
     let mut prev = 0;
-    v.iter()
-        .map(|&x| {
-            let d = x - prev;
-            prev = x;
-            d
-        })
-        .collect()
-}
-
-/// Prefix sums in place (no new allocation: this runs once per posting).
-fn undeltas(mut v: Vec<u32>) -> Option<Vec<u32>> {
-    let mut acc = 0u32;
-    for x in &mut v {
-        acc = acc.checked_add(*x)?;
-        *x = acc;
+    for &x in v {
+        out.push(x - prev);
+        prev = x;
     }
-    Some(v)
 }
 
 impl TermEntry {
-    /// Appends the encoding of this entry to `out`.
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
-        let mut prev = 0;
-        let stored = StoredEntry {
-            variants: self.variants.clone(),
-            docs: self
-                .postings
-                .iter()
-                .map(|p| {
-                    let s = StoredPosting {
-                        doc_delta: p.doc - prev,
-                        norm: p.norm,
-                        title: deltas(&p.title),
-                        body: deltas(&p.body),
-                        variants: p.variants.clone(),
-                    };
-                    prev = p.doc;
-                    s
-                })
-                .collect(),
-        };
-        let bytes = postcard::to_allocvec(&stored).expect("serialising to a Vec cannot fail");
-        out.extend_from_slice(&bytes);
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
     }
 
-    /// Decodes an entry at the start of `bytes`, validating that documents
-    /// ascend and stay below `doc_count` and that variant ids are in range.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Title occurrences in the `i`th document.
+    pub fn title_tf(&self, i: usize) -> usize {
+        self.tf[2 * i] as usize
+    }
+
+    /// Body occurrences in the `i`th document.
+    pub fn body_tf(&self, i: usize) -> usize {
+        self.tf[2 * i + 1] as usize
+    }
+
+    /// Title positions in the `i`th document.
+    pub fn title_positions(&self, i: usize) -> &[u32] {
+        let start = self.offsets[i] as usize;
+        &self.positions[start..start + self.title_tf(i)]
+    }
+
+    /// Body positions in the `i`th document.
+    pub fn body_positions(&self, i: usize) -> &[u32] {
+        let start = self.offsets[i] as usize + self.title_tf(i);
+        &self.positions[start..start + self.body_tf(i)]
+    }
+
+    /// Whether the `i`th document contains variant `v`.
+    pub fn has_variant(&self, i: usize, v: usize) -> bool {
+        match self.masks.get(i) {
+            Some(mask) => mask & (1 << v.min(63)) != 0,
+            None => v == 0,
+        }
+    }
+
+    /// Appends the encoding of `variants` and `postings` (ascending by
+    /// document) to `out`.
+    pub fn encode_into(variants: &[String], postings: &[Posting], out: &mut Vec<u8>) {
+        let mut stored = StoredEntry {
+            variants: variants.to_vec(),
+            docs: Vec::with_capacity(postings.len()),
+            norms: Vec::with_capacity(postings.len()),
+            tf: Vec::with_capacity(2 * postings.len()),
+            masks: Vec::new(),
+            positions: Vec::new(),
+        };
+        let mut prev = 0;
+        for p in postings {
+            stored.docs.push(p.doc - prev);
+            prev = p.doc;
+            stored.norms.push(p.norm);
+            stored.tf.push(p.title.len() as u32);
+            stored.tf.push(p.body.len() as u32);
+            push_deltas(&mut stored.positions, &p.title);
+            push_deltas(&mut stored.positions, &p.body);
+            if variants.len() > 1 {
+                let mask = p.variants.iter().fold(0u64, |m, &v| m | 1 << v.min(63));
+                stored
+                    .masks
+                    .push(if p.variants.is_empty() { 1 } else { mask });
+            }
+        }
+        postcard::to_extend(&stored, std::mem::take(out))
+            .map(|v| *out = v)
+            .expect("serialising to a Vec cannot fail");
+    }
+
+    /// Decodes an entry at the start of `bytes`, validating every column:
+    /// documents ascend and stay below `doc_count`, columns agree in length,
+    /// positions do not overflow.
     pub fn decode(bytes: &[u8], doc_count: u32) -> Result<TermEntry, String> {
-        let (stored, _): (StoredEntry, _) =
+        let (s, _): (StoredEntry, _) =
             postcard::take_from_bytes(bytes).map_err(|e| format!("term entry: {e}"))?;
-        let mut postings = Vec::with_capacity(stored.docs.len());
+        let n = s.docs.len();
+        if s.norms.len() != n || s.tf.len() != 2 * n || !(s.masks.is_empty() || s.masks.len() == n)
+        {
+            return Err("term entry columns disagree in length".into());
+        }
+        if s.variants.len() <= 1 && !s.masks.is_empty() {
+            return Err("variant masks for a single variant".into());
+        }
+        let mut docs = s.docs;
         let mut doc = 0u32;
-        for (i, p) in stored.docs.into_iter().enumerate() {
-            doc = doc
-                .checked_add(p.doc_delta)
-                .ok_or("document number overflows")?;
-            if (i > 0 && p.doc_delta == 0) || doc >= doc_count {
-                return Err(format!("document number {doc} out of order or range"));
+        for (i, d) in docs.iter_mut().enumerate() {
+            if i > 0 && *d == 0 {
+                return Err("document numbers out of order".into());
             }
-            let title = undeltas(p.title).ok_or("title position overflows")?;
-            let body = undeltas(p.body).ok_or("body position overflows")?;
-            if !p.variants.is_empty() && p.variants.len() != title.len() + body.len() {
-                return Err("variant list length mismatch".into());
+            doc = doc.checked_add(*d).ok_or("document number overflows")?;
+            if doc >= doc_count {
+                return Err(format!("document number {doc} out of range"));
             }
-            if p.variants
-                .iter()
-                .any(|&v| v as usize >= stored.variants.len())
-            {
-                return Err("variant id out of range".into());
+            *d = doc;
+        }
+        let mut positions = s.positions;
+        let mut offsets = Vec::with_capacity(n);
+        let mut at = 0usize;
+        // Positions are delta-encoded per run (a document's title, then its
+        // body): undo the deltas run by run.
+        for run in s.tf.iter() {
+            let len = *run as usize;
+            let end = at
+                .checked_add(len)
+                .filter(|&e| e <= positions.len())
+                .ok_or("positions truncated")?;
+            let mut acc = 0u32;
+            for p in &mut positions[at..end] {
+                acc = acc.checked_add(*p).ok_or("position overflows")?;
+                *p = acc;
             }
-            postings.push(Posting {
-                doc,
-                norm: p.norm,
-                title,
-                body,
-                variants: p.variants,
-            });
+            at = end;
+        }
+        if at != positions.len() {
+            return Err("positions and frequencies disagree".into());
+        }
+        let mut start = 0u32;
+        for pair in s.tf.chunks(2) {
+            offsets.push(start);
+            start += pair[0] + pair[1];
         }
         Ok(TermEntry {
-            variants: stored.variants,
-            postings,
+            variants: s.variants,
+            docs,
+            norms: s.norms,
+            tf: s.tf,
+            masks: s.masks,
+            positions,
+            offsets,
         })
     }
 }
@@ -162,11 +221,10 @@ pub fn dequantize_len(q: u8) -> f32 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn entries_round_trip() {
-        let e = TermEntry {
-            variants: vec!["lam".into(), "làm".into()],
-            postings: vec![
+    fn sample() -> (Vec<String>, Vec<Posting>) {
+        (
+            vec!["lam".into(), "làm".into()],
+            vec![
                 Posting {
                     doc: 3,
                     norm: 7,
@@ -182,15 +240,47 @@ mod tests {
                     variants: vec![1],
                 },
             ],
-        };
+        )
+    }
+
+    #[test]
+    fn entries_round_trip() {
+        let (variants, postings) = sample();
         let mut buf = Vec::new();
-        e.encode_into(&mut buf);
-        assert_eq!(TermEntry::decode(&buf, 11).unwrap(), e);
+        TermEntry::encode_into(&variants, &postings, &mut buf);
+        let e = TermEntry::decode(&buf, 11).unwrap();
+        assert_eq!(e.docs, [3, 10]);
+        assert_eq!(e.norms, [7, 9]);
+        assert_eq!(
+            (e.title_positions(0), e.body_positions(0)),
+            (&[1][..], &[4, 9][..])
+        );
+        assert_eq!(
+            (e.title_positions(1), e.body_positions(1)),
+            (&[][..], &[0][..])
+        );
+        assert!(e.has_variant(0, 0) && e.has_variant(0, 1));
+        assert!(!e.has_variant(1, 0) && e.has_variant(1, 1));
         assert!(
             TermEntry::decode(&buf, 10).is_err(),
             "doc 10 is out of range for 10 docs"
         );
         assert!(TermEntry::decode(&buf[..buf.len() - 2], 11).is_err());
+    }
+
+    #[test]
+    fn single_variant_entries_need_no_masks() {
+        let postings = vec![Posting {
+            doc: 0,
+            norm: 1,
+            title: vec![],
+            body: vec![2],
+            variants: vec![],
+        }];
+        let mut buf = Vec::new();
+        TermEntry::encode_into(&["x".into()], &postings, &mut buf);
+        let e = TermEntry::decode(&buf, 1).unwrap();
+        assert!(e.has_variant(0, 0) && !e.has_variant(0, 1));
     }
 
     #[test]

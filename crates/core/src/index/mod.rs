@@ -9,7 +9,7 @@ mod shards;
 
 use crate::analysis::tokenize;
 use crate::bundle::{
-    self, postings::quantize_len, DocMeta, FacetCount, FileKind, Manifest, Posting, TermEntry,
+    self, postings::quantize_len, DocMeta, FacetCount, FileKind, Manifest, Posting,
 };
 use crate::model::Article;
 use std::collections::BTreeMap;
@@ -245,21 +245,9 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
                 });
         }
     }
-    // Variant ids are only needed where a term has more than one variant.
-    let entries = terms.into_iter().map(|(k, mut acc)| {
-        if acc.variants.len() <= 1 {
-            for p in &mut acc.postings {
-                p.variants.clear();
-            }
-        }
-        (
-            k,
-            TermEntry {
-                variants: acc.variants,
-                postings: acc.postings,
-            },
-        )
-    });
+    let entries = terms
+        .into_iter()
+        .map(|(k, acc)| (k, acc.variants, acc.postings));
 
     let mut files = Vec::new();
     let term_shards = shards::write_term_shards(entries, opts.term_shard_bytes, &mut files);

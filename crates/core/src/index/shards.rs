@@ -74,7 +74,7 @@ fn checked(bytes: Vec<u8>) -> Result<Map<Vec<u8>>, BundleError> {
 }
 
 pub(super) fn write_term_shards(
-    entries: impl Iterator<Item = (Vec<u8>, TermEntry)>,
+    entries: impl Iterator<Item = (Vec<u8>, Vec<String>, Vec<crate::bundle::Posting>)>,
     target_bytes: usize,
     files: &mut Vec<BundleFile>,
 ) -> Vec<ShardRef> {
@@ -95,7 +95,7 @@ pub(super) fn write_term_shards(
             file: name,
         });
     };
-    for (key, entry) in entries {
+    for (key, variants, entry_postings) in entries {
         if postings.len() >= target_bytes {
             let done = std::mem::replace(&mut builder, MapBuilder::memory());
             flush(done, &mut postings, first.take().unwrap_or_default());
@@ -106,7 +106,7 @@ pub(super) fn write_term_shards(
         builder
             .insert(&key, postings.len() as u64)
             .expect("keys arrive sorted and unique");
-        entry.encode_into(&mut postings);
+        TermEntry::encode_into(&variants, &entry_postings, &mut postings);
     }
     flush(builder, &mut postings, first.unwrap_or_default());
     shards

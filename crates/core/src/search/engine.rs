@@ -23,6 +23,10 @@ use std::collections::{HashMap, HashSet};
 /// of a short prefix or a short fuzzy word; see [`max_expansions`].
 const MAX_EXPANSIONS: usize = 32;
 
+/// At most this many words of a query get typo tolerance (the first ones
+/// that can): it bounds the work of a long query full of typos.
+const MAX_TYPO_WORDS: usize = 6;
+
 /// Words found in fewer documents than this (or than 0.2% of the bundle)
 /// also look for typos.
 const FUZZY_DF_THRESHOLD: usize = 8;
@@ -64,8 +68,9 @@ enum Via {
     Fuzzy,
 }
 
-/// One query word's matches, sorted by document, and what matched.
-type TermDocs = (Vec<(u32, DocMatch)>, TermMatch);
+/// One query word's matches, sorted by document; what matched; and the
+/// decoded entries the matches point into.
+type TermDocs = (Vec<(u32, DocMatch)>, TermMatch, Vec<TermEntry>);
 
 /// The match of a document in a sorted list of matches.
 fn find(rows: &[(u32, DocMatch)], doc: u32) -> Option<&DocMatch> {
@@ -236,12 +241,34 @@ impl Results {
     }
 }
 
-/// One query word's matches in one document.
-#[derive(Default, Clone)]
+/// One query word's match in one document: its best score and where its
+/// occurrences are (expansion and posting index), so that positions are
+/// read only for documents that survive the AND.
+#[derive(Clone)]
 struct DocMatch {
     score: f32,
-    title: Vec<u32>,
-    body: Vec<u32>,
+    first: (u16, u32),
+    more: Vec<(u16, u32)>,
+}
+
+impl DocMatch {
+    /// Title and body positions of this match, ascending.
+    fn positions(&self, entries: &[TermEntry]) -> (Vec<u32>, Vec<u32>) {
+        let mut title = Vec::new();
+        let mut body = Vec::new();
+        for &(x, i) in std::iter::once(&self.first).chain(&self.more) {
+            let e = &entries[x as usize];
+            title.extend_from_slice(e.title_positions(i as usize));
+            body.extend_from_slice(e.body_positions(i as usize));
+        }
+        if !self.more.is_empty() {
+            title.sort_unstable();
+            title.dedup();
+            body.sort_unstable();
+            body.dedup();
+        }
+        (title, body)
+    }
 }
 
 /// A bundle's manifest plus whichever of its files have been loaded.
@@ -407,6 +434,11 @@ impl Engine {
         }
     }
 
+    /// Words found in fewer documents than this look for typos.
+    fn fuzzy_threshold(&self) -> usize {
+        (self.manifest.doc_count as usize / 500).max(FUZZY_DF_THRESHOLD)
+    }
+
     /// Streams the keys of the shards covering `[lo, upper(lo))` that `aut`
     /// accepts, at most `cap` of them.
     fn scan<A: Automaton>(
@@ -440,8 +472,16 @@ impl Engine {
     /// the word, its stems, completions (the word being typed, or compound
     /// heads such as `Umwelt` → `Umweltschutz`) and near misses within the
     /// typo budget.
-    fn expand(&self, t: &QueryTerm, wide: bool) -> Result<Vec<Expansion>, EngineError> {
-        let plan = self.plan(t);
+    fn expand(
+        &self,
+        t: &QueryTerm,
+        wide: bool,
+        typos: bool,
+    ) -> Result<Vec<Expansion>, EngineError> {
+        let mut plan = self.plan(t);
+        if !typos {
+            plan.fuzzy = 0;
+        }
         let mut out: Vec<Expansion> = Vec::new();
         for (key, weight, via) in &plan.exact {
             if let Some(entry) = self.entry(key)? {
@@ -471,14 +511,10 @@ impl Engine {
         }
         // Typo tolerance is for words that (nearly) do not occur: a word
         // found in many documents is taken as meant, which also spares
-        // decoding the long posting lists of its frequent neighbours.
-        let found_docs = out
-            .iter()
-            .map(|e| e.entry.postings.len())
-            .max()
-            .unwrap_or(0);
-        let threshold = (self.manifest.doc_count as usize / 500).max(FUZZY_DF_THRESHOLD);
-        if plan.fuzzy > 0 && (wide || found_docs < threshold) {
+        // decoding the long posting lists of its frequent neighbours. The
+        // same holds in the `wide` retry.
+        let found_docs = out.iter().map(|e| e.entry.len()).max().unwrap_or(0);
+        if plan.fuzzy > 0 && found_docs < self.fuzzy_threshold() {
             // Typos are looked for under the same first letter, whose keys
             // are in the same shard or few; `wide` (a retry after no
             // results) and a word with no match at all look everywhere.
@@ -509,7 +545,7 @@ impl Engine {
                 break;
             }
             let entry = shard.entry(off, self.manifest.doc_count)?;
-            spent += entry.postings.len();
+            spent += entry.len();
             out.push(Expansion {
                 key,
                 weight,
@@ -583,7 +619,7 @@ impl Engine {
             let mut docs = HashSet::new();
             for v in values {
                 if let Some(e) = self.entry(&facet_key(facet, v))? {
-                    docs.extend(e.postings.iter().map(|p| p.doc));
+                    docs.extend(e.docs.iter().copied());
                 }
             }
             allowed = Some(match allowed {
@@ -609,7 +645,7 @@ impl Engine {
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {
             if let Some(e) = self.entry(t.folded.as_bytes())? {
-                excluded.extend(e.postings.iter().map(|p| p.doc));
+                excluded.extend(e.docs.iter().copied());
             }
         }
         let keep = |doc: u32| {
@@ -634,19 +670,33 @@ impl Engine {
             return Ok(results);
         }
 
+        // Typo tolerance for the first few words that can have it: each
+        // costs an automaton and posting lists, and a query of many words
+        // is found by its other words.
+        let mut typo_words = 0;
+        let typos: Vec<bool> = q
+            .terms
+            .iter()
+            .map(|t| {
+                let ok = self.plan(t).fuzzy > 0 && typo_words < MAX_TYPO_WORDS;
+                typo_words += ok as usize;
+                ok
+            })
+            .collect();
         let mut per_term = Vec::with_capacity(q.terms.len());
-        for t in &q.terms {
-            per_term.push(self.term_docs(t, false, &keep)?);
+        for (t, &typo) in q.terms.iter().zip(&typos) {
+            per_term.push(self.term_docs(t, false, typo, &keep)?);
         }
         results.hits = combine(q, &per_term, Mode::All);
         // Retry wider only when every word matched something but no
         // document has them all: a word that matched nothing anywhere (its
         // typo scan already covered every letter) cannot be helped by it.
-        let all_found = per_term.iter().all(|(rows, _)| !rows.is_empty());
+        let all_found = per_term.iter().all(|(rows, ..)| !rows.is_empty());
         if results.hits.is_empty() && all_found {
             for (i, t) in q.terms.iter().enumerate() {
-                if self.plan(t).fuzzy > 0 {
-                    per_term[i] = self.term_docs(t, true, &keep)?;
+                // Only words rare enough to look for typos expand differently.
+                if typos[i] && per_term[i].0.len() < self.fuzzy_threshold() {
+                    per_term[i] = self.term_docs(t, true, true, &keep)?;
                 }
             }
             results.hits = combine(q, &per_term, Mode::All);
@@ -655,7 +705,7 @@ impl Engine {
             results.hits = combine(q, &per_term, Mode::Any);
             results.partial = !results.hits.is_empty();
         }
-        results.matched.terms = per_term.into_iter().map(|(_, m)| m).collect();
+        results.matched.terms = per_term.into_iter().map(|(_, m, _)| m).collect();
         Ok(results)
     }
 
@@ -665,46 +715,40 @@ impl Engine {
         &self,
         t: &QueryTerm,
         wide: bool,
+        typos: bool,
         keep: &dyn Fn(u32) -> bool,
     ) -> Result<TermDocs, EngineError> {
         let n = self.manifest.doc_count;
         let mut rows: Vec<(u32, DocMatch)> = Vec::new();
         let mut term_match = TermMatch::default();
-        let expansions = self.expand(t, wide)?;
+        let mut entries = Vec::new();
+        let expansions = self.expand(t, wide, typos)?;
         let merged = expansions.len() > 1;
-        for x in expansions {
-            let idf = rank::idf(x.entry.postings.len() as u32, n);
+        for (xi, x) in expansions.into_iter().enumerate() {
+            let e = &x.entry;
+            let idf = rank::idf(e.len() as u32, n);
             let exact_id = (x.key == t.folded.as_bytes())
-                .then(|| x.entry.variants.iter().position(|v| *v == t.exact))
+                .then(|| e.variants.iter().position(|v| *v == t.exact))
                 .flatten();
-            let positions = !t.literal || x.via == Via::Word;
             let before = rows.len();
-            // Positions move from the decoded postings into the matches,
-            // uncopied: this loop runs once per posting of every expansion.
-            for p in x.entry.postings {
-                if !keep(p.doc) {
+            for (i, &doc) in e.docs.iter().enumerate() {
+                if !keep(doc) {
                     continue;
                 }
-                let len = dequantize_len(p.norm);
+                let len = dequantize_len(e.norms[i]);
                 let mut s = x.weight
                     * idf
-                    * rank::tf_norm(p.title.len(), p.body.len(), len, self.manifest.avg_body_len);
-                let occurrences = p.title.len() + p.body.len();
-                if exact_id.is_some_and(|id| (0..occurrences).any(|i| p.variant(i) as usize == id))
-                {
+                    * rank::tf_norm(e.title_tf(i), e.body_tf(i), len, self.manifest.avg_body_len);
+                if exact_id.is_some_and(|v| e.has_variant(i, v)) {
                     s *= EXACT_BONUS;
                 }
-                let (title, body) = if positions {
-                    (p.title, p.body)
-                } else {
-                    Default::default()
-                };
+                let first = (xi as u16, i as u32);
                 rows.push((
-                    p.doc,
+                    doc,
                     DocMatch {
                         score: s,
-                        title,
-                        body,
+                        first,
+                        more: Vec::new(),
                     },
                 ));
             }
@@ -716,29 +760,25 @@ impl Engine {
                 };
                 set.insert(String::from_utf8_lossy(key).into_owned());
             }
+            entries.push(x.entry);
         }
         if merged {
             // Several dictionary words matched one document: best score,
-            // all positions.
+            // all occurrences.
             rows.sort_by_key(|r| r.0);
             let mut out: Vec<(u32, DocMatch)> = Vec::with_capacity(rows.len());
             for (doc, m) in rows {
                 match out.last_mut() {
                     Some((d, prev)) if *d == doc => {
                         prev.score = prev.score.max(m.score);
-                        prev.title.extend(m.title);
-                        prev.body.extend(m.body);
-                        prev.title.sort_unstable();
-                        prev.title.dedup();
-                        prev.body.sort_unstable();
-                        prev.body.dedup();
+                        prev.more.push(m.first);
                     }
                     _ => out.push((doc, m)),
                 }
             }
             rows = out;
         }
-        Ok((rows, term_match))
+        Ok((rows, term_match, entries))
     }
 
     /// How many of `hits` carry each listed value of each facet (language,
@@ -766,7 +806,7 @@ impl Engine {
             let mut counts = Vec::new();
             for v in values {
                 let count = match self.entry(&facet_key(facet, &v.value))? {
-                    Some(e) => e.postings.iter().filter(|p| docs.contains(&p.doc)).count() as u32,
+                    Some(e) => e.docs.iter().filter(|d| docs.contains(d)).count() as u32,
                     None => 0,
                 };
                 if count > 0 {
@@ -893,49 +933,70 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
     let mut hits = Vec::new();
     match mode {
         Mode::Any => {
-            let mut docs: Vec<u32> = per_term
+            // Accumulate per document (dense: document numbers are small
+            // and every posting is visited once): summed score, words matched.
+            let size = per_term
                 .iter()
-                .flat_map(|(t, _)| t.iter().map(|r| r.0))
-                .collect();
-            docs.sort_unstable();
-            docs.dedup();
-            for doc in docs {
-                let matches: Vec<&DocMatch> =
-                    per_term.iter().filter_map(|(t, _)| find(t, doc)).collect();
-                let coverage = matches.len() as f32 / per_term.len() as f32;
-                let score: f32 = matches.iter().map(|m| m.score).sum::<f32>() * coverage * coverage;
-                hits.push(Hit { doc, score });
+                .filter_map(|(rows, ..)| rows.last().map(|r| r.0 as usize + 1))
+                .max()
+                .unwrap_or(0);
+            let mut acc = vec![(0f32, 0u32); size];
+            for (rows, ..) in per_term {
+                for (doc, m) in rows {
+                    let a = &mut acc[*doc as usize];
+                    a.0 += m.score;
+                    a.1 += 1;
+                }
             }
+            let words = per_term.len() as f32;
+            hits.extend(acc.into_iter().enumerate().filter(|(_, a)| a.1 > 0).map(
+                |(doc, (sum, n))| {
+                    let coverage = n as f32 / words;
+                    Hit {
+                        doc: doc as u32,
+                        score: sum * coverage * coverage,
+                    }
+                },
+            ));
         }
         Mode::All => {
+            let needs_positions = per_term.len() > 1;
             // Walk the rarest word's documents.
             let rarest = (0..per_term.len())
                 .min_by_key(|&i| per_term[i].0.len())
                 .unwrap_or(0);
             'docs: for &(doc, _) in &per_term[rarest].0 {
                 let mut matches = Vec::with_capacity(per_term.len());
-                for (t, _) in per_term {
+                for (t, ..) in per_term {
                     match find(t, doc) {
                         Some(m) => matches.push(m),
                         None => continue 'docs,
                     }
                 }
-                for r in &q.phrases {
-                    if !phrase_matches(&matches[r.clone()]) {
-                        continue 'docs;
-                    }
-                }
                 let mut score: f32 = matches.iter().map(|m| m.score).sum();
-                for pair in matches.windows(2) {
-                    let gap = [
-                        rank::min_gap(&pair[0].title, &pair[1].title),
-                        rank::min_gap(&pair[0].body, &pair[1].body),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .min();
-                    if let Some(g) = gap {
-                        score += PROXIMITY_WEIGHT * pair[0].score.min(pair[1].score) / g as f32;
+                if needs_positions {
+                    // Positions only for documents that have every word.
+                    let pos: Vec<(Vec<u32>, Vec<u32>)> = matches
+                        .iter()
+                        .zip(per_term)
+                        .map(|(m, (_, _, entries))| m.positions(entries))
+                        .collect();
+                    for r in &q.phrases {
+                        if !phrase_matches(&pos[r.clone()]) {
+                            continue 'docs;
+                        }
+                    }
+                    for (pair, ms) in pos.windows(2).zip(matches.windows(2)) {
+                        let gap = [
+                            rank::min_gap(&pair[0].0, &pair[1].0),
+                            rank::min_gap(&pair[0].1, &pair[1].1),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .min();
+                        if let Some(g) = gap {
+                            score += PROXIMITY_WEIGHT * ms[0].score.min(ms[1].score) / g as f32;
+                        }
                     }
                 }
                 hits.push(Hit { doc, score });
@@ -946,10 +1007,11 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
     hits
 }
 
-/// True when the words occur consecutively, in title or in body.
-fn phrase_matches(words: &[&DocMatch]) -> bool {
-    let adjacent = |field: fn(&DocMatch) -> &Vec<u32>| {
-        field(words[0]).iter().any(|&p| {
+/// True when the words occur consecutively, in title or in body; `words`
+/// holds each word's (title, body) positions.
+fn phrase_matches(words: &[(Vec<u32>, Vec<u32>)]) -> bool {
+    let adjacent = |field: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>| {
+        field(&words[0]).iter().any(|&p| {
             words[1..].iter().enumerate().all(|(k, w)| {
                 field(w)
                     .binary_search(&p.saturating_add(k as u32 + 1))
@@ -957,5 +1019,5 @@ fn phrase_matches(words: &[&DocMatch]) -> bool {
             })
         })
     };
-    adjacent(|m| &m.title) || adjacent(|m| &m.body)
+    adjacent(|w| &w.0) || adjacent(|w| &w.1)
 }
