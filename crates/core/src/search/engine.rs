@@ -253,7 +253,7 @@ struct DocMatch {
 
 impl DocMatch {
     /// Title and body positions of this match, ascending.
-    fn positions(&self, entries: &[TermEntry]) -> (Vec<u32>, Vec<u32>) {
+    fn positions(&self, entries: &[TermEntry]) -> Positions {
         let mut title = Vec::new();
         let mut body = Vec::new();
         for &(x, i) in std::iter::once(&self.first).chain(&self.more) {
@@ -976,7 +976,7 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
                 let mut score: f32 = matches.iter().map(|m| m.score).sum();
                 if needs_positions {
                     // Positions only for documents that have every word.
-                    let pos: Vec<(Vec<u32>, Vec<u32>)> = matches
+                    let pos: Vec<Positions> = matches
                         .iter()
                         .zip(per_term)
                         .map(|(m, (_, _, entries))| m.positions(entries))
@@ -1007,10 +1007,13 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
     hits
 }
 
+/// A word's positions in one document: title, body.
+type Positions = (Vec<u32>, Vec<u32>);
+
 /// True when the words occur consecutively, in title or in body; `words`
 /// holds each word's (title, body) positions.
-fn phrase_matches(words: &[(Vec<u32>, Vec<u32>)]) -> bool {
-    let adjacent = |field: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>| {
+fn phrase_matches(words: &[Positions]) -> bool {
+    let adjacent = |field: fn(&Positions) -> &Vec<u32>| {
         field(&words[0]).iter().any(|&p| {
             words[1..].iter().enumerate().all(|(k, w)| {
                 field(w)
