@@ -66,26 +66,56 @@ fn main() -> Result<()> {
         bail!("index.html has an unknown {{…}} placeholder");
     }
 
-    std::fs::write(site.join(&wasm_name), &wasm_bytes)?;
-    std::fs::write(site.join(&js_name), &js)?;
-    std::fs::write(site.join(&css_name), &css)?;
-    std::fs::write(site.join("index.html"), &html)?;
+    let files: [(&str, &[u8]); 4] = [
+        ("index.html", html.as_bytes()),
+        (&js_name, js.as_bytes()),
+        (&wasm_name, &wasm_bytes),
+        (&css_name, &css),
+    ];
+    let mut names = Vec::new();
+    for (name, bytes) in files {
+        std::fs::write(site.join(name), bytes)?;
+        // Precompressed siblings, at the highest brotli quality: compressed
+        // once here, served as they are by any static host.
+        std::fs::write(site.join(format!("{name}.br")), brotli(bytes))?;
+        std::fs::write(site.join(format!("{name}.gz")), gzip(bytes)?)?;
+        names.extend([name.to_string(), format!("{name}.br"), format!("{name}.gz")]);
+    }
 
-    let entry = |name: &str| {
-        format!("    ({name:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))),\n")
-    };
+    let entries: String = names
+        .iter()
+        .map(|name| {
+            format!(
+                "    ({name:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))),\n"
+            )
+        })
+        .collect();
     let assets = format!(
-        "/// The app's files, name and content; names are content-hashed except index.html.\n\
-         pub const APP_FILES: &[(&str, &[u8])] = &[\n{}{}{}{}];\n\
+        "/// The app's files (with .br/.gz siblings), name and content; names are\n\
+         /// content-hashed except index.html.\n\
+         pub const APP_FILES: &[(&str, &[u8])] = &[\n{entries}];\n\
          /// The wasm module's file name, for size reports.\n\
          pub const APP_WASM: &str = {wasm_name:?};\n",
-        entry("index.html"),
-        entry(&js_name),
-        entry(&wasm_name),
-        entry(&css_name),
     );
     std::fs::write(out.join("assets.rs"), assets)?;
     Ok(())
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut w = ::brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        w.write_all(bytes).expect("writing to a Vec cannot fail");
+    }
+    out
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?)
 }
 
 fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {

@@ -8,6 +8,7 @@
 
 mod assets;
 mod cli;
+mod compress;
 mod search;
 mod serve;
 mod site;

@@ -16,7 +16,13 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
         let addr = listener.local_addr()?;
         let app = Router::new()
-            .fallback_service(ServeDir::new(&built.out))
+            // Precompressed siblings first; anything else is compressed on
+            // the fly (the layer leaves already-encoded responses alone).
+            .fallback_service(
+                ServeDir::new(&built.out)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            )
             .layer(axum::middleware::from_fn(cache_headers))
             .layer(CompressionLayer::new());
         println!(

@@ -238,11 +238,15 @@ fn write_site(dir: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
         bytes += content.len() as u64;
         Ok(())
     };
+    // The app's files come with their .br/.gz siblings from build.rs.
     for (name, content) in APP_FILES {
         put(dir.join(name), content)?;
     }
     for f in &bundle.files {
         put(data.join(&f.name), &f.bytes)?;
+        let (br, gz) = crate::compress::siblings(&f.bytes);
+        put(data.join(format!("{}.br", f.name)), &br)?;
+        put(data.join(format!("{}.gz", f.name)), &gz)?;
     }
     let mut marker = std::fs::File::create(dir.join(MARKER))?;
     writeln!(
@@ -361,10 +365,7 @@ fn remove_stale_siblings(out: &Path) {
 }
 
 fn gzip_len(bytes: &[u8]) -> u64 {
-    use flate2::{write::GzEncoder, Compression};
-    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-    let _ = enc.write_all(bytes);
-    enc.finish().map(|v| v.len() as u64).unwrap_or(0)
+    crate::compress::gzip(bytes).len() as u64
 }
 
 fn human(bytes: u64) -> String {

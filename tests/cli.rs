@@ -197,9 +197,9 @@ fn rebuilds_replace_its_own_site() {
     )
     .unwrap();
     assert_eq!(manifest.doc_count, 1);
-    // Only files of the new build remain.
+    // Only files of the new build remain: each with its .br and .gz.
     let data: Vec<_> = fs::read_dir(site.join("data")).unwrap().collect();
-    assert_eq!(data.len(), manifest.files().count() + 1);
+    assert_eq!(data.len(), 3 * (manifest.files().count() + 1));
 }
 
 #[test]
@@ -218,4 +218,97 @@ fn files_given_directly_are_read_as_they_are() {
     assert_eq!(v["total"], 2);
     // Newest first: 004 is dated, 002 is not.
     assert_eq!(v["hits"][0]["source"], "004_b3b47ec6e03bc2f5.txt");
+}
+
+#[test]
+fn every_file_has_precompressed_siblings() {
+    use std::io::Read;
+    let (_tmp, site) = build_seeds();
+    let mut checked = 0;
+    for dir in [site.clone(), site.join("data")] {
+        for e in fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !path.is_file()
+                || name.starts_with('.')
+                || name.ends_with(".br")
+                || name.ends_with(".gz")
+            {
+                continue;
+            }
+            let plain = fs::read(&path).unwrap();
+            let mut from_br = Vec::new();
+            brotli::Decompressor::new(&fs::read(dir.join(format!("{name}.br"))).unwrap()[..], 4096)
+                .read_to_end(&mut from_br)
+                .unwrap();
+            let mut from_gz = Vec::new();
+            flate2::read::GzDecoder::new(&fs::read(dir.join(format!("{name}.gz"))).unwrap()[..])
+                .read_to_end(&mut from_gz)
+                .unwrap();
+            assert!(
+                from_br == plain && from_gz == plain,
+                "{name}: siblings differ"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} files checked");
+}
+
+#[test]
+fn serve_sends_precompressed_files_with_the_right_types() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let mut child = bin()
+        .arg("serve")
+        .arg(seeds())
+        .args(["--port", "0", "--quiet", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let wasm = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".wasm"))
+        .unwrap();
+    let get = |path: &str, encoding: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET /{path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: {encoding}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp).unwrap();
+        let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        (
+            String::from_utf8_lossy(&resp[..split]).to_lowercase(),
+            resp[split + 4..].to_vec(),
+        )
+    };
+    let (head, body) = get(&wasm, "br");
+    assert!(head.contains("content-type: application/wasm"), "{head}");
+    assert!(head.contains("content-encoding: br"), "{head}");
+    assert!(head.contains("immutable"), "{head}");
+    assert_eq!(body, fs::read(out.join(format!("{wasm}.br"))).unwrap());
+    let (head, _) = get("data/manifest.bin", "gzip");
+    assert!(
+        head.contains("content-encoding: gzip") && head.contains("no-cache"),
+        "{head}"
+    );
+    let (head, body) = get("index.html", "identity");
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert_eq!(body, fs::read(out.join("index.html")).unwrap());
+    let _ = child.kill();
+    let _ = child.wait();
 }
