@@ -638,10 +638,23 @@ async fn expect_alert(
     b.client.close().await.unwrap();
 }
 
+/// Rewrites a served file. Its precompressed siblings are removed, so the
+/// server sends the damaged bytes (as a host with a damaged upload would).
 fn rewrite(path: &std::path::Path, f: impl Fn(&mut Vec<u8>)) {
     let mut bytes = std::fs::read(path).unwrap();
     f(&mut bytes);
     std::fs::write(path, bytes).unwrap();
+    remove_siblings(path);
+}
+
+fn remove_siblings(path: &std::path::Path) {
+    for ext in ["br", "gz"] {
+        let sibling = path.with_file_name(format!(
+            "{}.{ext}",
+            path.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::remove_file(sibling).unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -685,7 +698,10 @@ async fn a_file_that_is_no_bundle_file_is_reported() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_file_is_retried_then_reported() {
     expect_alert(
-        |data, m| std::fs::remove_file(data.join(&m.packs[0])).unwrap(),
+        |data, m| {
+            std::fs::remove_file(data.join(&m.packs[0])).unwrap();
+            remove_siblings(&data.join(&m.packs[0]));
+        },
         "#/a/bac-ninh-over-de-reis-van-het-vergroenen-van-de-ondersteunende",
         "HTTP 404",
     )
