@@ -124,7 +124,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "broadsheet-quality-"));
 const dirBytes = (dir) => {
   let raw = 0, gz = 0, files = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
+    // Broadsheet writes .br/.gz siblings of every file: count each file once.
+    if (!e.isFile() || /\.(br|gz)$/.test(e.name)) continue;
     const b = fs.readFileSync(path.join(e.parentPath ?? e.path, e.name));
     raw += b.length; gz += zlib.gzipSync(b, { level: 9 }).length; files += 1;
   }
