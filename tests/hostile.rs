@@ -125,13 +125,7 @@ fn assert_whole(site: &Path) -> u32 {
 fn a_build_killed_at_any_moment_leaves_a_whole_site() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let o = run(bin()
-        .arg("build")
-        .arg(seeds())
-        .arg("--out")
-        .arg(&out)
-        .arg("-q"));
-    assert!(o.status.success());
+    build_into(&seeds(), &out);
     assert_eq!(assert_whole(&out), 5);
 
     // A bigger input, so that a build takes a while.
@@ -164,13 +158,7 @@ fn a_build_killed_at_any_moment_leaves_a_whole_site() {
         );
     }
     // A later build cleans up what the killed ones left beside the site.
-    let o = run(bin()
-        .arg("build")
-        .arg(seeds())
-        .arg("--out")
-        .arg(&out)
-        .arg("-q"));
-    assert!(o.status.success());
+    build_into(&seeds(), &out);
     assert_eq!(assert_whole(&out), 5);
     let leftovers: Vec<_> = fs::read_dir(tmp.path())
         .unwrap()

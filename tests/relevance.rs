@@ -34,13 +34,7 @@ fn bundle() -> &'static Bundle {
 /// they are partial (no document has every word).
 fn run(q: &str) -> (Vec<String>, bool) {
     let b = bundle();
-    let file = |name: &str| {
-        b.files
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.bytes.clone())
-            .ok_or(())
-    };
+    let file = |name: &str| b.load(name);
     let mut engine = Engine::open(&file(MANIFEST_FILE).unwrap()).unwrap();
     let query = Query::parse(q);
     let results = engine.resolve(file, |e| e.search(&query)).unwrap();

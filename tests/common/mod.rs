@@ -26,17 +26,22 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Builds the site of `input` into `out`, quietly, expecting success.
+pub fn build_into(input: &Path, out: &Path) {
+    let o = run(bin()
+        .arg("build")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet"));
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+}
+
 /// Builds the seed site into a fresh temporary folder.
 pub fn build_seeds() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let o = run(bin()
-        .arg("build")
-        .arg(seeds())
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet"));
-    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    build_into(&seeds(), &out);
     (tmp, out)
 }
 

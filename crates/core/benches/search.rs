@@ -101,15 +101,7 @@ fn corpus() -> Vec<Article> {
 }
 
 fn loaded(bundle: &Bundle) -> Engine {
-    let mut engine = Engine::open(
-        &bundle
-            .files
-            .iter()
-            .find(|f| f.name == MANIFEST_FILE)
-            .unwrap()
-            .bytes,
-    )
-    .unwrap();
+    let mut engine = Engine::open(bundle.file(MANIFEST_FILE).unwrap()).unwrap();
     for f in bundle.files.iter().filter(|f| f.name != MANIFEST_FILE) {
         engine.add_file(&f.name, &f.bytes).unwrap();
     }

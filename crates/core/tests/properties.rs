@@ -71,7 +71,7 @@ proptest! {
         }).collect();
         let ordered = order(articles);
         let bundle = build(&ordered, &BuildOptions { term_shard_bytes: 256, ..Default::default() });
-        let file = |n: &str| bundle.files.iter().find(|f| f.name == n).map(|f| f.bytes.clone()).ok_or(());
+        let file = |n: &str| bundle.load(n);
         let mut engine = Engine::open(&file(MANIFEST_FILE).unwrap()).unwrap();
 
         let doc = pick.index(ordered.len());

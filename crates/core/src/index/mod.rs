@@ -107,6 +107,24 @@ pub struct Bundle {
     pub files: Vec<BundleFile>,
 }
 
+impl Bundle {
+    /// The content of the file called `name`, if the bundle has it.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.bytes.as_slice())
+    }
+
+    /// A copy of the file called `name`, or an error naming it: a loader for
+    /// [`crate::search::Engine::resolve`] over a bundle held in memory.
+    pub fn load(&self, name: &str) -> Result<Vec<u8>, String> {
+        self.file(name)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("no file {name} in the bundle"))
+    }
+}
+
 /// Content-addressed file name: `kind-<16 hex digits of BLAKE3>.bin`. Equal
 /// content gives equal names, so a rebuild changes only the files whose
 /// content changed and hosts may cache every data file forever.

@@ -11,28 +11,16 @@ fn article(source: &str, text: &str) -> Article {
 
 fn engine_with(articles: Vec<Article>, opts: &BuildOptions) -> (Engine, crate::index::Bundle) {
     let bundle = build(&order(articles), opts);
-    let manifest = bundle
-        .files
-        .iter()
-        .find(|f| f.name == crate::bundle::MANIFEST_FILE)
-        .unwrap();
-    (Engine::open(&manifest.bytes).unwrap(), bundle)
+    (
+        Engine::open(bundle.file(crate::bundle::MANIFEST_FILE).unwrap()).unwrap(),
+        bundle,
+    )
 }
 
 fn run(engine: &mut Engine, bundle: &crate::index::Bundle, q: &str) -> Vec<String> {
     let q = Query::parse(q);
     let results = engine
-        .resolve(
-            |name| {
-                bundle
-                    .files
-                    .iter()
-                    .find(|f| f.name == name)
-                    .map(|f| f.bytes.clone())
-                    .ok_or(())
-            },
-            |e| e.search(&q),
-        )
+        .resolve(|name| bundle.load(name), |e| e.search(&q))
         .unwrap();
     results
         .hits
@@ -40,14 +28,7 @@ fn run(engine: &mut Engine, bundle: &crate::index::Bundle, q: &str) -> Vec<Strin
         .map(|h| {
             engine
                 .resolve(
-                    |n| {
-                        bundle
-                            .files
-                            .iter()
-                            .find(|f| f.name == n)
-                            .map(|f| f.bytes.clone())
-                            .ok_or(())
-                    },
+                    |n| bundle.load(n),
                     |e| e.meta(h.doc).map(|m| m.slug.clone()),
                 )
                 .unwrap()
@@ -74,13 +55,7 @@ fn and_semantics_and_folding() {
     );
     // No article has both words: the partial results have one of them.
     let q = Query::parse("stahlwerk nichtvorhanden ");
-    let load = |n: &str| {
-        b.files
-            .iter()
-            .find(|f| f.name == n)
-            .map(|f| f.bytes.clone())
-            .ok_or(())
-    };
+    let load = |n: &str| b.load(n);
     let r = e.resolve(load, |e| e.search(&q)).unwrap();
     assert!(r.partial);
     assert_eq!(r.hits.len(), 1);
@@ -155,13 +130,7 @@ fn tiny_shards_give_identical_results() {
     }
     let doc = small
         .resolve(
-            |n| {
-                sb.files
-                    .iter()
-                    .find(|f| f.name == n)
-                    .map(|f| f.bytes.clone())
-                    .ok_or(())
-            },
+            |n| sb.load(n),
             |e| e.find_slug("stahlwerk-in-cao-bang-modernisiert"),
         )
         .unwrap();
@@ -172,13 +141,7 @@ fn tiny_shards_give_identical_results() {
 fn snippets_mark_matches() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
     let q = Query::parse("umweltschutz ");
-    let load = |n: &str| {
-        b.files
-            .iter()
-            .find(|f| f.name == n)
-            .map(|f| f.bytes.clone())
-            .ok_or(())
-    };
+    let load = |n: &str| b.load(n);
     let r = e.resolve(load, |e| e.search(&q)).unwrap();
     let s = e
         .resolve(load, |e| e.snippet(r.hits[0].doc, &r.matched))
