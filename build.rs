@@ -18,7 +18,6 @@ fn main() -> Result<()> {
         "crates/app",
         "crates/core/src",
         "crates/core/Cargo.toml",
-        "index.html",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
@@ -45,29 +44,26 @@ fn main() -> Result<()> {
 
     let wasm_bytes = std::fs::read(bindgen_out.join("broadsheet_app_bg.wasm"))?;
     let wasm_name = hashed("app", "wasm", &wasm_bytes);
-    let mut js = std::fs::read_to_string(bindgen_out.join("broadsheet_app.js"))?;
+    let bare_js = std::fs::read_to_string(bindgen_out.join("broadsheet_app.js"))?;
     // The generated module exports an `init` that must be told where the
-    // wasm is; start the app from the module itself so the page needs no
-    // inline script (and a strict Content-Security-Policy can forbid them).
-    if !js.contains("__wbg_init as default") {
+    // wasm is. Start it from the module itself, so that pages need no inline
+    // script (a strict Content-Security-Policy forbids them), and export the
+    // promise so that `embed.js` can wait for it.
+    if !bare_js.contains("__wbg_init as default") {
         bail!("unexpected wasm-bindgen output: no `__wbg_init` export");
     }
-    js.push_str(&format!(
-        "\n__wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
-    ));
+    let js = format!(
+        "{bare_js}\nexport const ready = __wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
+    );
     let js_name = hashed("app", "js", js.as_bytes());
     let css = std::fs::read(root.join("crates/app/style.css"))?;
     let css_name = hashed("style", "css", &css);
-    let html = std::fs::read_to_string(root.join("index.html"))?
-        .replace("{{APP_JS}}", &js_name)
-        .replace("{{APP_WASM}}", &wasm_name)
-        .replace("{{STYLE}}", &css_name);
-    if html.contains("{{") {
-        bail!("index.html has an unknown {{…}} placeholder");
-    }
+    // The bare module is what `--single-file` inlines, with its own init.
+    std::fs::write(out.join("app-bare.js"), &bare_js)?;
+    std::fs::write(out.join("app.wasm"), &wasm_bytes)?;
+    std::fs::write(out.join("style.css"), &css)?;
 
-    let files: [(&str, &[u8]); 4] = [
-        ("index.html", html.as_bytes()),
+    let files: [(&str, &[u8]); 3] = [
         (&js_name, js.as_bytes()),
         (&wasm_name, &wasm_bytes),
         (&css_name, &css),
@@ -91,11 +87,17 @@ fn main() -> Result<()> {
         })
         .collect();
     let assets = format!(
-        "/// The app's files (with .br/.gz siblings), name and content; names are\n\
-         /// content-hashed except index.html.\n\
+        "/// The app's content-hashed files (with .br/.gz siblings): name, content.\n\
          pub const APP_FILES: &[(&str, &[u8])] = &[\n{entries}];\n\
-         /// The wasm module's file name, for size reports.\n\
-         pub const APP_WASM: &str = {wasm_name:?};\n",
+         /// File names of the app's module, wasm and style sheet.\n\
+         pub const APP_JS: &str = {js_name:?};\n\
+         pub const APP_WASM: &str = {wasm_name:?};\n\
+         pub const APP_CSS: &str = {css_name:?};\n\
+         /// The wasm-bindgen module without its init call, the wasm and the\n\
+         /// style sheet, for pages that inline them (`--single-file`).\n\
+         pub const BARE_JS: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/app-bare.js\"));\n\
+         pub const WASM: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/app.wasm\"));\n\
+         pub const CSS: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/style.css\"));\n",
     );
     std::fs::write(out.join("assets.rs"), assets)?;
     Ok(())

@@ -47,6 +47,15 @@ pub struct BuildArgs {
     /// skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// The URL path the site will be served under, e.g. `/news/`. Without
+    /// it every URL is relative, which works under any path that ends in
+    /// `/`; with it the site also works at `/news` and from other pages.
+    #[arg(long, value_name = "PATH")]
+    pub base_url: Option<String>,
+    /// Write one self-contained HTML page (app and data inline) that works
+    /// when opened from disk, instead of a site folder.
+    #[arg(long, value_name = "FILE.html", conflicts_with_all = ["out", "base_url"])]
+    pub single_file: Option<PathBuf>,
 }
 
 impl Default for BuildArgs {
@@ -56,6 +65,8 @@ impl Default for BuildArgs {
             out: PathBuf::from("dist"),
             quiet: false,
             strict: false,
+            base_url: None,
+            single_file: None,
         }
     }
 }

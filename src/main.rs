@@ -11,6 +11,7 @@ mod cli;
 mod compress;
 mod search;
 mod serve;
+mod shell;
 mod site;
 
 use clap::Parser;

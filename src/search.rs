@@ -1,7 +1,7 @@
 //! `broadsheet search`: the core engine over a built site on disk.
 
 use crate::cli::SearchArgs;
-use crate::site::DATA_DIR;
+use crate::shell::DATA_DIR;
 use anyhow::{anyhow, Context, Result};
 use broadsheet_core::bundle::MANIFEST_FILE;
 use broadsheet_core::search::{Engine, Query};

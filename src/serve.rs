@@ -2,12 +2,21 @@
 
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
-use axum::{extract::Request, http::header, middleware::Next, response::Response, Router};
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{Redirect, Response};
+use axum::Router;
 use std::io::Write;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
+    if args.build.single_file.is_some() {
+        anyhow::bail!(
+            "`serve` serves a site folder; open a --single-file page in a browser instead"
+        );
+    }
     let built = crate::site::build(&args.build)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -15,18 +24,25 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
         let addr = listener.local_addr()?;
-        let app = Router::new()
-            // Precompressed siblings first; anything else is compressed on
-            // the fly (the layer leaves already-encoded responses alone).
-            .fallback_service(
-                ServeDir::new(&built.out)
-                    .precompressed_br()
-                    .precompressed_gzip(),
-            )
+        // Precompressed siblings first; anything else is compressed on the
+        // fly (the layer leaves already-encoded responses alone).
+        let files = ServeDir::new(&built.out)
+            .precompressed_br()
+            .precompressed_gzip();
+        // Under --base-url the site is served at that path, as its host will.
+        let base = built.base.as_str();
+        let router = match base.trim_end_matches('/') {
+            "" => Router::new().fallback_service(files),
+            prefix => Router::new()
+                .nest_service(prefix, files)
+                .route("/", axum::routing::get(Redirect::temporary(base))),
+        };
+        let app = router
             .layer(axum::middleware::from_fn(cache_headers))
             .layer(CompressionLayer::new());
+        let path = if base.is_empty() { "/" } else { base };
         println!(
-            "Serving {} articles at http://{addr}/ (Ctrl-C to stop)",
+            "Serving {} articles at http://{addr}{path} (Ctrl-C to stop)",
             built.articles
         );
         std::io::stdout().flush()?;
@@ -40,7 +56,9 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
 }
 
 /// Content-hashed files never change: cache them forever. The entry points
-/// (`index.html`, `manifest.bin`) must be revalidated on every visit.
+/// (`index.html`, `manifest.bin`, `sw.js`, `embed.js`) must be revalidated
+/// on every visit. Everything may be embedded from other origins
+/// (`<broadsheet-viewer>` loads the app and data with CORS).
 async fn cache_headers(req: Request, next: Next) -> Response {
     let hashed = is_hashed(req.uri().path());
     let mut resp = next.run(req).await;
@@ -49,9 +67,14 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     } else {
         "no-cache"
     };
-    resp.headers_mut().insert(
+    let headers = resp.headers_mut();
+    headers.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static(value),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
     );
     resp
 }

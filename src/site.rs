@@ -2,6 +2,7 @@
 
 use crate::assets::{APP_FILES, APP_WASM};
 use crate::cli::BuildArgs;
+use crate::shell::{self, BaseUrl, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::index::{self, BuildOptions};
 use broadsheet_core::{ingest, Article};
@@ -14,8 +15,6 @@ use std::time::Instant;
 /// Name of the marker file that identifies a folder written by Broadsheet,
 /// so a rebuild may replace it and nothing else.
 pub const MARKER: &str = ".broadsheet-site";
-/// Folder of the data bundle inside the site.
-pub const DATA_DIR: &str = "data";
 
 /// Inputs above this many files get a progress bar.
 const PROGRESS_THRESHOLD: usize = 200;
@@ -153,11 +152,19 @@ fn read_one(f: &InputFile) -> Result<Article, String> {
 /// What a build produced, for the summary and for `serve`.
 pub struct Built {
     pub out: PathBuf,
+    pub base: BaseUrl,
     pub articles: usize,
 }
 
 pub fn build(args: &BuildArgs) -> Result<Built> {
     let started = Instant::now();
+    let base = match &args.base_url {
+        Some(b) => BaseUrl::parse(b)?,
+        None => BaseUrl::default(),
+    };
+    if let Some(file) = &args.single_file {
+        check_single_file_target(file)?;
+    }
     let files = collect_inputs(&args.inputs)?;
     let Read {
         articles,
@@ -179,14 +186,20 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     let ordered = index::order(articles);
     let bundle = index::build(&ordered, &BuildOptions::default());
 
-    remove_stale_siblings(&args.out);
-    let tmp = sibling(&args.out, "tmp")?;
-    let written = write_site(&tmp, &bundle).inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&tmp);
-    })?;
-    replace_dir(&tmp, &args.out).inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&tmp);
-    })?;
+    let (out, written) = match &args.single_file {
+        Some(file) => (file.clone(), write_single_file(file, &bundle)?),
+        None => {
+            remove_stale_siblings(&args.out);
+            let tmp = sibling(&args.out, "tmp")?;
+            let written = write_site(&tmp, &base, &bundle).inspect_err(|_| {
+                let _ = std::fs::remove_dir_all(&tmp);
+            })?;
+            replace_dir(&tmp, &args.out).inspect_err(|_| {
+                let _ = std::fs::remove_dir_all(&tmp);
+            })?;
+            (args.out.clone(), written)
+        }
+    };
 
     if !args.quiet {
         let m = &bundle.manifest;
@@ -212,7 +225,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             .filter(|(n, _)| *n > 0)
             .map(|(n, what)| format!(", {n} {what}"))
             .collect::<String>(),
-            args.out.display(),
+            out.display(),
             written.0,
             human(written.1),
             started.elapsed().as_secs_f64(),
@@ -221,13 +234,14 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
         );
     }
     Ok(Built {
-        out: args.out.clone(),
+        out,
+        base,
         articles: ordered.len(),
     })
 }
 
 /// Writes the whole site into `dir` (created); returns files and bytes.
-fn write_site(dir: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
+fn write_site(dir: &Path, base: &BaseUrl, bundle: &index::Bundle) -> Result<(usize, u64)> {
     let data = dir.join(DATA_DIR);
     std::fs::create_dir_all(&data).with_context(|| format!("creating `{}`", data.display()))?;
     let mut count = 0;
@@ -238,9 +252,16 @@ fn write_site(dir: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
         bytes += content.len() as u64;
         Ok(())
     };
-    // The app's files come with their .br/.gz siblings from build.rs.
-    for (name, content) in APP_FILES {
-        put(dir.join(name), content)?;
+    // The app's files come with their .br/.gz siblings from build.rs; the
+    // rest are compressed here (except PNGs, compressed already).
+    for f in shell::site_files(base, bundle) {
+        put(dir.join(&f.path), &f.bytes)?;
+        let from_build = APP_FILES.iter().any(|(n, _)| *n == f.path);
+        if !from_build && !f.path.ends_with(".png") {
+            let (br, gz) = crate::compress::siblings(&f.bytes);
+            put(dir.join(format!("{}.br", f.path)), &br)?;
+            put(dir.join(format!("{}.gz", f.path)), &gz)?;
+        }
     }
     for f in &bundle.files {
         put(data.join(&f.name), &f.bytes)?;
@@ -255,6 +276,46 @@ fn write_site(dir: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
         bundle.manifest.generator
     )?;
     Ok((count, bytes))
+}
+
+/// Refuses to overwrite a file that is not a page Broadsheet wrote.
+fn check_single_file_target(file: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(file) else {
+        return Ok(());
+    };
+    let mut head = vec![0; 4096];
+    let ours = meta.is_file()
+        && std::fs::File::open(file)
+            .and_then(|mut f| {
+                use std::io::Read;
+                let n = f.read(&mut head)?;
+                head.truncate(n);
+                Ok(())
+            })
+            .is_ok()
+        && shell::is_single_file(&head);
+    if !ours {
+        bail!(
+            "`{}` exists and is not a page written by `broadsheet build --single-file`; \
+             refusing to overwrite it (choose another file)",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes the one-file page: into a sibling first, then renamed over
+/// `file`, so that a failed build leaves the old page whole.
+fn write_single_file(file: &Path, bundle: &index::Bundle) -> Result<(usize, u64)> {
+    let page = shell::single_file(bundle)?;
+    let tmp = sibling(file, "tmp")?;
+    std::fs::write(&tmp, &page)
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("writing `{}`", file.display()))?;
+    Ok((1, page.len() as u64))
 }
 
 /// A fresh path beside `out` (`.NAME.broadsheet-KIND-PID`), on the same file
@@ -272,8 +333,11 @@ fn sibling(out: &Path, kind: &str) -> Result<PathBuf> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    if path.exists() {
+    // Only this process makes this name: what is there is ours to remove.
+    if path.is_dir() {
         std::fs::remove_dir_all(&path)?;
+    } else if path.exists() {
+        std::fs::remove_file(&path)?;
     }
     Ok(path)
 }

@@ -21,7 +21,8 @@ struct Browser {
     client: Client,
     base: String,
     site: std::path::PathBuf,
-    _children: Vec<KillOnDrop>,
+    server: Option<KillOnDrop>,
+    _driver: KillOnDrop,
     _tmp: tempfile::TempDir,
 }
 
@@ -80,6 +81,16 @@ impl Browser {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
         let (server, base) = serve(input, &site);
+        Browser::launch(tmp, Some(server), base, site).await
+    }
+
+    /// A browser for pages served some other way (or none: `file://`).
+    async fn launch(
+        tmp: tempfile::TempDir,
+        server: Option<KillOnDrop>,
+        base: String,
+        site: std::path::PathBuf,
+    ) -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -122,9 +133,20 @@ impl Browser {
             client,
             base,
             site,
-            _children: vec![server, KillOnDrop(driver)],
+            server,
+            _driver: KillOnDrop(driver),
             _tmp: tmp,
         }
+    }
+
+    /// Stops the server: from now on the network is gone.
+    fn stop_server(&mut self) {
+        self.server.take();
+    }
+
+    /// Runs `script` (a function body) in the page and returns its value.
+    async fn js(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap()
     }
 
     async fn goto(&self, hash: &str) {
@@ -705,5 +727,361 @@ async fn a_missing_file_is_retried_then_reported() {
         "#/a/bac-ninh-over-de-reis-van-het-vergroenen-van-de-ondersteunende",
         "HTTP 404",
     )
+    .await;
+}
+
+// Offline reading, the one-file page and embedding (issue 5).
+
+/// Waits until a service worker controls the page and has told the page the
+/// size of the whole site (the "save" button shows it).
+async fn wait_for_worker(b: &Browser) -> String {
+    b.wait("the service worker to control the page", || async {
+        (b.js("return !!navigator.serviceWorker.controller").await == json!(true)).then_some(())
+    })
+    .await;
+    b.wait("the offline button", || async {
+        let t = b.texts("button.save-offline").await.join("");
+        t.starts_with("Save all articles for offline reading (")
+            .then_some(t)
+    })
+    .await
+}
+
+/// The article at `#/a/SLUG` shows its title and text.
+async fn reads(b: &Browser, slug: &str) {
+    b.goto(&format!("#/a/{slug}")).await;
+    b.wait(&format!("article {slug}"), || async {
+        let h1 = b.texts("article h1").await.join("");
+        let paragraphs = b.texts("article p").await;
+        (!h1.is_empty() && paragraphs.iter().map(String::len).sum::<usize>() > 200).then_some(())
+    })
+    .await;
+}
+
+/// The slugs the home list links to, in order.
+async fn listed_slugs(b: &Browser) -> Vec<String> {
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    let mut slugs = Vec::new();
+    for l in b
+        .client
+        .find_all(Locator::Css("li.result a.title"))
+        .await
+        .unwrap()
+    {
+        let href = l.attr("href").await.unwrap().unwrap();
+        slugs.push(href.trim_start_matches("#/a/").to_string());
+    }
+    slugs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_site_keeps_working_after_the_server_stops() {
+    let mut b = Browser::start().await;
+    b.goto("#/").await;
+    let titles = b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    // Read one article while online: its pack is cached as it is read.
+    let first = listed_slugs(&b).await[0].clone();
+    reads(&b, &first).await;
+
+    b.stop_server();
+    b.goto("#/").await;
+    b.client.refresh().await.unwrap();
+    assert_eq!(b.titles_when(5).await, titles, "the list offline");
+    let online = search_json(&b.site, "Wissenschaft");
+    let want: Vec<&str> = online["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(
+        b.slugs_for("Wissenschaft", want.len()).await,
+        want,
+        "search offline"
+    );
+    reads(&b, &first).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn save_everything_then_read_every_article_offline() {
+    let mut b = Browser::start().await;
+    let slugs = listed_slugs(&b).await;
+    let label = wait_for_worker(&b).await;
+    // The size shown is the size of the site's files.
+    let listed: u64 = std::fs::read_dir(b.site.join("data"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("files-"))
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".txt"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .flat_map(|t| {
+            t.lines()
+                .map(|l| l.split(' ').next().unwrap().parse::<u64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    let shown = format!("({} KB)", listed.div_ceil(1024));
+    let shown_mb = format!("({:.1} MB)", listed as f64 / 1048576.0);
+    assert!(
+        label.contains(&shown) || label.contains(&shown_mb),
+        "{label:?} should show {shown} or {shown_mb}"
+    );
+    b.client
+        .find(Locator::Css("button.save-offline"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait("everything saved", || async {
+        let t = b.texts(".offline-state.saved").await.join("");
+        t.contains("All articles are saved").then_some(())
+    })
+    .await;
+
+    b.stop_server();
+    b.client.refresh().await.unwrap();
+    b.titles_when(5).await;
+    for slug in &slugs {
+        reads(&b, slug).await;
+    }
+    // The saved state survives a reload.
+    b.goto("#/").await;
+    b.wait("the saved note after reload", || async {
+        (!b.texts(".offline-state.saved").await.is_empty()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_build_tells_the_reader_new_articles_are_available() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("articles");
+    std::fs::create_dir(&input).unwrap();
+    for e in std::fs::read_dir(seeds()).unwrap().flatten() {
+        std::fs::copy(e.path(), input.join(e.file_name())).unwrap();
+    }
+    let mut b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    assert!(b.texts(".update").await.is_empty());
+
+    std::fs::write(
+        input.join("new.txt"),
+        "Zeitungsente im Hafen von Rotterdam\n\nEin ungewöhnlicher Vogel wurde am Morgen im Hafen \
+         gesichtet. Hafenarbeiter berichteten, das Tier habe stundenlang auf einem Container \
+         gesessen und die Schiffe beobachtet.\n\nOrnithologen vermuten, dass der Vogel vom Sturm \
+         der vergangenen Nacht abgetrieben wurde.\n",
+    )
+    .unwrap();
+    build_into(&input, &b.site);
+    // Browsers look for a new worker on navigation or when asked; ask.
+    b.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return null")
+        .await;
+    b.wait("the new-articles notice", || async {
+        let t = b.texts(".update").await.join("");
+        t.contains("New articles are available").then_some(())
+    })
+    .await;
+    b.client
+        .find(Locator::Css(".update button.reload"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let titles = b.titles_when(6).await;
+    assert!(
+        titles.iter().any(|t| t.contains("Zeitungsente")),
+        "{titles:?}"
+    );
+    b.stop_server();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_single_file_works_from_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("seeds.html");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--single-file")
+        .arg(&page)
+        .arg("--quiet"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_site_tmp, site) = build_seeds();
+    let url = format!("file://{}", page.display());
+    let b = Browser::launch(tmp, None, url, site).await;
+    b.goto("#/").await;
+    let titles = b.titles_when(5).await;
+    assert!(titles.iter().all(|t| !t.is_empty()));
+    let want: Vec<String> = search_json(&b.site, "Wissenschaft")["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(b.slugs_for("Wissenschaft", want.len()).await, want);
+    for slug in listed_slugs(&b).await {
+        reads(&b, &slug).await;
+    }
+    // Nothing was fetched but data: URLs (there is no server at all).
+    let fetched = b
+        .js("return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith('data:'))")
+        .await;
+    assert_eq!(fetched, json!([]), "the single file fetched files");
+}
+
+/// A static file server for `root`, as a portal's host would be.
+async fn static_server(root: std::path::PathBuf) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(root).precompressed_gzip());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/")
+}
+
+const PORTAL: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Portal</title>
+<style>
+  body { font-family: monospace; color: rgb(0, 128, 0); line-height: 3; }
+  p, a, h2, li, input { color: rgb(0, 128, 0) !important; font-size: 40px !important; }
+  .masthead { outline: 5px solid rgb(0, 0, 255); }
+  broadsheet-viewer { --bs-accent: rgb(1, 2, 3); }
+</style>
+<script type="module" src="/news/embed.js"></script>
+</head>
+<body>
+<p class="masthead" id="portal-note">Portal front page</p>
+<broadsheet-viewer src="/news/"></broadsheet-viewer>
+</body>
+</html>
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_portal_embeds_the_viewer_from_a_sub_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("www");
+    std::fs::create_dir(&root).unwrap();
+    let site = root.join("news");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&site)
+        .arg("--base-url")
+        .arg("/news/")
+        .arg("--quiet"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(root.join("index.html"), PORTAL).unwrap();
+    let base = static_server(root).await;
+    let b = Browser::launch(tmp, None, base.clone(), site).await;
+
+    // The site itself works under the sub-path, with and without the slash.
+    for path in ["news/", "news"] {
+        b.client.goto(&format!("{base}{path}#/")).await.unwrap();
+        b.titles_when(5).await;
+    }
+
+    b.client.goto(&base).await.unwrap();
+    let viewer = b
+        .wait("the viewer element", || async {
+            b.client.find(Locator::Css("broadsheet-viewer")).await.ok()
+        })
+        .await;
+    let shadow = b
+        .wait("the viewer's shadow root", || async {
+            viewer.shadow_root().await.ok()
+        })
+        .await;
+    b.wait("five articles in the viewer", || async {
+        let n = shadow
+            .find_all(Locator::Css("li.result a.title"))
+            .await
+            .ok()?
+            .len();
+        (n == 5).then_some(())
+    })
+    .await;
+
+    // No CSS leaks in: the portal's rules do not reach the viewer's text.
+    let style = |sel: &str, prop: &str| {
+        format!(
+            "const r = document.querySelector('broadsheet-viewer').shadowRoot.querySelector('{sel}'); \
+             return getComputedStyle(r).getPropertyValue('{prop}').trim()"
+        )
+    };
+    let title_color = b.js(&style("li.result a.title", "color")).await;
+    assert_ne!(title_color, json!("rgb(0, 128, 0)"));
+    let font = b.js(&style(".bs-app", "font-family")).await;
+    assert!(!font.as_str().unwrap().contains("monospace"), "{font}");
+    let size = b.js(&style("li.result a.title", "font-size")).await;
+    assert_ne!(size, json!("40px"));
+    // Theming does come in, through the custom properties.
+    assert_eq!(
+        b.js(&style(".bs-app", "--bs-accent")).await,
+        json!("rgb(1, 2, 3)")
+    );
+    // And none leaks out: the portal's own `.masthead` keeps its style.
+    let note = b
+        .js("const s = getComputedStyle(document.getElementById('portal-note')); return [s.position, s.outlineColor, s.fontFamily]")
+        .await;
+    assert_eq!(note, json!(["static", "rgb(0, 0, 255)", "monospace"]));
+
+    // Searching and reading inside the viewer leave the portal's URL alone.
+    let input = shadow
+        .find(Locator::Css("input[type=search]"))
+        .await
+        .unwrap();
+    input.send_keys("Wissenschaft").await.unwrap();
+    let want = search_json(&b.site, "Wissenschaft")["hits"]
+        .as_array()
+        .unwrap()
+        .len();
+    b.wait("search results in the viewer", || async {
+        let n = shadow
+            .find_all(Locator::Css("li.result a.title"))
+            .await
+            .ok()?
+            .len();
+        let route = viewer.attr("route").await.ok()??;
+        (n == want && route.contains("q=Wissenschaft")).then_some(())
+    })
+    .await;
+    shadow
+        .find(Locator::Css("li.result a.title"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait("the article in the viewer", || async {
+        let h1 = shadow.find(Locator::Css("article h1")).await.ok()?;
+        let text = h1.text().await.ok()?;
+        (!text.is_empty()).then_some(())
+    })
+    .await;
+    let route = viewer.attr("route").await.unwrap().unwrap();
+    assert!(route.starts_with("#/a/"), "{route}");
+    assert_eq!(b.js("return location.href").await, json!(base));
+    // The host page can drive the viewer through the attribute.
+    b.js("document.querySelector('broadsheet-viewer').setAttribute('route', '#/'); return null")
+        .await;
+    b.wait("the list again", || async {
+        let n = shadow
+            .find_all(Locator::Css("li.result a.title"))
+            .await
+            .ok()?
+            .len();
+        (n == 5).then_some(())
+    })
     .await;
 }

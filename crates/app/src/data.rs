@@ -78,12 +78,26 @@ pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     Err(format!("could not load {url}: {last}"))
 }
 
+/// A page written by `build --single-file` carries every file inline, as
+/// base64 in `<script type="application/octet-stream" id="bs:NAME">`: such a
+/// page works from `file://`, where nothing can be fetched but `data:` URLs.
+#[cfg(target_arch = "wasm32")]
+fn inline_url(url: &str) -> Option<String> {
+    let element = gloo::utils::document().get_element_by_id(&format!("bs:{url}"))?;
+    let base64 = element.text_content()?;
+    Some(format!(
+        "data:application/octet-stream;base64,{}",
+        base64.trim()
+    ))
+}
+
 #[cfg(target_arch = "wasm32")]
 async fn fetch_once(url: &str) -> Result<Vec<u8>, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let window = gloo::utils::window();
-    let resp = JsFuture::from(window.fetch_with_str(url))
+    let url = inline_url(url).unwrap_or_else(|| url.to_string());
+    let resp = JsFuture::from(window.fetch_with_str(&url))
         .await
         .map_err(|_| "network error".to_string())?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;

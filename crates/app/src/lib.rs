@@ -2,19 +2,74 @@
 //! searches and displays its articles, entirely in the browser.
 //!
 //! All search logic lives in `broadsheet-core`; this crate only fetches the
-//! bundle files the core asks for ([`data`]), keeps the URL in sync
-//! ([`route`]) and renders ([`components`]).
+//! bundle files the core asks for ([`data`]), keeps the screen in the URL or
+//! in the embedding element ([`nav`], [`route`]), talks to the service
+//! worker ([`offline`]) and renders ([`components`]).
+//!
+//! Two ways in:
+//! * a page of its own (`index.html`, or the `--single-file` page) marks
+//!   `<div id="broadsheet">` and `<meta name="broadsheet-data">`; [`start`]
+//!   mounts there, with the screen in the URL hash;
+//! * `embed.js` defines `<broadsheet-viewer>` and calls [`mount`] for each,
+//!   inside its shadow root, with the screen in its `route` attribute.
 
 pub mod components;
 pub mod data;
+pub mod nav;
+pub mod offline;
 pub mod route;
 
+use nav::Nav;
+
+/// Where a viewer gets its data and keeps its state.
+#[derive(Clone, PartialEq)]
+pub struct Config {
+    /// URL prefix of the bundle's files (`data/`).
+    pub data: String,
+    pub nav: Nav,
+    /// The service worker's URL, when this page is the site itself.
+    pub service_worker: Option<String>,
+}
+
+#[cfg(target_arch = "wasm32")]
+fn meta(name: &str) -> Option<String> {
+    gloo::utils::document()
+        .query_selector(&format!("meta[name={name}]"))
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_attribute("content"))
+}
+
+/// Mounts the viewer on a page of its own. On any other page (one that
+/// loads `embed.js`) it does nothing: `<broadsheet-viewer>` calls [`mount`].
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    let document = gloo::utils::document();
-    let root = document
-        .get_element_by_id("broadsheet")
-        .unwrap_or_else(|| document.body().expect("page has a body").into());
-    yew::Renderer::<components::App>::with_root(root).render();
+    let Some(data) = meta("broadsheet-data") else {
+        return;
+    };
+    let Some(root) = gloo::utils::document().get_element_by_id("broadsheet") else {
+        return;
+    };
+    let config = Config {
+        data,
+        nav: Nav::Hash,
+        service_worker: meta("broadsheet-sw").filter(|s| !s.is_empty()),
+    };
+    yew::Renderer::<components::App>::with_root_and_props(root, components::AppProps { config })
+        .render();
+}
+
+/// Mounts a viewer of the site at `site` (ending in `/`) into `root`, a node
+/// in `host`'s shadow root; `host` is the `<broadsheet-viewer>` element.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount(root: web_sys::Element, host: web_sys::Element, site: String) {
+    let config = Config {
+        data: format!("{site}data/"),
+        nav: Nav::Host { host, site },
+        service_worker: None,
+    };
+    yew::Renderer::<components::App>::with_root_and_props(root, components::AppProps { config })
+        .render();
 }

@@ -1,10 +1,14 @@
-//! The shell: masthead with the always-visible search box, and the screen
-//! the URL hash selects.
+//! The shell: masthead with the always-visible search box, the screen the
+//! route selects, and the offline footer.
 
 use super::article::ArticleView;
 use super::list::ResultList;
+use super::offline::OfflineBar;
 use crate::data::Bundle;
+use crate::nav::Nav;
 use crate::route::{ListState, Route};
+use crate::Config;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Clone, PartialEq)]
@@ -14,40 +18,30 @@ enum Load {
     Failed(String),
 }
 
-fn location_hash() -> String {
-    gloo::utils::window().location().hash().unwrap_or_default()
-}
-
-/// Where the bundle lives, from `<meta name="broadsheet-data">`.
-fn data_base() -> String {
-    gloo::utils::document()
-        .query_selector("meta[name=broadsheet-data]")
-        .ok()
-        .flatten()
-        .and_then(|m| m.get_attribute("content"))
-        .unwrap_or_else(|| "data/".into())
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub config: Config,
 }
 
 #[component]
-pub fn App() -> Html {
-    let route = use_state(|| Route::parse(&location_hash()));
+pub fn App(props: &AppProps) -> Html {
+    let config = &props.config;
+    let route = use_state_eq(|| config.nav.current());
     let load = use_state(|| Load::Loading);
 
     {
         let route = route.clone();
-        use_effect_with((), move |_| {
-            let listener =
-                gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-                    route.set(Route::parse(&location_hash()));
-                });
+        use_effect_with(config.nav.clone(), move |nav| {
+            let listener = nav.listen(move |r| route.set(r));
             move || drop(listener)
         });
     }
     {
         let load = load.clone();
-        use_effect_with((), move |_| {
+        use_effect_with(config.data.clone(), move |data| {
+            let data = data.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                load.set(match Bundle::open(data_base()).await {
+                load.set(match Bundle::open(data).await {
                     Ok(b) => Load::Ready(b),
                     Err(e) => Load::Failed(e),
                 });
@@ -59,17 +53,36 @@ pub fn App() -> Html {
     // replacement of the current one.
     let navigate = {
         let route = route.clone();
+        let nav = config.nav.clone();
         Callback::from(move |(next, replace): (Route, bool)| {
-            let hash = next.to_hash();
-            let window = gloo::utils::window();
-            if let Ok(h) = window.history() {
-                let _ = if replace {
-                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash))
-                } else {
-                    h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash))
-                };
-            }
+            nav.go(&next, replace);
             route.set(next);
+        })
+    };
+    // An embedded viewer's links (`#/…`) must not change the host page's
+    // URL: follow them here, or open the site's own page for a new tab.
+    let onclick = {
+        let navigate = navigate.clone();
+        let nav = config.nav.clone();
+        Callback::from(move |e: MouseEvent| {
+            if nav == Nav::Hash {
+                return;
+            }
+            let Some(href) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("a[href^='#/']").ok().flatten())
+                .and_then(|a| a.get_attribute("href"))
+            else {
+                return;
+            };
+            e.prevent_default();
+            if e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() == 1 {
+                let _ =
+                    gloo::utils::window().open_with_url_and_target(&nav.outside(&href), "_blank");
+            } else {
+                navigate.emit((Route::parse(&href), false));
+            }
         })
     };
     let list_state = match &*route {
@@ -111,16 +124,21 @@ pub fn App() -> Html {
     };
 
     html! {
-        <>
-            <header class="masthead">
-                <a class="brand" href="#/">{ "Broadsheet" }</a>
-                <form class="search" role="search" onsubmit={onsubmit}>
-                    <input type="search" id="q" name="q" value={q} oninput={oninput}
-                        placeholder="Search articles…" aria-label="Search articles"
-                        autocomplete="off" spellcheck="false" />
-                </form>
-            </header>
-            <main id="main">{ body }</main>
-        </>
+        <ContextProvider<Config> context={config.clone()}>
+            <div class="bs-shell" {onclick}>
+                <header class="masthead">
+                    <a class="brand" href="#/">{ "Broadsheet" }</a>
+                    <form class="search" role="search" onsubmit={onsubmit}>
+                        <input type="search" name="q" value={q} oninput={oninput}
+                            placeholder="Search articles…" aria-label="Search articles"
+                            autocomplete="off" spellcheck="false" />
+                    </form>
+                </header>
+                <main>{ body }</main>
+                if let Some(url) = &config.service_worker {
+                    <OfflineBar url={url.clone()} />
+                }
+            </div>
+        </ContextProvider<Config>>
     }
 }

@@ -3,6 +3,7 @@
 use super::text::marked;
 use super::text::{byline, safe_url};
 use crate::data::Bundle;
+use crate::nav::Nav;
 use broadsheet_core::bundle::DocMeta;
 use broadsheet_core::search::{highlight, segments, Matched, Query};
 use broadsheet_core::{Article, Block};
@@ -58,6 +59,10 @@ fn block(b: &Block, lang: &str, m: &Matched) -> Html {
 #[component]
 pub fn ArticleView(props: &Props) -> Html {
     let state = use_state(|| None::<Result<Loaded, String>>);
+    let article_ref = use_node_ref();
+    // The document's title and scroll position are the page's, not an
+    // embedded viewer's to change.
+    let own_page = use_context::<crate::Config>().is_none_or(|c| c.nav == Nav::Hash);
     {
         let state = state.clone();
         let bundle = props.bundle.clone();
@@ -66,22 +71,30 @@ pub fn ArticleView(props: &Props) -> Html {
             let (slug, q) = (slug.clone(), q.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let result = load(&bundle, &slug, &q).await;
-                if let Ok(Some((a, _))) = &result {
-                    gloo::utils::document().set_title(&format!("{} · Broadsheet", a.title));
+                if own_page {
+                    if let Ok(Some((a, _))) = &result {
+                        gloo::utils::document().set_title(&format!("{} · Broadsheet", a.title));
+                    }
+                    gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
                 }
-                gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
                 state.set(Some(result));
             });
         });
     }
     // Once the text is on screen, bring the first match into view.
-    use_effect_with(state.as_ref().map(|r| r.is_ok()), |loaded| {
-        if *loaded == Some(true) {
-            if let Ok(Some(mark)) = gloo::utils::document().query_selector("article mark") {
-                mark.scroll_into_view_with_bool(true);
+    {
+        let article_ref = article_ref.clone();
+        use_effect_with(state.as_ref().map(|r| r.is_ok()), move |loaded| {
+            if *loaded == Some(true) {
+                let mark = article_ref
+                    .cast::<web_sys::Element>()
+                    .and_then(|a| a.query_selector("mark").ok().flatten());
+                if let Some(mark) = mark {
+                    mark.scroll_into_view_with_bool(true);
+                }
             }
-        }
-    });
+        });
+    }
     let back = html! { <p class="back"><a href="#/">{ "← All articles" }</a></p> };
     let a = match &*state {
         None => return html! { <p class="status" aria-busy="true">{ "Loading…" }</p> },
@@ -97,7 +110,7 @@ pub fn ArticleView(props: &Props) -> Html {
     html! {
         <>
             { back }
-            <article lang={a.lang.clone()}>
+            <article lang={a.lang.clone()} ref={article_ref}>
                 <h1>{ text(&a.title, lang, m) }</h1>
                 <p class="byline">
                     { byline(&meta) }

@@ -3,6 +3,7 @@
 mod app;
 mod article;
 mod list;
+mod offline;
 mod text;
 
-pub use app::App;
+pub use app::{App, AppProps};

@@ -1,0 +1,111 @@
+//! The reader's view of offline reading: how much "save everything" would
+//! download, its progress, and the notice that a new build is available.
+
+use crate::offline::{Event, Worker};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct OfflineProps {
+    /// The service worker's URL.
+    pub url: AttrValue,
+}
+
+#[derive(Clone, PartialEq, Default)]
+struct State {
+    /// The worker's latest report on saving; `None` before it answers.
+    save: Option<Event>,
+    updated: bool,
+}
+
+#[component]
+pub fn OfflineBar(props: &OfflineProps) -> Html {
+    let state = use_state(State::default);
+    let worker = use_mut_ref(|| None::<Rc<Worker>>);
+    {
+        let state = state.clone();
+        let worker = worker.clone();
+        use_effect_with(props.url.clone(), move |url| {
+            // Reports arrive one by one; keep the latest state in a cell the
+            // callback can read, since `state` is a snapshot.
+            let current = Rc::new(std::cell::RefCell::new(State::default()));
+            let registered = Worker::register(url, move |event| {
+                let mut next = current.borrow().clone();
+                match event {
+                    Event::Updated => next.updated = true,
+                    other => next.save = Some(other),
+                }
+                *current.borrow_mut() = next.clone();
+                state.set(next);
+            });
+            *worker.borrow_mut() = registered.map(Rc::new);
+            move || drop(worker.borrow_mut().take())
+        });
+    }
+    let save = {
+        let worker = worker.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(w) = worker.borrow().as_ref() {
+                w.save_all();
+            }
+        })
+    };
+    let reload = Callback::from(|_: MouseEvent| {
+        let _ = gloo::utils::window().location().reload();
+    });
+
+    let update = state.updated.then(|| {
+        html! {
+            <div class="update" role="status">
+                { "New articles are available. " }
+                <button type="button" class="reload" onclick={reload}>{ "Reload" }</button>
+            </div>
+        }
+    });
+    let save = match &state.save {
+        None => html! {},
+        Some(Event::Status { saved: true, .. }) | Some(Event::Saved) => html! {
+            <p class="offline-state saved">{ "All articles are saved for offline reading." }</p>
+        },
+        Some(Event::Status { bytes, .. }) => html! {
+            <button type="button" class="save-offline" onclick={save}>
+                { format!("Save all articles for offline reading ({})", size(*bytes)) }
+            </button>
+        },
+        Some(Event::Progress { done, total }) => {
+            let percent = if *total > 0.0 {
+                (done / total * 100.0).floor()
+            } else {
+                0.0
+            };
+            html! {
+                <p class="offline-state saving" aria-live="polite">
+                    <progress max="100" value={percent.to_string()}></progress>
+                    { format!(" Saving for offline reading… {percent} % of {}", size(*total)) }
+                </p>
+            }
+        }
+        Some(Event::Failed(e)) => html! {
+            <p class="offline-state failed" role="alert">
+                { format!("Saving for offline reading failed: {e}. ") }
+                <button type="button" class="save-offline" onclick={save}>{ "Try again" }</button>
+            </p>
+        },
+        Some(Event::Updated) => html! {},
+    };
+    html! {
+        <footer class="offline">
+            { for update }
+            { save }
+        </footer>
+    }
+}
+
+fn size(bytes: f64) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if bytes >= MB {
+        format!("{:.1} MB", bytes / MB)
+    } else {
+        format!("{:.0} KB", (bytes / 1024.0).ceil())
+    }
+}

@@ -1,0 +1,171 @@
+// Broadsheet's service worker, written by `broadsheet build` for one build.
+//
+// * install: caches the app shell and the search index (PRECACHE), so that
+//   the site opens and searches with the network gone;
+// * fetch: content-hashed files are immutable, so they are served from the
+//   cache first and cached as they are read (articles, shards); the few
+//   files with fixed names (the page, manifest.bin) go to the network first
+//   and fall back to the cache, so a new build is seen as soon as it is up;
+// * message "save": downloads every file of the build (listed in FILE_LIST)
+//   with progress, for corpora too large to cache up front;
+// * a new build has new hashes, so this script changes, the browser installs
+//   the new worker, and the page tells the reader that new articles are
+//   available.
+"use strict";
+
+const BUILD = "{{BUILD}}";
+const PRECACHE = {{PRECACHE}};
+const FILE_LIST = "{{FILE_LIST}}";
+const TOTAL_BYTES = {{TOTAL_BYTES}};
+const TOTAL_FILES = {{TOTAL_FILES}};
+
+const CACHE = "broadsheet:" + self.registration.scope;
+const SAVED = new URL("__broadsheet_saved__/" + BUILD, self.registration.scope).href;
+// How long a network-first request waits before the cached copy is used.
+const NETWORK_TIMEOUT_MS = 4000;
+const SAVE_CONCURRENCY = 4;
+
+const scoped = (path) => new URL(path, self.registration.scope).href;
+const HASHED = /-[0-9a-f]{16}\.[a-z]+$/;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(PRECACHE.map(scoped)))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(prune().catch(() => {}).then(() => self.clients.claim()));
+});
+
+// Drops cached files that this build no longer has. Everything else stays:
+// an article read under the previous build is still here if its pack did
+// not change.
+async function prune() {
+  const keep = new Set(PRECACHE.map(scoped));
+  const list = await fileList();
+  for (const [path] of list) keep.add(scoped(path));
+  const cache = await caches.open(CACHE);
+  for (const request of await cache.keys()) {
+    if (!keep.has(request.url) && request.url !== SAVED) await cache.delete(request);
+  }
+}
+
+async function fileList() {
+  const cache = await caches.open(CACHE);
+  const url = scoped(FILE_LIST);
+  let response = await cache.match(url);
+  if (!response) {
+    response = await fetch(url);
+    if (!response.ok) throw new Error(`${FILE_LIST}: HTTP ${response.status}`);
+    await cache.put(url, response.clone());
+  }
+  const text = await response.text();
+  return text
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const space = line.indexOf(" ");
+      return [line.slice(space + 1), Number(line.slice(0, space))];
+    });
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || !request.url.startsWith(self.registration.scope)) return;
+  const url = new URL(request.url);
+  if (HASHED.test(url.pathname)) {
+    event.respondWith(cacheFirst(request));
+  } else {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(request, { ignoreVary: true });
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  // The page is cached under the scope URL ("./"); "index.html" is the same.
+  const key = request.mode === "navigate" ? scoped("./") : request.url;
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    if (response.ok) await cache.put(key, response.clone());
+    return response;
+  } catch (error) {
+    const hit = await cache.match(key, { ignoreSearch: true, ignoreVary: true });
+    if (hit) return hit;
+    throw error;
+  }
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("network timeout")), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+self.addEventListener("message", (event) => {
+  const reply = (message) => event.source && event.source.postMessage(message);
+  const type = event.data && event.data.type;
+  if (type === "status") {
+    event.waitUntil(status().then(reply));
+  } else if (type === "save") {
+    event.waitUntil(
+      saveAll(reply).then(
+        () => reply({ type: "saved", bytes: TOTAL_BYTES }),
+        (error) => reply({ type: "error", message: String(error && error.message || error) }),
+      ),
+    );
+  }
+});
+
+async function status() {
+  const cache = await caches.open(CACHE);
+  const saved = Boolean(await cache.match(SAVED));
+  return { type: "status", build: BUILD, bytes: TOTAL_BYTES, files: TOTAL_FILES, saved };
+}
+
+// Fetches every file of the build that is not cached yet, a few at a time,
+// reporting the bytes done so far.
+async function saveAll(reply) {
+  const cache = await caches.open(CACHE);
+  const list = await fileList();
+  let done = 0;
+  let next = 0;
+  reply({ type: "progress", done, total: TOTAL_BYTES });
+  const worker = async () => {
+    while (next < list.length) {
+      const [path, size] = list[next++];
+      const url = scoped(path);
+      if (!(await cache.match(url))) {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+        await cache.put(url, response);
+      }
+      done += size;
+      reply({ type: "progress", done, total: TOTAL_BYTES });
+    }
+  };
+  await Promise.all(Array.from({ length: SAVE_CONCURRENCY }, worker));
+  await cache.put(SAVED, new Response(BUILD));
+}

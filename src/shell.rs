@@ -1,0 +1,367 @@
+//! The files around the bundle that are written anew for every build: the
+//! page (`index.html`), the service worker (`sw.js`), `embed.js`, the web app
+//! manifest and icons, and the one-file page of `--single-file`.
+//!
+//! They are rendered here rather than in build.rs because they depend on the
+//! build: the site's base URL and the names of its data files.
+
+use crate::assets::{APP_CSS, APP_FILES, APP_JS, APP_WASM, BARE_JS, CSS, WASM};
+use anyhow::{bail, Result};
+use base64::Engine as _;
+use broadsheet_core::bundle::MANIFEST_FILE;
+use broadsheet_core::index::Bundle;
+use sha2::Digest;
+
+const INDEX_HTML: &str = include_str!("../index.html");
+const SW_JS: &str = include_str!("../crates/app/web/sw.js");
+const EMBED_JS: &str = include_str!("../crates/app/web/embed.js");
+const ICON_SVG: &[u8] = include_bytes!("../crates/app/web/icon.svg");
+const ICON_192: &[u8] = include_bytes!("../crates/app/web/icon-192.png");
+const ICON_512: &[u8] = include_bytes!("../crates/app/web/icon-512.png");
+
+/// Folder of the data bundle inside the site.
+pub const DATA_DIR: &str = "data";
+
+/// The service worker precaches the whole search index (term and slug
+/// shards, meta chunks) when it is at most this large; above it, only what
+/// the first screen needs, and the rest is cached as read or by "save all".
+const PRECACHE_INDEX_BYTES: u64 = 8 << 20;
+
+/// The URL path a site is served under: `/` or `/news/` (or, by default,
+/// nothing: every URL relative to the page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Checks a `--base-url`: a path starting with `/`, of characters that
+    /// need no escaping in HTML, JavaScript or URLs. A missing final `/` is
+    /// added.
+    pub fn parse(s: &str) -> Result<BaseUrl> {
+        let ok = s.starts_with('/')
+            && !s.starts_with("//")
+            && s.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~' | b'%')
+            })
+            && !s.split('/').any(|seg| seg == "..");
+        if !ok {
+            bail!(
+                "--base-url `{s}` is not a path like `/news/`: it must start with `/` and use \
+                 only letters, digits and `/-_.~%`"
+            );
+        }
+        let mut s = s.to_string();
+        if !s.ends_with('/') {
+            s.push('/');
+        }
+        Ok(BaseUrl(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+/// One file of the site: path relative to the site folder, content.
+pub struct SiteFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Every file of the site but the bundle's: the app, the page, the service
+/// worker, `embed.js`, the web app manifest and icons, and the list of
+/// files the service worker saves for offline reading.
+pub fn site_files(base: &BaseUrl, bundle: &Bundle) -> Vec<SiteFile> {
+    let generator = &bundle.manifest.generator;
+    let mut files: Vec<SiteFile> = APP_FILES
+        .iter()
+        .map(|(name, bytes)| SiteFile {
+            path: name.to_string(),
+            bytes: bytes.to_vec(),
+        })
+        .collect();
+    let data = |name: &str| format!("{DATA_DIR}/{name}");
+    let fixed = [
+        ("icon.svg", ICON_SVG.to_vec()),
+        ("icon-192.png", ICON_192.to_vec()),
+        ("icon-512.png", ICON_512.to_vec()),
+        ("manifest.webmanifest", web_manifest(base).into_bytes()),
+        ("embed.js", embed_js().into_bytes()),
+    ];
+    let index = index_html(base, generator);
+    let lens: std::collections::HashMap<&str, u64> = bundle
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.bytes.len() as u64))
+        .collect();
+    let file_len = |name: &str| lens.get(name).copied().unwrap_or(0);
+
+    // What "save everything" downloads: every file a reader may need.
+    let mut listed: Vec<(String, u64)> = [APP_JS, APP_WASM, APP_CSS]
+        .iter()
+        .map(|n| (n.to_string(), app_len(n)))
+        .collect();
+    listed.extend(
+        fixed[..4]
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.len() as u64)),
+    );
+    listed.push((data(MANIFEST_FILE), file_len(MANIFEST_FILE)));
+    listed.extend(bundle.manifest.files().map(|f| (data(f), file_len(f))));
+    let list: String = listed
+        .iter()
+        .map(|(path, len)| format!("{len} {path}\n"))
+        .collect();
+    let list_name = data(&hashed_name("files", "txt", list.as_bytes()));
+
+    // Installing the worker caches the shell, and the index if it is small.
+    let mut precache: Vec<String> = vec!["./".into()];
+    precache.extend([APP_JS, APP_WASM, APP_CSS].map(String::from));
+    precache.extend(fixed[..4].iter().map(|(n, _)| n.to_string()));
+    precache.push(data(MANIFEST_FILE));
+    precache.push(list_name.clone());
+    let m = &bundle.manifest;
+    let index_files: Vec<&str> = m
+        .term_shards
+        .iter()
+        .chain(&m.slug_shards)
+        .map(|s| s.file.as_str())
+        .chain(m.meta_chunks.iter().map(String::as_str))
+        .collect();
+    let index_bytes: u64 = index_files.iter().map(|f| file_len(f)).sum();
+    if index_bytes <= PRECACHE_INDEX_BYTES {
+        precache.extend(index_files.iter().map(|f| data(f)));
+    } else if let Some(first) = m.meta_chunks.first() {
+        precache.push(data(first));
+    }
+
+    let build = {
+        let mut h = blake3::Hasher::new();
+        h.update(list.as_bytes());
+        h.update(index.as_bytes());
+        h.update(
+            &bundle
+                .file(MANIFEST_FILE)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
+        );
+        hex(&h.finalize().as_bytes()[..8])
+    };
+    let total: u64 = listed.iter().map(|(_, len)| len).sum();
+    let sw = SW_JS
+        .replace("{{BUILD}}", &build)
+        .replace(
+            "{{PRECACHE}}",
+            &serde_json::to_string(&precache).expect("strings serialise"),
+        )
+        .replace("{{FILE_LIST}}", &list_name)
+        .replace("{{TOTAL_BYTES}}", &total.to_string())
+        .replace("{{TOTAL_FILES}}", &listed.len().to_string());
+
+    files.extend(fixed.into_iter().map(|(path, bytes)| SiteFile {
+        path: path.to_string(),
+        bytes,
+    }));
+    files.push(SiteFile {
+        path: "index.html".into(),
+        bytes: index.into_bytes(),
+    });
+    files.push(SiteFile {
+        path: "sw.js".into(),
+        bytes: sw.into_bytes(),
+    });
+    files.push(SiteFile {
+        path: list_name,
+        bytes: list.into_bytes(),
+    });
+    files
+}
+
+fn app_len(name: &str) -> u64 {
+    APP_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(0, |(_, b)| b.len() as u64)
+}
+
+fn index_html(base: &BaseUrl, generator: &str) -> String {
+    let data = base.url(&format!("{DATA_DIR}/"));
+    fill(
+        INDEX_HTML,
+        &[
+            ("GENERATOR", escape(generator)),
+            ("TITLE", "Broadsheet".into()),
+            ("DATA", data),
+            ("SW", base.url("sw.js")),
+            ("MANIFEST", base.url("manifest.webmanifest")),
+            ("ICON", base.url("icon.svg")),
+            ("ICON_192", base.url("icon-192.png")),
+            ("STYLE", base.url(APP_CSS)),
+            ("APP_JS", base.url(APP_JS)),
+            ("APP_WASM", base.url(APP_WASM)),
+        ],
+    )
+}
+
+fn web_manifest(base: &BaseUrl) -> String {
+    let start = if base.as_str().is_empty() {
+        "./".to_string()
+    } else {
+        base.url("")
+    };
+    let icon = |src: &str, sizes: &str, kind: &str, purpose: &str| serde_json::json!({"src": base.url(src), "sizes": sizes, "type": kind, "purpose": purpose});
+    serde_json::to_string_pretty(&serde_json::json!({
+        "name": "Broadsheet",
+        "short_name": "Broadsheet",
+        "description": "News articles to search and read, online and offline",
+        "start_url": start,
+        "scope": start,
+        "display": "standalone",
+        "background_color": "#fdfcf9",
+        "theme_color": "#a3281b",
+        "icons": [
+            icon("icon.svg", "any", "image/svg+xml", "any"),
+            icon("icon-192.png", "192x192", "image/png", "any"),
+            icon("icon-512.png", "512x512", "image/png", "any maskable"),
+        ],
+    }))
+    .expect("JSON values serialise")
+}
+
+fn embed_js() -> String {
+    fill(
+        EMBED_JS,
+        &[("APP_JS", APP_JS.into()), ("APP_CSS", APP_CSS.into())],
+    )
+}
+
+/// One self-contained page: the app, its style and every bundle file
+/// inline, for opening from disk (`file://`), e-mailing or archiving. The
+/// data travel as base64 in inert `<script type="application/octet-stream">`
+/// elements that the app reads through `data:` URLs; the only scripts that
+/// run are allowed by hash in the page's Content-Security-Policy.
+pub fn single_file(bundle: &Bundle) -> Result<String> {
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let sha = |text: &str| format!("'sha256-{}'", b64(&sha2::Sha256::digest(text.as_bytes())));
+    let script = format!(
+        "{BARE_JS}\nexport const ready = __wbg_init({{ module_or_path: \
+         fetch('data:application/wasm;base64,' + \
+         document.getElementById('bs:app.wasm').textContent.trim()) }});\n"
+    );
+    for (what, text, tag) in [
+        ("app module", &script, "</script"),
+        ("style", &CSS.to_string(), "</style"),
+    ] {
+        if text.to_ascii_lowercase().contains(tag) {
+            bail!("the {what} contains `{tag}`, which cannot be inlined into a page");
+        }
+    }
+    let csp = format!(
+        "default-src 'none'; script-src {} 'wasm-unsafe-eval'; style-src {}; img-src data:; \
+         connect-src data:; base-uri 'none'; form-action 'none'",
+        sha(&script),
+        sha(CSS)
+    );
+    let mut page = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <meta name=\"generator\" content=\"{}\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
+         <meta name=\"broadsheet-data\" content=\"{DATA_DIR}/\">\n\
+         <title>Broadsheet</title>\n\
+         <link rel=\"icon\" href=\"data:image/svg+xml;base64,{}\">\n\
+         <style>{CSS}</style>\n</head>\n<body>\n\
+         <noscript>Broadsheet needs JavaScript and WebAssembly to search and display the articles.</noscript>\n\
+         <div id=\"broadsheet\" class=\"bs-app\"></div>\n",
+        escape(&bundle.manifest.generator),
+        b64(ICON_SVG),
+    );
+    let mut inline = |id: &str, bytes: &[u8]| {
+        page.push_str(&format!(
+            "<script type=\"application/octet-stream\" id=\"bs:{id}\">{}</script>\n",
+            b64(bytes)
+        ));
+    };
+    inline("app.wasm", WASM);
+    for f in &bundle.files {
+        inline(&format!("{DATA_DIR}/{}", f.name), &f.bytes);
+    }
+    page.push_str(&format!(
+        "<script type=\"module\">{script}</script>\n</body>\n</html>\n"
+    ));
+    Ok(page)
+}
+
+/// Whether `head` (the start of a file) is a page `single_file` wrote, which
+/// a rebuild may overwrite.
+pub fn is_single_file(head: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(head);
+    head.starts_with("<!doctype html>")
+        && head.contains("<meta name=\"generator\" content=\"broadsheet ")
+}
+
+/// Replaces every `{{KEY}}` in `template`.
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{{{key}}}}}"), value);
+    }
+    debug_assert!(!out.contains("{{"), "unfilled placeholder in a template");
+    out
+}
+
+/// Escapes text for an HTML attribute or element.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `stem-<16 hex digits of BLAKE3>.ext`, as the bundle's own files.
+fn hashed_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    format!("{stem}-{}.{ext}", hex(&blake3::hash(bytes).as_bytes()[..8]))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(BaseUrl::parse("/news").unwrap().as_str(), "/news/");
+        assert_eq!(BaseUrl::parse("/").unwrap().as_str(), "/");
+        assert_eq!(BaseUrl::parse("/a/b_c-1/").unwrap().as_str(), "/a/b_c-1/");
+        for bad in [
+            "news/",
+            "//evil.example/",
+            "/a\"b/",
+            "/a b/",
+            "/../x/",
+            "https://x/",
+            "",
+        ] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn templates_have_no_unknown_placeholders() {
+        let index = index_html(&BaseUrl::parse("/news/").unwrap(), "broadsheet 0");
+        assert!(!index.contains("{{"), "{index}");
+        assert!(index.contains("href=\"/news/manifest.webmanifest\""));
+        assert!(index.contains("content=\"/news/data/\""));
+        assert!(!embed_js().contains("{{"));
+        let relative = index_html(&BaseUrl::default(), "broadsheet 0");
+        assert!(relative.contains("content=\"data/\""));
+        assert!(relative.contains(&format!("src=\"{APP_JS}\"")));
+    }
+}
