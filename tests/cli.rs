@@ -15,7 +15,10 @@ fn build_writes_a_complete_site() {
         let name = fs::read_dir(&site)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .find(|n| n.ends_with(&format!(".{ext}")))
+            .find(|n| {
+                (n.starts_with("app-") || n.starts_with("style-"))
+                    && n.ends_with(&format!(".{ext}"))
+            })
             .unwrap_or_else(|| panic!("no .{ext} file"));
         assert!(name.len() > 20, "{name} is not hashed");
         if ext != "wasm" {
@@ -197,9 +200,10 @@ fn rebuilds_replace_its_own_site() {
     )
     .unwrap();
     assert_eq!(manifest.doc_count, 1);
-    // Only files of the new build remain: each with its .br and .gz.
+    // Only files of the new build remain (its bundle files, manifest and
+    // offline file list), each with its .br and .gz.
     let data: Vec<_> = fs::read_dir(site.join("data")).unwrap().collect();
-    assert_eq!(data.len(), 3 * (manifest.files().count() + 1));
+    assert_eq!(data.len(), 3 * (manifest.files().count() + 2));
 }
 
 #[test]
@@ -233,6 +237,8 @@ fn every_file_has_precompressed_siblings() {
                 || name.starts_with('.')
                 || name.ends_with(".br")
                 || name.ends_with(".gz")
+                // Compressed already: served as they are.
+                || name.ends_with(".png")
             {
                 continue;
             }
@@ -311,4 +317,178 @@ fn serve_sends_precompressed_files_with_the_right_types() {
     assert_eq!(body, fs::read(out.join("index.html")).unwrap());
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn the_site_is_installable() {
+    let (_tmp, site) = build_seeds();
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains(r#"<link rel="manifest" href="manifest.webmanifest">"#));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(site.join("manifest.webmanifest")).unwrap()).unwrap();
+    assert_eq!(manifest["start_url"], "./");
+    assert_eq!(manifest["display"], "standalone");
+    let mut png_sizes = Vec::new();
+    for icon in manifest["icons"].as_array().unwrap() {
+        let src = icon["src"].as_str().unwrap();
+        let bytes = fs::read(site.join(src)).unwrap_or_else(|_| panic!("icon {src} missing"));
+        if icon["type"] == "image/png" {
+            // The PNG's own width and height (IHDR) match the declared size.
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{src}");
+            let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+            let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+            assert_eq!(icon["sizes"], format!("{w}x{h}"), "{src}");
+            png_sizes.push(w);
+        }
+    }
+    // Browsers install apps with a 192 and a 512 pixel icon.
+    assert_eq!(png_sizes, [192, 512]);
+}
+
+#[test]
+fn the_service_worker_names_files_that_exist() {
+    let (_tmp, site) = build_seeds();
+    let sw = fs::read_to_string(site.join("sw.js")).unwrap();
+    let line = |name: &str| {
+        sw.lines()
+            .find(|l| l.starts_with(&format!("const {name} = ")))
+            .unwrap_or_else(|| panic!("sw.js has no {name}"))
+            .trim_start_matches(&format!("const {name} = "))
+            .trim_end_matches(';')
+            .to_string()
+    };
+    let precache: Vec<String> = serde_json::from_str(&line("PRECACHE")).unwrap();
+    assert!(precache.contains(&"./".to_string()));
+    assert!(precache.contains(&"data/manifest.bin".to_string()));
+    for f in precache.iter().filter(|f| *f != "./") {
+        assert!(site.join(f).is_file(), "precached {f} does not exist");
+    }
+    let list_name: String = serde_json::from_str(&line("FILE_LIST")).unwrap();
+    let list = fs::read_to_string(site.join(&list_name)).unwrap();
+    let mut total = 0;
+    for l in list.lines() {
+        let (len, path) = l.split_once(' ').unwrap();
+        let len: u64 = len.parse().unwrap();
+        assert_eq!(fs::metadata(site.join(path)).unwrap().len(), len, "{path}");
+        total += len;
+    }
+    // Every data file is listed for "save everything".
+    for e in fs::read_dir(site.join("data")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".bin") {
+            assert!(
+                list.contains(&format!(" data/{name}\n")),
+                "{name} not listed"
+            );
+        }
+    }
+    assert_eq!(line("TOTAL_BYTES"), total.to_string());
+}
+
+#[test]
+fn base_url_must_be_a_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    for bad in ["news/", "https://example.org/news/", "/a\"b/"] {
+        let o = run(bin()
+            .arg("build")
+            .arg(seeds())
+            .arg("--out")
+            .arg(&out)
+            .args(["--base-url", bad]));
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains("--base-url"), "{}", stderr(&o));
+        assert!(!out.exists(), "something was written for {bad:?}");
+    }
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&out)
+        .args(["--base-url", "/news", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains(r#"<meta name="broadsheet-data" content="/news/data/">"#));
+    assert!(html.contains(r#"<link rel="manifest" href="/news/manifest.webmanifest">"#));
+    let manifest = fs::read_to_string(out.join("manifest.webmanifest")).unwrap();
+    assert!(manifest.contains(r#""start_url": "/news/""#), "{manifest}");
+}
+
+#[test]
+fn single_file_is_one_self_contained_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("news.html");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--single-file")
+        .arg(&page));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("news.html: 1 files"), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "only the page is written"
+    );
+    let html = fs::read_to_string(&page).unwrap();
+    // It references nothing outside itself.
+    for attr in ["src=\"", "href=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let value = &html[i + attr.len()..];
+            assert!(
+                value.starts_with("data:"),
+                "external reference: {}",
+                &value[..40.min(value.len())]
+            );
+        }
+    }
+    // Its scripts run by hash, nothing else may.
+    assert!(html.contains("script-src 'sha256-"));
+    assert!(!html.contains("unsafe-inline"));
+    // Every bundle file is inline.
+    let (_t, site) = build_seeds();
+    for e in fs::read_dir(site.join("data")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".bin") {
+            assert!(
+                html.contains(&format!("id=\"bs:data/{name}\"")),
+                "{name} not inline"
+            );
+        }
+    }
+}
+
+#[test]
+fn single_file_never_overwrites_a_file_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("notes.html");
+    fs::write(&page, "<!doctype html><p>my notes</p>").unwrap();
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--single-file")
+        .arg(&page));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("notes.html"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refusing to overwrite"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(&page).unwrap(),
+        "<!doctype html><p>my notes</p>"
+    );
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no leftovers");
+    // Its own page it replaces.
+    let own = tmp.path().join("site.html");
+    for _ in 0..2 {
+        let o = run(bin()
+            .arg("build")
+            .arg(seeds())
+            .arg("--single-file")
+            .arg(&own));
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
 }

@@ -152,7 +152,17 @@ async function saveAll(reply) {
   const list = await fileList();
   let done = 0;
   let next = 0;
-  reply({ type: "progress", done, total: TOTAL_BYTES });
+  // One message per percent, not per file: a million-article site has
+  // thousands of files.
+  let reported = -1;
+  const report = () => {
+    const percent = Math.floor((done / Math.max(TOTAL_BYTES, 1)) * 100);
+    if (percent !== reported) {
+      reported = percent;
+      reply({ type: "progress", done, total: TOTAL_BYTES });
+    }
+  };
+  report();
   const worker = async () => {
     while (next < list.length) {
       const [path, size] = list[next++];
@@ -163,7 +173,7 @@ async function saveAll(reply) {
         await cache.put(url, response);
       }
       done += size;
-      reply({ type: "progress", done, total: TOTAL_BYTES });
+      report();
     }
   };
   await Promise.all(Array.from({ length: SAVE_CONCURRENCY }, worker));
