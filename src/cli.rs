@@ -56,6 +56,10 @@ pub struct BuildArgs {
     /// when opened from disk, instead of a site folder.
     #[arg(long, value_name = "FILE.html", conflicts_with_all = ["out", "base_url"])]
     pub single_file: Option<PathBuf>,
+    /// Bytes of postings held in memory before they are spilled to a
+    /// temporary run file (bounds the build's memory; for tests).
+    #[arg(long, hide = true, default_value_t = 256 << 20)]
+    pub run_bytes: usize,
 }
 
 impl Default for BuildArgs {
@@ -67,6 +71,7 @@ impl Default for BuildArgs {
             strict: false,
             base_url: None,
             single_file: None,
+            run_bytes: 256 << 20,
         }
     }
 }

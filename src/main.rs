@@ -9,6 +9,8 @@
 mod assets;
 mod cli;
 mod compress;
+mod indexer;
+mod inputs;
 mod search;
 mod serve;
 mod shell;

@@ -8,9 +8,10 @@
 use crate::assets::{APP_CSS, APP_FILES, APP_JS, APP_WASM, BARE_JS, CSS, WASM};
 use anyhow::{bail, Result};
 use base64::Engine as _;
-use broadsheet_core::bundle::MANIFEST_FILE;
+use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
 use broadsheet_core::index::Bundle;
 use sha2::Digest;
+use std::collections::HashMap;
 
 const INDEX_HTML: &str = include_str!("../index.html");
 const SW_JS: &str = include_str!("../crates/app/web/sw.js");
@@ -71,11 +72,20 @@ pub struct SiteFile {
     pub bytes: Vec<u8>,
 }
 
+/// What the site's other files need to know of its bundle.
+pub struct DataFiles<'a> {
+    pub manifest: &'a Manifest,
+    /// The encoded manifest.
+    pub manifest_bytes: &'a [u8],
+    /// Length of every data file, by name.
+    pub sizes: &'a HashMap<String, u64>,
+}
+
 /// Every file of the site but the bundle's: the app, the page, the service
 /// worker, `embed.js`, the web app manifest and icons, and the list of
 /// files the service worker saves for offline reading.
-pub fn site_files(base: &BaseUrl, bundle: &Bundle) -> Vec<SiteFile> {
-    let generator = &bundle.manifest.generator;
+pub fn site_files(base: &BaseUrl, data_files: &DataFiles) -> Vec<SiteFile> {
+    let generator = &data_files.manifest.generator;
     let mut files: Vec<SiteFile> = APP_FILES
         .iter()
         .map(|(name, bytes)| SiteFile {
@@ -92,12 +102,7 @@ pub fn site_files(base: &BaseUrl, bundle: &Bundle) -> Vec<SiteFile> {
         ("embed.js", embed_js().into_bytes()),
     ];
     let index = index_html(base, generator);
-    let lens: std::collections::HashMap<&str, u64> = bundle
-        .files
-        .iter()
-        .map(|f| (f.name.as_str(), f.bytes.len() as u64))
-        .collect();
-    let file_len = |name: &str| lens.get(name).copied().unwrap_or(0);
+    let file_len = |name: &str| data_files.sizes.get(name).copied().unwrap_or(0);
 
     // What "save everything" downloads: every file a reader may need.
     let mut listed: Vec<(String, u64)> = [APP_JS, APP_WASM, APP_CSS]
@@ -110,7 +115,7 @@ pub fn site_files(base: &BaseUrl, bundle: &Bundle) -> Vec<SiteFile> {
             .map(|(n, b)| (n.to_string(), b.len() as u64)),
     );
     listed.push((data(MANIFEST_FILE), file_len(MANIFEST_FILE)));
-    listed.extend(bundle.manifest.files().map(|f| (data(f), file_len(f))));
+    listed.extend(data_files.manifest.files().map(|f| (data(f), file_len(f))));
     let list: String = listed
         .iter()
         .map(|(path, len)| format!("{len} {path}\n"))
@@ -123,7 +128,7 @@ pub fn site_files(base: &BaseUrl, bundle: &Bundle) -> Vec<SiteFile> {
     precache.extend(fixed[..4].iter().map(|(n, _)| n.to_string()));
     precache.push(data(MANIFEST_FILE));
     precache.push(list_name.clone());
-    let m = &bundle.manifest;
+    let m = data_files.manifest;
     let index_files: Vec<&str> = m
         .term_shards
         .iter()
@@ -142,12 +147,7 @@ pub fn site_files(base: &BaseUrl, bundle: &Bundle) -> Vec<SiteFile> {
         let mut h = blake3::Hasher::new();
         h.update(list.as_bytes());
         h.update(index.as_bytes());
-        h.update(
-            &bundle
-                .file(MANIFEST_FILE)
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default(),
-        );
+        h.update(data_files.manifest_bytes);
         hex(&h.finalize().as_bytes()[..8])
     };
     let total: u64 = listed.iter().map(|(_, len)| len).sum();

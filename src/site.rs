@@ -2,12 +2,15 @@
 
 use crate::assets::{APP_FILES, APP_WASM};
 use crate::cli::BuildArgs;
+use crate::indexer::{self, Planned, Spill};
+use crate::inputs::{self, InputFile, Scan};
 use crate::shell::{self, BaseUrl, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
-use broadsheet_core::index::{self, BuildOptions};
-use broadsheet_core::{ingest, Article};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::hash_map::{Entry, HashMap};
+use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
+use broadsheet_core::index::{self, BuildOptions, Layout};
+use broadsheet_core::slug;
+use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -15,139 +18,6 @@ use std::time::Instant;
 /// Name of the marker file that identifies a folder written by Broadsheet,
 /// so a rebuild may replace it and nothing else.
 pub const MARKER: &str = ".broadsheet-site";
-
-/// Inputs above this many files get a progress bar.
-const PROGRESS_THRESHOLD: usize = 200;
-
-/// One input file: where it is and its path relative to its input folder.
-struct InputFile {
-    path: PathBuf,
-    source: String,
-}
-
-fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        let meta = std::fs::metadata(input).with_context(|| {
-            format!(
-                "input `{}` does not exist or cannot be read",
-                input.display()
-            )
-        })?;
-        if meta.is_file() {
-            let source = input
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            files.push(InputFile {
-                path: input.clone(),
-                source,
-            });
-            continue;
-        }
-        let before = files.len();
-        let walker = walkdir::WalkDir::new(input)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            let entry =
-                entry.with_context(|| format!("reading input folder `{}`", input.display()))?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
-            let source = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            files.push(InputFile {
-                path: entry.path().to_path_buf(),
-                source,
-            });
-        }
-        if files.len() == before {
-            bail!(
-                "input folder `{}` contains no article files",
-                input.display()
-            );
-        }
-    }
-    Ok(files)
-}
-
-/// What reading the inputs gave.
-struct Read {
-    articles: Vec<Article>,
-    skipped: usize,
-    duplicates: usize,
-}
-
-/// Reads and parses every input. Bad files are named with the reason and
-/// skipped (with `strict`, the first one is an error); an article whose text
-/// repeats an earlier one's is noted and packed once.
-fn read_articles(files: &[InputFile], quiet: bool, strict: bool) -> Result<Read> {
-    let bar = if files.len() >= PROGRESS_THRESHOLD && !quiet {
-        ProgressBar::with_draw_target(Some(files.len() as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} reading {pos}/{len} articles {wide_bar} {eta}")
-            .expect("valid template"),
-    );
-    let mut read = Read {
-        articles: Vec::with_capacity(files.len()),
-        skipped: 0,
-        duplicates: 0,
-    };
-    let mut seen: HashMap<[u8; 16], String> = HashMap::new();
-    for f in files {
-        match read_one(f) {
-            Ok(a) => match seen.entry(ingest::fingerprint(&a)) {
-                Entry::Occupied(first) => {
-                    read.duplicates += 1;
-                    if !quiet {
-                        bar.suspend(|| {
-                            eprintln!(
-                                "note: {}: same text as {}; packed once",
-                                f.path.display(),
-                                first.get()
-                            )
-                        });
-                    }
-                }
-                Entry::Vacant(v) => {
-                    v.insert(f.path.display().to_string());
-                    read.articles.push(a);
-                }
-            },
-            Err(reason) if strict => {
-                bar.finish_and_clear();
-                bail!("{}: {reason} (--strict: nothing written)", f.path.display());
-            }
-            Err(reason) => {
-                read.skipped += 1;
-                bar.suspend(|| eprintln!("warning: {}: {reason}; skipped", f.path.display()));
-            }
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(read)
-}
-
-/// Reads one file as an article; the error is the reason to show.
-fn read_one(f: &InputFile) -> Result<Article, String> {
-    // Check the size before reading: a huge file is refused unread.
-    let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
-    if len > ingest::MAX_FILE_BYTES {
-        return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
-    }
-    let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
-    ingest::parse(&bytes, &f.source).map_err(|e| e.to_string())
-}
 
 /// What a build produced, for the summary and for `serve`.
 pub struct Built {
@@ -165,13 +35,13 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     if let Some(file) = &args.single_file {
         check_single_file_target(file)?;
     }
-    let files = collect_inputs(&args.inputs)?;
-    let Read {
-        articles,
+    let files = inputs::collect_inputs(&args.inputs)?;
+    let Scan {
+        articles: mut scanned,
         skipped,
         duplicates,
-    } = read_articles(&files, args.quiet, args.strict)?;
-    if articles.is_empty() {
+    } = inputs::scan(&files, args.quiet, args.strict)?;
+    if scanned.is_empty() {
         let names: Vec<String> = args
             .inputs
             .iter()
@@ -183,26 +53,64 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             files.len()
         );
     }
-    let ordered = index::order(articles);
-    let bundle = index::build(&ordered, &BuildOptions::default());
+    // Document order and slugs, from the keys the first pass kept (the same
+    // as `index::order` gives for whole articles).
+    scanned.sort_by(|a, b| {
+        index::newest_first(
+            (a.date, &files[a.file].source),
+            (b.date, &files[b.file].source),
+        )
+    });
+    let slugs = slug::unique(scanned.iter().map(|s| slug::slugify(&s.title)));
+    let text: u64 = scanned.iter().map(|s| s.text_bytes).sum();
+    let opts = BuildOptions::default();
+    let layout = Layout::new(&opts, scanned.len(), text);
+    let plan: Vec<Planned> = scanned
+        .into_iter()
+        .zip(slugs)
+        .map(|(s, slug)| Planned {
+            file: s.file,
+            slug,
+            fingerprint: s.fingerprint,
+            article: s.article,
+        })
+        .collect();
+    let job = Job {
+        files: &files,
+        plan,
+        layout,
+        opts,
+        args,
+    };
 
-    let (out, written) = match &args.single_file {
-        Some(file) => (file.clone(), write_single_file(file, &bundle)?),
+    let (out, written, manifest) = match &args.single_file {
+        Some(file) => {
+            let mut all = Vec::new();
+            let manifest = job.index(Spill::Memory, &mut |batch| {
+                all.extend(batch);
+                Ok(())
+            })?;
+            let bundle = index::Bundle {
+                manifest: manifest.clone(),
+                files: all,
+            };
+            (file.clone(), write_single_file(file, &bundle)?, manifest)
+        }
         None => {
             remove_stale_siblings(&args.out);
             let tmp = sibling(&args.out, "tmp")?;
-            let written = write_site(&tmp, &base, &bundle).inspect_err(|_| {
+            let (written, manifest) = write_site(&tmp, &base, job).inspect_err(|_| {
                 let _ = std::fs::remove_dir_all(&tmp);
             })?;
             replace_dir(&tmp, &args.out).inspect_err(|_| {
                 let _ = std::fs::remove_dir_all(&tmp);
             })?;
-            (args.out.clone(), written)
+            (args.out.clone(), written, manifest)
         }
     };
 
     if !args.quiet {
-        let m = &bundle.manifest;
+        let m = &manifest;
         let langs: Vec<String> = m
             .langs
             .iter()
@@ -236,46 +144,129 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     Ok(Built {
         out,
         base,
-        articles: ordered.len(),
+        articles: manifest.doc_count as usize,
     })
 }
 
-/// Writes the whole site into `dir` (created); returns files and bytes.
-fn write_site(dir: &Path, base: &BaseUrl, bundle: &index::Bundle) -> Result<(usize, u64)> {
+/// Everything the second pass needs.
+struct Job<'a> {
+    files: &'a [InputFile],
+    plan: Vec<Planned>,
+    layout: Layout,
+    opts: BuildOptions,
+    args: &'a BuildArgs,
+}
+
+impl Job<'_> {
+    fn index(
+        self,
+        spill: Spill<'_>,
+        write: &mut dyn FnMut(Vec<index::BundleFile>) -> Result<()>,
+    ) -> Result<Manifest> {
+        indexer::index(
+            self.files,
+            self.plan,
+            self.layout,
+            self.opts,
+            self.args.run_bytes,
+            spill,
+            self.args.quiet,
+            write,
+        )
+    }
+}
+
+/// Writes files into a folder with their .br/.gz siblings, compressing in
+/// parallel, and keeps count.
+#[derive(Default)]
+struct DirWriter {
+    files: usize,
+    bytes: u64,
+    sizes: HashMap<String, u64>,
+}
+
+impl DirWriter {
+    fn write(&mut self, dir: &Path, batch: Vec<(String, Vec<u8>, bool)>) -> Result<()> {
+        let written: Vec<Result<(usize, u64)>> = batch
+            .par_iter()
+            .map(|(name, bytes, compress)| {
+                let path = dir.join(name);
+                let put = |path: &Path, content: &[u8]| {
+                    std::fs::write(path, content)
+                        .with_context(|| format!("writing `{}`", path.display()))
+                };
+                put(&path, bytes)?;
+                let mut n = (1, bytes.len() as u64);
+                if *compress {
+                    let (br, gz) = crate::compress::siblings(bytes);
+                    put(&dir.join(format!("{name}.br")), &br)?;
+                    put(&dir.join(format!("{name}.gz")), &gz)?;
+                    n = (3, n.1 + br.len() as u64 + gz.len() as u64);
+                }
+                Ok(n)
+            })
+            .collect();
+        for w in written {
+            let (files, bytes) = w?;
+            self.files += files;
+            self.bytes += bytes;
+        }
+        for (name, bytes, _) in batch {
+            self.sizes.insert(name, bytes.len() as u64);
+        }
+        Ok(())
+    }
+}
+
+/// Writes the whole site into `dir` (created); returns files and bytes, and
+/// the manifest.
+fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Manifest)> {
     let data = dir.join(DATA_DIR);
     std::fs::create_dir_all(&data).with_context(|| format!("creating `{}`", data.display()))?;
-    let mut count = 0;
-    let mut bytes = 0u64;
-    let mut put = |path: PathBuf, content: &[u8]| -> Result<()> {
-        std::fs::write(&path, content).with_context(|| format!("writing `{}`", path.display()))?;
-        count += 1;
-        bytes += content.len() as u64;
-        Ok(())
-    };
+    // Index runs live inside the temporary site, so a killed build's runs go
+    // with it.
+    let runs = dir.join(".runs");
+    std::fs::create_dir_all(&runs)?;
+    let mut writer = DirWriter::default();
+    let mut manifest_bytes = Vec::new();
+    let manifest = job.index(Spill::Files(&runs), &mut |batch| {
+        if let Some(m) = batch.iter().find(|f| f.name == MANIFEST_FILE) {
+            manifest_bytes = m.bytes.clone();
+        }
+        writer.write(
+            &data,
+            batch.into_iter().map(|f| (f.name, f.bytes, true)).collect(),
+        )
+    })?;
+    std::fs::remove_dir_all(&runs).context("removing the index runs")?;
+
     // The app's files come with their .br/.gz siblings from build.rs; the
     // rest are compressed here (except PNGs, compressed already).
-    for f in shell::site_files(base, bundle) {
-        put(dir.join(&f.path), &f.bytes)?;
-        let from_build = APP_FILES.iter().any(|(n, _)| *n == f.path);
-        if !from_build && !f.path.ends_with(".png") {
-            let (br, gz) = crate::compress::siblings(&f.bytes);
-            put(dir.join(format!("{}.br", f.path)), &br)?;
-            put(dir.join(format!("{}.gz", f.path)), &gz)?;
-        }
-    }
-    for f in &bundle.files {
-        put(data.join(&f.name), &f.bytes)?;
-        let (br, gz) = crate::compress::siblings(&f.bytes);
-        put(data.join(format!("{}.br", f.name)), &br)?;
-        put(data.join(format!("{}.gz", f.name)), &gz)?;
-    }
+    let sizes = std::mem::take(&mut writer.sizes);
+    let shell_files = shell::site_files(
+        base,
+        &shell::DataFiles {
+            manifest: &manifest,
+            manifest_bytes: &manifest_bytes,
+            sizes: &sizes,
+        },
+    );
+    let batch = shell_files
+        .into_iter()
+        .map(|f| {
+            let from_build = APP_FILES.iter().any(|(n, _)| *n == f.path);
+            let compress = !from_build && !f.path.ends_with(".png");
+            (f.path, f.bytes, compress)
+        })
+        .collect();
+    writer.write(dir, batch)?;
     let mut marker = std::fs::File::create(dir.join(MARKER))?;
     writeln!(
         marker,
         "Written by {}. `broadsheet build` may replace this folder.",
-        bundle.manifest.generator
+        manifest.generator
     )?;
-    Ok((count, bytes))
+    Ok(((writer.files, writer.bytes), manifest))
 }
 
 /// Refuses to overwrite a file that is not a page Broadsheet wrote.

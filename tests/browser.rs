@@ -9,6 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,7 @@ struct Browser {
     base: String,
     site: std::path::PathBuf,
     server: Option<KillOnDrop>,
-    _driver: KillOnDrop,
+    _driver: KillGroupOnDrop,
     _tmp: tempfile::TempDir,
 }
 
@@ -31,6 +32,18 @@ struct KillOnDrop(Child);
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A process and everything in its process group.
+struct KillGroupOnDrop(Child);
+
+impl Drop for KillGroupOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.wait();
     }
 }
@@ -92,10 +105,13 @@ impl Browser {
         site: std::path::PathBuf,
     ) -> Browser {
         let port = free_port();
+        // Its own process group, so that Chromium, which ChromeDriver
+        // starts, is stopped with it (see `KillGroupOnDrop`).
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let profile = tmp.path().join("profile");
@@ -134,7 +150,7 @@ impl Browser {
             base,
             site,
             server,
-            _driver: KillOnDrop(driver),
+            _driver: KillGroupOnDrop(driver),
             _tmp: tmp,
         }
     }

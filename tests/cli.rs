@@ -492,3 +492,34 @@ fn single_file_never_overwrites_a_file_it_did_not_write() {
     }
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn spilling_the_index_to_disk_changes_nothing() {
+    // `--run-bytes 1` spills the postings after every article: the runs go
+    // to temporary files and are merged, as for corpora larger than memory.
+    let (_tmp, site) = build_seeds();
+    let spilled = site.parent().unwrap().join("spilled");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&spilled)
+        .args(["--run-bytes", "1", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listing = |dir: &std::path::Path| {
+        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir.join("data"))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(listing(&site), listing(&spilled));
+    assert!(!spilled.join(".runs").exists(), "index runs left behind");
+}

@@ -29,20 +29,30 @@ pub fn slugify(title: &str) -> String {
 /// Gives every article a unique slug, in order: the first article with a
 /// given title keeps the plain slug, later ones get `-2`, `-3`, ….
 pub fn assign(articles: &mut [Article]) {
-    let mut taken: HashSet<String> = HashSet::new();
-    for a in articles.iter_mut() {
-        let mut base = slugify(&a.title);
-        if base.is_empty() {
-            base = "article".into();
-        }
-        let mut slug = base.clone();
-        let mut n = 2;
-        while !taken.insert(slug.clone()) {
-            slug = format!("{base}-{n}");
-            n += 1;
-        }
+    let slugs = unique(articles.iter().map(|a| slugify(&a.title)));
+    for (a, slug) in articles.iter_mut().zip(slugs) {
         a.slug = slug;
     }
+}
+
+/// Unique slugs from base slugs, in order (see [`assign`]); an empty base
+/// becomes `article`.
+pub fn unique(bases: impl Iterator<Item = String>) -> Vec<String> {
+    let mut taken: HashSet<String> = HashSet::new();
+    bases
+        .map(|mut base| {
+            if base.is_empty() {
+                base = "article".into();
+            }
+            let mut slug = base.clone();
+            let mut n = 2;
+            while !taken.insert(slug.clone()) {
+                slug = format!("{base}-{n}");
+                n += 1;
+            }
+            slug
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -52,16 +52,16 @@ pub struct TermEntry {
 
 /// The stored form (postcard): deltas and varints throughout.
 #[derive(Serialize, Deserialize)]
-struct StoredEntry {
-    variants: Vec<String>,
-    docs: Vec<u32>,
-    norms: Vec<u8>,
-    tf: Vec<u32>,
-    masks: Vec<u64>,
-    positions: Vec<u32>,
+pub(crate) struct StoredEntry {
+    pub(crate) variants: Vec<String>,
+    pub(crate) docs: Vec<u32>,
+    pub(crate) norms: Vec<u8>,
+    pub(crate) tf: Vec<u32>,
+    pub(crate) masks: Vec<u64>,
+    pub(crate) positions: Vec<u32>,
 }
 
-fn push_deltas(out: &mut Vec<u32>, v: &[u32]) {
+pub(crate) fn push_deltas(out: &mut Vec<u32>, v: &[u32]) {
     let mut prev = 0;
     for &x in v {
         out.push(x - prev);

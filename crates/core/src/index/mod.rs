@@ -5,15 +5,17 @@
 //! and body packs described in [`crate::bundle`]. Its output is a list of
 //! named byte buffers; writing them anywhere is the caller's business.
 
+mod analyze;
+mod builder;
+mod runs;
 mod shards;
 
-use crate::analysis::tokenize;
-use crate::bundle::{
-    self, postings::quantize_len, DocMeta, FacetCount, FileKind, Manifest, Posting,
-};
-use crate::model::Article;
-use std::collections::BTreeMap;
+use crate::bundle::{FileKind, Manifest};
+use crate::model::{Article, Date};
 
+pub use analyze::{analyze, DocTerms, Occurrences};
+pub use builder::{Builder, Layout};
+pub use runs::{frames, RunEntry, RunSource};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
 
 /// Gap left in body positions between blocks, so that a phrase query never
@@ -49,10 +51,6 @@ pub fn stem_key(stem: &str) -> Vec<u8> {
 /// The facets every bundle indexes, by key name.
 pub const FACETS: [&str; 3] = ["lang", "year", "pub"];
 
-/// At most this many publishers are listed in the manifest (most frequent
-/// first); all remain filterable.
-const MAX_LISTED_PUBLISHERS: usize = 100;
-
 /// The values of each facet for one article.
 pub fn facet_values(a: &Article) -> Vec<(&'static str, String)> {
     let mut v = vec![("lang", a.lang.clone())];
@@ -76,6 +74,10 @@ pub struct BuildOptions {
     pub meta_chunk_size: u32,
     /// Target bytes of article text per body pack.
     pub pack_bytes: usize,
+    /// The bundle's files stay under about this many (before .br/.gz
+    /// siblings): for large corpora, packs, chunks and shards grow instead,
+    /// since static hosts limit files per site (often to 20,000).
+    pub max_files: usize,
     /// Written into the manifest.
     pub generator: String,
 }
@@ -87,6 +89,7 @@ impl Default for BuildOptions {
             slug_shard_len: 4096,
             meta_chunk_size: 100,
             pack_bytes: 96 * 1024,
+            max_files: 6_000,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }
     }
@@ -137,43 +140,25 @@ pub fn content_name(kind: FileKind, bytes: &[u8]) -> String {
     format!("{}-{hex}.bin", kind.prefix())
 }
 
-/// One document's occurrences of a folded term: (position, exact form) in
-/// the title and in the body.
-type Occurrences = (Vec<(u32, String)>, Vec<(u32, String)>);
-
-/// Accumulates one folded term while indexing.
-#[derive(Default)]
-struct TermAcc {
-    variants: Vec<String>,
-    postings: Vec<Posting>,
-}
-
-impl TermAcc {
-    fn variant_id(&mut self, exact: &str) -> u8 {
-        if let Some(i) = self.variants.iter().position(|v| v == exact) {
-            return i as u8;
-        }
-        if self.variants.len() < 255 {
-            self.variants.push(exact.to_string());
-            (self.variants.len() - 1) as u8
-        } else {
-            0
-        }
-    }
-}
-
 /// Orders articles newest first (undated last), then by source path, and
 /// gives each a unique slug. Document numbers are indexes into the result.
 pub fn order(mut articles: Vec<Article>) -> Vec<Article> {
-    articles.sort_by(|a, b| {
-        b.date
-            .is_some()
-            .cmp(&a.date.is_some())
-            .then(b.date.cmp(&a.date))
-            .then_with(|| a.source.cmp(&b.source))
-    });
+    articles.sort_by(|a, b| newest_first((a.date, &a.source), (b.date, &b.source)));
     crate::slug::assign(&mut articles);
     articles
+}
+
+/// Document order: newest first, undated last, then by source path. For
+/// callers that order articles by these keys alone (see [`order`]).
+pub fn newest_first(
+    (a_date, a_source): (Option<Date>, &str),
+    (b_date, b_source): (Option<Date>, &str),
+) -> std::cmp::Ordering {
+    b_date
+        .is_some()
+        .cmp(&a_date.is_some())
+        .then(b_date.cmp(&a_date))
+        .then_with(|| a_source.cmp(b_source))
 }
 
 /// The text of an article that the body field indexes, block by block.
@@ -185,175 +170,32 @@ pub fn body_texts(a: &Article) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Builds a bundle. Articles are numbered in the order given; use [`order`]
-/// first for newest-first numbering and unique slugs.
+/// Builds a bundle from articles held in memory. Articles are numbered in
+/// the order given; use [`order`] first for newest-first numbering and
+/// unique slugs.
 pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
-    let mut terms: BTreeMap<Vec<u8>, TermAcc> = BTreeMap::new();
-    let mut title_words = 0u64;
-    let mut body_words = 0u64;
-    let mut facet_counts: BTreeMap<(&str, String), u32> = BTreeMap::new();
-
-    for (doc, a) in articles.iter().enumerate() {
-        let doc = doc as u32;
-        // Per document: folded key -> (title occurrences, body occurrences).
-        let mut occ: BTreeMap<Vec<u8>, Occurrences> = BTreeMap::new();
-        let stems = crate::analysis::stemmer(&a.lang).is_some();
-        let mut add = |t: crate::analysis::Token, pos: u32, title: bool| {
-            let stem = (stems && !t.joined)
-                .then(|| crate::analysis::stem(&a.lang, &t.exact, &t.folded))
-                .flatten();
-            if let Some(stem) = stem {
-                let o = occ.entry(stem_key(&stem)).or_default();
-                let list = if title { &mut o.0 } else { &mut o.1 };
-                list.push((pos, String::new()));
-            }
-            let o = occ.entry(t.folded.into_bytes()).or_default();
-            let list = if title { &mut o.0 } else { &mut o.1 };
-            list.push((pos, t.exact));
-        };
-        let title_tokens = tokenize(&a.title);
-        title_words += title_tokens.iter().filter(|t| !t.joined).count() as u64;
-        for t in title_tokens {
-            let pos = t.pos;
-            add(t, pos, true);
-        }
-        let mut base = 0u32;
-        let mut len = 0u32;
-        for text in body_texts(a) {
-            let mut last = 0;
-            for t in tokenize(text) {
-                last = last.max(t.pos);
-                if !t.joined {
-                    len += 1;
-                }
-                let pos = base + t.pos;
-                add(t, pos, false);
-            }
-            base += last + BLOCK_GAP;
-        }
-        body_words += len as u64;
-        let norm = quantize_len(len);
-        for (key, (title, body)) in occ {
-            let acc = terms.entry(key).or_default();
-            let ids: Vec<u8> = title
-                .iter()
-                .chain(&body)
-                .map(|(_, exact)| acc.variant_id(exact))
-                .collect();
-            acc.postings.push(Posting {
-                doc,
-                norm,
-                title: title.iter().map(|(p, _)| *p).collect(),
-                body: body.iter().map(|(p, _)| *p).collect(),
-                variants: ids,
-            });
-        }
-        for (facet, value) in facet_values(a) {
-            *facet_counts.entry((facet, value.clone())).or_default() += 1;
-            terms
-                .entry(facet_key(facet, &value))
-                .or_default()
-                .postings
-                .push(Posting {
-                    doc,
-                    norm,
-                    title: vec![],
-                    body: vec![],
-                    variants: vec![],
-                });
-        }
-    }
-    let entries = terms
-        .into_iter()
-        .map(|(k, acc)| (k, acc.variants, acc.postings));
-
-    let mut files = Vec::new();
-    let term_shards = shards::write_term_shards(entries, opts.term_shard_bytes, &mut files);
-    let slug_shards = shards::write_slug_shards(articles, opts.slug_shard_len, &mut files);
-
-    let chunk = opts.meta_chunk_size.max(1) as usize;
-    let meta_chunks = articles
-        .chunks(chunk)
-        .map(|c| {
-            let metas: Vec<DocMeta> = c.iter().map(DocMeta::of).collect();
-            push(
-                &mut files,
-                FileKind::Meta,
-                bundle::encode(FileKind::Meta, &metas),
-            )
-        })
-        .collect();
-
-    let total_text: usize = articles
+    let text: u64 = articles
         .iter()
-        .map(|a| body_texts(a).map(str::len).sum::<usize>())
+        .map(|a| body_texts(a).map(str::len).sum::<usize>() as u64)
         .sum();
-    let avg = (total_text / articles.len().max(1)).max(1);
-    let pack_size = (opts.pack_bytes / avg).clamp(1, 10_000);
-    let packs = articles
-        .chunks(pack_size)
-        .map(|c| {
-            push(
-                &mut files,
-                FileKind::Pack,
-                bundle::encode(FileKind::Pack, &c.to_vec()),
-            )
-        })
-        .collect();
-
-    let n = articles.len().max(1) as f32;
-    let listed = |facet: &str, limit: usize| {
-        let mut v: Vec<FacetCount> = facet_counts
-            .iter()
-            .filter(|((f, _), _)| *f == facet)
-            .map(|((_, value), &count)| FacetCount {
-                value: value.clone(),
-                count,
-            })
-            .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-        v.truncate(limit);
-        v
-    };
-    let langs = listed("lang", usize::MAX);
-    let mut years = listed("year", usize::MAX);
-    years.sort_by(|a, b| b.value.cmp(&a.value));
-    let publishers = listed("pub", MAX_LISTED_PUBLISHERS);
-    let stem_langs = langs
-        .iter()
-        .filter(|l| crate::analysis::stemmer(&l.value).is_some())
-        .map(|l| l.value.clone())
-        .collect();
-    let manifest = Manifest {
-        generator: opts.generator.clone(),
-        doc_count: articles.len() as u32,
-        avg_title_len: title_words as f32 / n,
-        avg_body_len: body_words as f32 / n,
-        langs,
-        years,
-        publishers,
-        stem_langs,
-        term_shards,
-        slug_shards,
-        meta_chunk_size: chunk as u32,
-        meta_chunks,
-        pack_size: pack_size as u32,
-        packs,
-    };
-    files.push(BundleFile {
-        name: bundle::MANIFEST_FILE.into(),
-        bytes: bundle::encode(FileKind::Manifest, &manifest),
-    });
+    let layout = Layout::new(opts, articles.len(), text);
+    let mut builder = Builder::new(opts.clone(), layout);
+    let mut files = Vec::new();
+    for a in articles {
+        files.extend(builder.add(a, &analyze(a)));
+    }
+    let manifest = builder
+        .finish(Vec::new(), &mut |f| files.push(f))
+        .expect("runs held in memory decode");
     Bundle { manifest, files }
 }
 
-fn push(files: &mut Vec<BundleFile>, kind: FileKind, bytes: Vec<u8>) -> String {
-    let name = content_name(kind, &bytes);
-    files.push(BundleFile {
-        name: name.clone(),
+/// A file named by its content.
+fn named(kind: FileKind, bytes: Vec<u8>) -> BundleFile {
+    BundleFile {
+        name: content_name(kind, &bytes),
         bytes,
-    });
-    name
+    }
 }
 
 #[cfg(test)]

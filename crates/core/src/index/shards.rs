@@ -1,8 +1,7 @@
 //! Term and slug shards: `fst` maps split by key range.
 
-use super::{push, BundleFile};
+use super::{named, BundleFile};
 use crate::bundle::{file, BundleError, FileKind, ShardRef, TermEntry};
-use crate::model::Article;
 use fst::{Map, MapBuilder};
 
 /// A decoded term shard: the `fst` dictionary (term → offset) and the
@@ -73,11 +72,14 @@ fn checked(bytes: Vec<u8>) -> Result<Map<Vec<u8>>, BundleError> {
     Ok(map)
 }
 
-pub(super) fn write_term_shards(
-    entries: impl Iterator<Item = (Vec<u8>, Vec<String>, Vec<crate::bundle::Posting>)>,
+/// Writes term shards from `(key, encoded entry)` pairs in key order,
+/// closing a shard once its postings pass `target_bytes`; each finished
+/// shard goes to `emit` at once, so shards never pile up in memory.
+pub(super) fn write_term_shards<E>(
+    entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), E>>,
     target_bytes: usize,
-    files: &mut Vec<BundleFile>,
-) -> Vec<ShardRef> {
+    emit: &mut dyn FnMut(BundleFile),
+) -> Result<Vec<ShardRef>, E> {
     let mut shards = Vec::new();
     let mut builder = MapBuilder::memory();
     let mut postings = Vec::new();
@@ -88,14 +90,16 @@ pub(super) fn write_term_shards(
         bytes.extend_from_slice(&(fst.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&fst);
         bytes.append(postings);
-        let name = push(files, FileKind::Terms, bytes);
+        let file = named(FileKind::Terms, bytes);
         shards.push(ShardRef {
             // The first shard covers every key below the second's first key.
             first_key: if shards.is_empty() { Vec::new() } else { first },
-            file: name,
+            file: file.name.clone(),
         });
+        emit(file);
     };
-    for (key, variants, entry_postings) in entries {
+    for entry in entries {
+        let (key, encoded) = entry?;
         if postings.len() >= target_bytes {
             let done = std::mem::replace(&mut builder, MapBuilder::memory());
             flush(done, &mut postings, first.take().unwrap_or_default());
@@ -106,43 +110,42 @@ pub(super) fn write_term_shards(
         builder
             .insert(&key, postings.len() as u64)
             .expect("keys arrive sorted and unique");
-        TermEntry::encode_into(&variants, &entry_postings, &mut postings);
+        postings.extend_from_slice(&encoded);
     }
     flush(builder, &mut postings, first.unwrap_or_default());
-    shards
+    Ok(shards)
 }
 
+/// Writes slug shards of at most `per_shard` slugs from (slug, document)
+/// pairs (unique slugs).
 pub(super) fn write_slug_shards(
-    articles: &[Article],
+    mut slugs: Vec<(String, u32)>,
     per_shard: usize,
-    files: &mut Vec<BundleFile>,
+    emit: &mut dyn FnMut(BundleFile),
 ) -> Vec<ShardRef> {
-    let mut slugs: Vec<(&str, u64)> = articles
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.slug.as_str(), i as u64))
-        .collect();
     slugs.sort();
     slugs.dedup_by(|a, b| a.0 == b.0);
     let mut shards = Vec::new();
-    let chunks: Vec<&[(&str, u64)]> = if slugs.is_empty() {
+    let chunks: Vec<&[(String, u32)]> = if slugs.is_empty() {
         vec![&[]]
     } else {
         slugs.chunks(per_shard.max(1)).collect()
     };
     for chunk in chunks {
-        let map = Map::from_iter(chunk.iter().copied()).expect("slugs arrive sorted and unique");
+        let map = Map::from_iter(chunk.iter().map(|(s, d)| (s.as_str(), u64::from(*d))))
+            .expect("slugs arrive sorted and unique");
         let mut bytes = file::header(FileKind::Slugs);
         bytes.extend_from_slice(map.as_fst().as_bytes());
-        let name = push(files, FileKind::Slugs, bytes);
+        let file = named(FileKind::Slugs, bytes);
         shards.push(ShardRef {
             first_key: if shards.is_empty() {
                 Vec::new()
             } else {
                 chunk[0].0.as_bytes().to_vec()
             },
-            file: name,
+            file: file.name.clone(),
         });
+        emit(file);
     }
     shards
 }

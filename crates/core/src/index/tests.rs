@@ -61,3 +61,100 @@ fn newest_first_and_unique_slugs() {
     slugs.dedup();
     assert_eq!(slugs.len(), 5);
 }
+
+/// A synthetic corpus big enough for several shards, packs and chunks:
+/// the seeds' paragraphs shuffled into new articles.
+fn stitched(n: usize) -> Vec<Article> {
+    let seeds = seeds();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut a = seeds[i % seeds.len()].clone();
+        let blocks = a.blocks.len();
+        a.blocks.rotate_left(i % blocks.max(1));
+        a.blocks.truncate(1 + i % blocks.max(1));
+        a.title = format!("{} {i}", a.title);
+        a.source = format!("{i:05}.txt");
+        out.push(a);
+    }
+    out
+}
+
+#[test]
+fn spilled_runs_build_the_same_bundle() {
+    let articles = order(stitched(120));
+    let opts = BuildOptions {
+        term_shard_bytes: 4096,
+        meta_chunk_size: 16,
+        pack_bytes: 8192,
+        ..BuildOptions::default()
+    };
+    let whole = build(&articles, &opts);
+    let analysed: Vec<DocTerms> = articles.iter().map(analyze).collect();
+    for budget in [1, 20_000, 200_000] {
+        let layout = Layout::new(&opts, articles.len(), {
+            articles
+                .iter()
+                .map(|a| body_texts(a).map(str::len).sum::<usize>() as u64)
+                .sum()
+        });
+        let mut builder = Builder::new(opts.clone(), layout);
+        let mut files = Vec::new();
+        let mut runs = Vec::new();
+        for (a, terms) in articles.iter().zip(&analysed) {
+            files.extend(builder.add(a, terms));
+            if builder.pending_bytes() > budget {
+                runs.push(builder.spill());
+            }
+        }
+        let sources: Vec<RunSource> = runs
+            .iter()
+            .map(|r| Box::new(frames(r)) as RunSource)
+            .collect();
+        let manifest = builder.finish(sources, &mut |f| files.push(f)).unwrap();
+        assert_eq!(
+            manifest,
+            whole.manifest,
+            "budget {budget}: {} runs",
+            runs.len()
+        );
+        assert_eq!(files, whole.files, "budget {budget}");
+        if budget == 1 {
+            assert_eq!(runs.len(), articles.len());
+        }
+    }
+    assert!(whole.manifest.term_shards.len() > 3);
+    assert!(whole.manifest.packs.len() > 3);
+}
+
+#[test]
+fn file_count_stays_within_the_budget() {
+    let articles = order(stitched(400));
+    let opts = BuildOptions {
+        term_shard_bytes: 512,
+        slug_shard_len: 4,
+        meta_chunk_size: 2,
+        pack_bytes: 256,
+        max_files: 40,
+        ..BuildOptions::default()
+    };
+    let bundle = build(&articles, &opts);
+    assert!(bundle.files.len() <= 44, "{} files", bundle.files.len());
+    let m = &bundle.manifest;
+    assert_eq!(m.doc_count, 400);
+    assert!(m.meta_chunk_size >= 400 / 12, "{}", m.meta_chunk_size);
+}
+
+#[test]
+fn a_damaged_run_is_an_error() {
+    let articles = order(seeds());
+    let layout = Layout::new(&BuildOptions::default(), articles.len(), 10_000);
+    let mut builder = Builder::new(BuildOptions::default(), layout);
+    for a in &articles {
+        builder.add(a, &analyze(a));
+    }
+    let mut run = builder.spill();
+    let cut = run.len() / 2;
+    run.truncate(cut);
+    let result = builder.finish(vec![Box::new(frames(&run))], &mut |_| {});
+    assert!(result.is_err());
+}

@@ -1,0 +1,254 @@
+//! The streaming index builder: documents go in one at a time, in order;
+//! listing chunks and body packs come out as soon as they fill; postings
+//! accumulate compactly and are spilled as sorted runs whenever the caller
+//! decides memory is short; [`Builder::finish`] merges the runs into term
+//! shards and writes the slug shards and the manifest.
+//!
+//! Nothing here touches a file system: completed files are returned or
+//! handed to a callback, runs are byte buffers the caller may keep in
+//! memory or park on disk. The CLI uses it that way for corpora of any
+//! size; [`super::build`] wraps it for a slice of articles held in memory.
+
+use super::analyze::DocTerms;
+use super::runs::{frames, merge, RunSource, Runs};
+use super::{named, shards, BuildOptions, BundleFile};
+use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
+use crate::model::Article;
+use std::collections::BTreeMap;
+
+/// At most this many publishers are listed in the manifest (most frequent
+/// first); all remain filterable.
+const MAX_LISTED_PUBLISHERS: usize = 100;
+
+/// How a corpus of known size is cut into files: fixed runs of documents
+/// per meta chunk and per pack, and size targets for shards, chosen so that
+/// the bundle stays within [`BuildOptions::max_files`] at any size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub doc_count: u32,
+    pub meta_chunk_size: u32,
+    pub pack_size: u32,
+    pub slug_shard_len: usize,
+}
+
+impl Layout {
+    /// The layout for `doc_count` documents with `text_bytes` of title and
+    /// body text in all.
+    pub fn new(opts: &BuildOptions, doc_count: usize, text_bytes: u64) -> Layout {
+        let n = doc_count.max(1);
+        let budget = opts.max_files.max(16);
+        // Packs get 40% of the file budget, meta chunks 30%, term shards
+        // 25%, slug shards 5%.
+        let at_least = |share: usize| n.div_ceil((budget * share / 100).max(1));
+        let avg = (text_bytes / n as u64).max(1) as usize;
+        let pack_size = (opts.pack_bytes / avg).clamp(1, 10_000).max(at_least(40));
+        Layout {
+            doc_count: doc_count as u32,
+            meta_chunk_size: (opts.meta_chunk_size.max(1) as usize).max(at_least(30)) as u32,
+            pack_size: pack_size as u32,
+            slug_shard_len: opts.slug_shard_len.max(1).max(at_least(5)),
+        }
+    }
+}
+
+/// Builds a bundle from documents added in order (see module docs).
+pub struct Builder {
+    opts: BuildOptions,
+    layout: Layout,
+    next_doc: u32,
+    runs: Runs,
+    spilled_bytes: u64,
+    title_words: u64,
+    body_words: u64,
+    facet_counts: BTreeMap<(&'static str, String), u32>,
+    slugs: Vec<(String, u32)>,
+    metas: Vec<DocMeta>,
+    meta_chunks: Vec<String>,
+    pack: Vec<Article>,
+    packs: Vec<String>,
+}
+
+impl Builder {
+    pub fn new(opts: BuildOptions, layout: Layout) -> Builder {
+        Builder {
+            opts,
+            layout,
+            next_doc: 0,
+            runs: Runs::default(),
+            spilled_bytes: 0,
+            title_words: 0,
+            body_words: 0,
+            facet_counts: BTreeMap::new(),
+            slugs: Vec::new(),
+            metas: Vec::new(),
+            meta_chunks: Vec::new(),
+            pack: Vec::new(),
+            packs: Vec::new(),
+        }
+    }
+
+    /// Adds the next document, with its [`super::analyze`]d terms. Returns
+    /// the files it completed (a meta chunk, a pack), to be written now.
+    pub fn add(&mut self, article: &Article, terms: &DocTerms) -> Vec<BundleFile> {
+        let doc = self.next_doc;
+        self.next_doc += 1;
+        for (key, occ) in &terms.terms {
+            self.runs.add(key, doc, terms.norm, occ);
+        }
+        self.title_words += u64::from(terms.title_words);
+        self.body_words += u64::from(terms.body_words);
+        for (facet, value) in &terms.facets {
+            *self.facet_counts.entry((facet, value.clone())).or_default() += 1;
+        }
+        self.slugs.push((article.slug.clone(), doc));
+        self.metas.push(DocMeta::of(article));
+        self.pack.push(article.clone());
+        let mut done = Vec::new();
+        if self.metas.len() >= self.layout.meta_chunk_size as usize {
+            done.extend(self.flush_meta());
+        }
+        if self.pack.len() >= self.layout.pack_size as usize {
+            done.extend(self.flush_pack());
+        }
+        done
+    }
+
+    fn flush_meta(&mut self) -> Option<BundleFile> {
+        if self.metas.is_empty() {
+            return None;
+        }
+        let metas = std::mem::take(&mut self.metas);
+        let file = named(FileKind::Meta, bundle::encode(FileKind::Meta, &metas));
+        self.meta_chunks.push(file.name.clone());
+        Some(file)
+    }
+
+    fn flush_pack(&mut self) -> Option<BundleFile> {
+        if self.pack.is_empty() {
+            return None;
+        }
+        let pack = std::mem::take(&mut self.pack);
+        let file = named(FileKind::Pack, bundle::encode(FileKind::Pack, &pack));
+        self.packs.push(file.name.clone());
+        Some(file)
+    }
+
+    /// Bytes of postings accumulated since the last spill.
+    pub fn pending_bytes(&self) -> usize {
+        self.runs.bytes()
+    }
+
+    /// Encodes the accumulated postings as a sorted run and frees them. The
+    /// caller keeps the run (in memory or in a file) and hands it back to
+    /// [`Builder::finish`], in the order the runs were spilled.
+    pub fn spill(&mut self) -> Vec<u8> {
+        let run = self.runs.spill();
+        self.spilled_bytes += run.len() as u64;
+        run
+    }
+
+    /// Writes the rest: the last meta chunk and pack, the term shards merged
+    /// from `runs` and what is still in memory, the slug shards, and the
+    /// manifest, which comes last. Every file goes to `emit`.
+    pub fn finish(
+        mut self,
+        mut runs: Vec<RunSource<'_>>,
+        emit: &mut dyn FnMut(BundleFile),
+    ) -> Result<Manifest, BundleError> {
+        if let Some(f) = self.flush_meta() {
+            emit(f);
+        }
+        if let Some(f) = self.flush_pack() {
+            emit(f);
+        }
+        let last = self.spill();
+        runs.push(Box::new(OwnedFrames::new(last)));
+        let budget = self.opts.max_files.max(16) / 4;
+        let shard_bytes = self
+            .opts
+            .term_shard_bytes
+            .max((self.spilled_bytes / budget as u64) as usize);
+        let term_shards = shards::write_term_shards(merge(runs), shard_bytes, emit)?;
+        let slug_shards = shards::write_slug_shards(
+            std::mem::take(&mut self.slugs),
+            self.layout.slug_shard_len,
+            emit,
+        );
+
+        let n = self.next_doc.max(1) as f32;
+        let listed = |facet: &str, limit: usize| {
+            let mut v: Vec<FacetCount> = self
+                .facet_counts
+                .iter()
+                .filter(|((f, _), _)| *f == facet)
+                .map(|((_, value), &count)| FacetCount {
+                    value: value.clone(),
+                    count,
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v.truncate(limit);
+            v
+        };
+        let langs = listed("lang", usize::MAX);
+        let mut years = listed("year", usize::MAX);
+        years.sort_by(|a, b| b.value.cmp(&a.value));
+        let publishers = listed("pub", MAX_LISTED_PUBLISHERS);
+        let stem_langs = langs
+            .iter()
+            .filter(|l| crate::analysis::stemmer(&l.value).is_some())
+            .map(|l| l.value.clone())
+            .collect();
+        let manifest = Manifest {
+            generator: self.opts.generator.clone(),
+            doc_count: self.next_doc,
+            avg_title_len: self.title_words as f32 / n,
+            avg_body_len: self.body_words as f32 / n,
+            langs,
+            years,
+            publishers,
+            stem_langs,
+            term_shards,
+            slug_shards,
+            meta_chunk_size: self.layout.meta_chunk_size,
+            meta_chunks: self.meta_chunks,
+            pack_size: self.layout.pack_size,
+            packs: self.packs,
+        };
+        emit(BundleFile {
+            name: bundle::MANIFEST_FILE.into(),
+            bytes: bundle::encode(FileKind::Manifest, &manifest),
+        });
+        Ok(manifest)
+    }
+}
+
+/// The frames of a run the merge owns.
+struct OwnedFrames {
+    run: Vec<u8>,
+    at: usize,
+}
+
+impl OwnedFrames {
+    fn new(run: Vec<u8>) -> OwnedFrames {
+        OwnedFrames { run, at: 0 }
+    }
+}
+
+impl Iterator for OwnedFrames {
+    type Item = Result<super::runs::RunEntry, BundleError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.run.get(self.at..)?;
+        let mut it = frames(rest);
+        let item = it.next()?;
+        let len = rest.get(..4).map_or(rest.len(), |b| {
+            4 + u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+        });
+        self.at += len.min(rest.len());
+        if item.is_err() {
+            self.at = self.run.len();
+        }
+        Some(item)
+    }
+}

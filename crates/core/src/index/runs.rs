@@ -1,0 +1,325 @@
+//! Postings accumulated in compact form, spilled as sorted runs, and merged
+//! into final term entries: an external sort, so that the memory a build
+//! needs is bounded by the run size, not by the corpus.
+//!
+//! While indexing, each dictionary key owns a byte stream of varints (one
+//! record per document) and its list of exact forms. When the streams grow
+//! past the caller's budget, [`Runs::spill`] encodes them, sorted by key, as
+//! one *run*: a sequence of frames `[u32 LE length][postcard RunEntry]`.
+//! Runs cover ascending, disjoint document ranges, so merging them is a
+//! k-way merge by key that concatenates each key's streams in run order.
+//! The caller decides where runs live (memory or temporary files): this
+//! module only encodes and decodes bytes.
+
+use crate::bundle::postings::{push_deltas, StoredEntry};
+use crate::bundle::BundleError;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use super::analyze::Occurrences;
+
+/// Exact forms kept per key; later ones share variant 0 (as the decoder
+/// expects: masks have 64 bits, ids fit a byte).
+const MAX_VARIANTS: usize = 255;
+
+/// One key's postings within one run.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunEntry {
+    pub key: Vec<u8>,
+    /// Exact forms, ids as used in `stream`'s masks.
+    pub variants: Vec<String>,
+    /// Per document: doc delta (from the previous document of this stream,
+    /// starting at 0), norm, title count, body count, variant mask, then the
+    /// title and the body positions as deltas; all LEB128 varints.
+    pub stream: Vec<u8>,
+    /// The last document in `stream`, for delta continuity.
+    #[serde(skip)]
+    last_doc: u32,
+}
+
+impl RunEntry {
+    /// Decodes one frame's payload.
+    pub fn decode(bytes: &[u8]) -> Result<RunEntry, BundleError> {
+        postcard::from_bytes(bytes).map_err(|e| BundleError::Corrupt(format!("index run: {e}")))
+    }
+
+    fn variant_id(&mut self, exact: &str) -> u8 {
+        if let Some(i) = self.variants.iter().position(|v| v == exact) {
+            return i as u8;
+        }
+        if self.variants.len() < MAX_VARIANTS {
+            self.variants.push(exact.to_string());
+            (self.variants.len() - 1) as u8
+        } else {
+            0
+        }
+    }
+
+    fn push(&mut self, doc: u32, norm: u8, occ: &Occurrences) {
+        let mut mask = 0u64;
+        for (_, exact) in occ.title.iter().chain(&occ.body) {
+            mask |= 1 << self.variant_id(exact).min(63);
+        }
+        if mask == 0 {
+            // A facet key: no occurrences, variant 0 stands for "present".
+            mask = 1;
+        }
+        let prev = if self.stream.is_empty() {
+            0
+        } else {
+            self.last_doc
+        };
+        let s = &mut self.stream;
+        put(s, u64::from(doc - prev));
+        s.push(norm);
+        put(s, occ.title.len() as u64);
+        put(s, occ.body.len() as u64);
+        put(s, mask);
+        for list in [&occ.title, &occ.body] {
+            let mut prev = 0;
+            for &(p, _) in list {
+                put(s, u64::from(p - prev));
+                prev = p;
+            }
+        }
+        self.last_doc = doc;
+    }
+}
+
+fn put(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get(bytes: &[u8], at: &mut usize) -> Result<u64, BundleError> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes
+            .get(*at)
+            .ok_or_else(|| BundleError::Corrupt("index run: stream truncated".into()))?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Ok(v);
+        }
+    }
+    Err(BundleError::Corrupt("index run: varint too long".into()))
+}
+
+fn get_u32(bytes: &[u8], at: &mut usize) -> Result<u32, BundleError> {
+    u32::try_from(get(bytes, at)?)
+        .map_err(|_| BundleError::Corrupt("index run: value out of range".into()))
+}
+
+/// The postings accumulated since the last spill.
+#[derive(Default)]
+pub struct Runs {
+    terms: BTreeMap<Vec<u8>, RunEntry>,
+    bytes: usize,
+}
+
+impl Runs {
+    /// Adds one document's occurrences of `key`. Documents must arrive in
+    /// ascending order.
+    pub fn add(&mut self, key: &[u8], doc: u32, norm: u8, occ: &Occurrences) {
+        let entry = match self.terms.get_mut(key) {
+            Some(e) => e,
+            None => {
+                // Key bytes and map overhead count against the budget too.
+                self.bytes += key.len() + 64;
+                self.terms.entry(key.to_vec()).or_insert_with(|| RunEntry {
+                    key: key.to_vec(),
+                    ..RunEntry::default()
+                })
+            }
+        };
+        let before = entry.stream.len() + entry.variants.len() * 16;
+        entry.push(doc, norm, occ);
+        self.bytes += entry.stream.len() + entry.variants.len() * 16 - before;
+    }
+
+    /// Roughly how many bytes the accumulated postings hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Encodes everything accumulated as one run (sorted by key) and starts
+    /// afresh.
+    pub fn spill(&mut self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes);
+        for (_, entry) in std::mem::take(&mut self.terms) {
+            let frame = postcard::to_allocvec(&entry).expect("serialising to a Vec cannot fail");
+            out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            out.extend_from_slice(&frame);
+        }
+        self.bytes = 0;
+        out
+    }
+}
+
+/// The frames of a run held in memory.
+pub fn frames(run: &[u8]) -> impl Iterator<Item = Result<RunEntry, BundleError>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= run.len() {
+            return None;
+        }
+        let len = run
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        let frame = len.and_then(|len| run.get(at + 4..at + 4 + len));
+        let Some(frame) = frame else {
+            at = run.len();
+            return Some(Err(BundleError::Corrupt("index run truncated".into())));
+        };
+        at += 4 + frame.len();
+        Some(RunEntry::decode(frame))
+    })
+}
+
+/// A source of one run's entries, in key order.
+pub type RunSource<'a> = Box<dyn Iterator<Item = Result<RunEntry, BundleError>> + 'a>;
+
+/// Merges runs (given in document order) into final term entries, in key
+/// order: `(key, encoded TermEntry)` as [`crate::bundle::TermEntry::decode`]
+/// reads them.
+pub fn merge<'a>(
+    runs: Vec<RunSource<'a>>,
+) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), BundleError>> + 'a {
+    let mut runs = runs;
+    let mut heads: Vec<Option<RunEntry>> = Vec::with_capacity(runs.len());
+    let mut heap = BinaryHeap::new();
+    let mut failed: Option<BundleError> = None;
+    for (i, run) in runs.iter_mut().enumerate() {
+        match run.next().transpose() {
+            Ok(head) => {
+                if let Some(h) = &head {
+                    heap.push(Reverse((h.key.clone(), i)));
+                }
+                heads.push(head);
+            }
+            Err(e) => {
+                failed.get_or_insert(e);
+                heads.push(None);
+            }
+        }
+    }
+    std::iter::from_fn(move || {
+        if let Some(e) = failed.take() {
+            heap.clear();
+            return Some(Err(e));
+        }
+        let Reverse((key, _)) = heap.peek()?.clone();
+        // Every run's entry for this key, in run (= document) order.
+        let mut parts: Vec<(usize, RunEntry)> = Vec::new();
+        while heap.peek().is_some_and(|Reverse((k, _))| *k == key) {
+            let Reverse((_, i)) = heap.pop().expect("peeked");
+            let entry = heads[i].take().expect("a head for every heap item");
+            match runs[i].next().transpose() {
+                Ok(next) => {
+                    if let Some(n) = &next {
+                        if n.key <= entry.key {
+                            heap.clear();
+                            return Some(Err(BundleError::Corrupt(
+                                "index run keys out of order".into(),
+                            )));
+                        }
+                        heap.push(Reverse((n.key.clone(), i)));
+                    }
+                    heads[i] = next;
+                }
+                Err(e) => {
+                    heap.clear();
+                    return Some(Err(e));
+                }
+            }
+            parts.push((i, entry));
+        }
+        parts.sort_by_key(|(i, _)| *i);
+        Some(encode_entry(parts.into_iter().map(|(_, e)| e)).map(|bytes| (key, bytes)))
+    })
+}
+
+/// Concatenates one key's run entries into its final encoding: variants
+/// unified (ids remapped in first-seen order), columns delta-encoded.
+fn encode_entry(parts: impl Iterator<Item = RunEntry>) -> Result<Vec<u8>, BundleError> {
+    let mut out = StoredEntry {
+        variants: Vec::new(),
+        docs: Vec::new(),
+        norms: Vec::new(),
+        tf: Vec::new(),
+        masks: Vec::new(),
+        positions: Vec::new(),
+    };
+    let mut masks = Vec::new();
+    let mut prev_doc = 0u32;
+    let mut positions = Vec::new();
+    for part in parts {
+        let remap: Vec<u8> = part
+            .variants
+            .iter()
+            .map(|v| {
+                if let Some(i) = out.variants.iter().position(|o| o == v) {
+                    i as u8
+                } else if out.variants.len() < MAX_VARIANTS {
+                    out.variants.push(v.clone());
+                    (out.variants.len() - 1) as u8
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let s = &part.stream;
+        let mut at = 0;
+        let mut doc = 0u32;
+        while at < s.len() {
+            doc = doc
+                .checked_add(get_u32(s, &mut at)?)
+                .ok_or_else(|| BundleError::Corrupt("index run: document overflow".into()))?;
+            let norm = *s
+                .get(at)
+                .ok_or_else(|| BundleError::Corrupt("index run: stream truncated".into()))?;
+            at += 1;
+            let title = get_u32(s, &mut at)?;
+            let body = get_u32(s, &mut at)?;
+            let local = get(s, &mut at)?;
+            let mut mask = 0u64;
+            for bit in 0..64 {
+                if local & (1 << bit) != 0 {
+                    let global = remap.get(bit).copied().unwrap_or(63);
+                    mask |= 1 << global.min(63);
+                }
+            }
+            if doc < prev_doc && !out.docs.is_empty() {
+                return Err(BundleError::Corrupt(
+                    "index run documents out of order".into(),
+                ));
+            }
+            out.docs
+                .push(doc - if out.docs.is_empty() { 0 } else { prev_doc });
+            prev_doc = doc;
+            out.norms.push(norm);
+            out.tf.extend([title, body]);
+            masks.push(mask);
+            for n in [title, body] {
+                positions.clear();
+                let mut p = 0u32;
+                for _ in 0..n {
+                    p = p.checked_add(get_u32(s, &mut at)?).ok_or_else(|| {
+                        BundleError::Corrupt("index run: position overflow".into())
+                    })?;
+                    positions.push(p);
+                }
+                push_deltas(&mut out.positions, &positions);
+            }
+        }
+    }
+    if out.variants.len() > 1 {
+        out.masks = masks;
+    }
+    Ok(postcard::to_allocvec(&out).expect("serialising to a Vec cannot fail"))
+}

@@ -1,0 +1,201 @@
+//! Finding and reading the input articles: the first pass of a build.
+//!
+//! Every file is parsed once here, in parallel, to learn what the index
+//! needs before it is built: each article's date and source (its place in
+//! document order), title (its slug), text size (the pack layout) and
+//! fingerprint (duplicates). Whole articles are kept only up to a memory
+//! budget, so this pass needs little memory whatever the corpus size; the
+//! indexer parses the others again when their turn comes.
+
+use anyhow::{bail, Context, Result};
+use broadsheet_core::{ingest, Article, Date};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::hash_map::{Entry, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Articles whose files add up to this many bytes are kept from the first
+/// pass to the second instead of being parsed twice.
+const KEEP_BYTES: u64 = 256 << 20;
+
+/// Inputs of this many files or more get progress bars.
+pub const PROGRESS_THRESHOLD: usize = 200;
+
+/// One input file: where it is and its path relative to its input folder.
+pub struct InputFile {
+    pub path: PathBuf,
+    pub source: String,
+}
+
+/// The files of every input, in a stable order (folders sorted by name).
+pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).with_context(|| {
+            format!(
+                "input `{}` does not exist or cannot be read",
+                input.display()
+            )
+        })?;
+        if meta.is_file() {
+            let source = input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push(InputFile {
+                path: input.clone(),
+                source,
+            });
+            continue;
+        }
+        let before = files.len();
+        let walker = walkdir::WalkDir::new(input)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry =
+                entry.with_context(|| format!("reading input folder `{}`", input.display()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
+            let source = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push(InputFile {
+                path: entry.path().to_path_buf(),
+                source,
+            });
+        }
+        if files.len() == before {
+            bail!(
+                "input folder `{}` contains no article files",
+                input.display()
+            );
+        }
+    }
+    Ok(files)
+}
+
+/// What the index needs to know of one article before indexing it.
+pub struct Scanned {
+    /// Index into the input files.
+    pub file: usize,
+    pub date: Option<Date>,
+    pub title: String,
+    /// Bytes of body text (summary and blocks), for the pack layout.
+    pub text_bytes: u64,
+    pub fingerprint: [u8; 16],
+    /// The article itself, while the keep budget lasts.
+    pub article: Option<Article>,
+}
+
+/// What the first pass gave.
+pub struct Scan {
+    /// Distinct readable articles, in input order.
+    pub articles: Vec<Scanned>,
+    pub skipped: usize,
+    pub duplicates: usize,
+}
+
+/// A progress bar on stderr for `len` steps, or a hidden one.
+pub fn bar(len: usize, quiet: bool, what: &str) -> ProgressBar {
+    let bar = if len >= PROGRESS_THRESHOLD && !quiet {
+        ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} {{pos}}/{{len}} {{wide_bar}} {{eta}}"
+        ))
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// Reads and parses every input, in parallel. Bad files are named with the
+/// reason and skipped (with `strict`, the first one is an error); an
+/// article whose text repeats an earlier one's is noted and packed once.
+/// Messages come in input order, whatever order the threads finish in.
+pub fn scan(files: &[InputFile], quiet: bool, strict: bool) -> Result<Scan> {
+    let bar = bar(files.len(), quiet, "reading");
+    let kept = AtomicU64::new(0);
+    let parsed: Vec<Result<Scanned, String>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let a = read_one(f);
+            bar.inc(1);
+            a.map(|a| {
+                let text = text_bytes(&a);
+                let keep = kept.fetch_add(text, Ordering::Relaxed) + text <= KEEP_BYTES;
+                Scanned {
+                    file: i,
+                    date: a.date,
+                    text_bytes: text,
+                    fingerprint: ingest::fingerprint(&a),
+                    title: a.title.clone(),
+                    article: keep.then_some(a),
+                }
+            })
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut scan = Scan {
+        articles: Vec::with_capacity(parsed.len()),
+        skipped: 0,
+        duplicates: 0,
+    };
+    let mut seen: HashMap<[u8; 16], usize> = HashMap::new();
+    for (f, result) in files.iter().zip(parsed) {
+        match result {
+            Ok(a) => match seen.entry(a.fingerprint) {
+                Entry::Occupied(first) => {
+                    scan.duplicates += 1;
+                    if !quiet {
+                        eprintln!(
+                            "note: {}: same text as {}; packed once",
+                            f.path.display(),
+                            files[*first.get()].path.display()
+                        );
+                    }
+                }
+                Entry::Vacant(v) => {
+                    v.insert(a.file);
+                    scan.articles.push(a);
+                }
+            },
+            Err(reason) if strict => {
+                bail!("{}: {reason} (--strict: nothing written)", f.path.display());
+            }
+            Err(reason) => {
+                scan.skipped += 1;
+                eprintln!("warning: {}: {reason}; skipped", f.path.display());
+            }
+        }
+    }
+    Ok(scan)
+}
+
+/// Bytes of an article's body text (summary and blocks).
+pub fn text_bytes(a: &Article) -> u64 {
+    broadsheet_core::index::body_texts(a)
+        .map(str::len)
+        .sum::<usize>() as u64
+}
+
+/// Reads one file as an article; the error is the reason to show.
+pub fn read_one(f: &InputFile) -> Result<Article, String> {
+    // Check the size before reading: a huge file is refused unread.
+    let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
+    if len > ingest::MAX_FILE_BYTES {
+        return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
+    }
+    let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
+    ingest::parse(&bytes, &f.source).map_err(|e| e.to_string())
+}
