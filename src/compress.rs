@@ -17,15 +17,18 @@ pub fn siblings(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
 }
 
 pub fn brotli(bytes: &[u8], quality: u32) -> Vec<u8> {
+    // The encoder sizes its tables from the window and the size hint; for
+    // the many small files of a bundle, tables sized for 4 MB windows cost
+    // more to allocate and zero than the compression itself.
+    let params = ::brotli::enc::BrotliEncoderParams {
+        quality: quality as i32,
+        lgwin: (usize::BITS - bytes.len().max(1).leading_zeros()).clamp(10, 22) as i32,
+        size_hint: bytes.len(),
+        ..Default::default()
+    };
     let mut out = Vec::with_capacity(bytes.len() / 3);
-    // A window no larger than the file: the encoder's tables grow with the
-    // window, and allocating (and zeroing) 4 MB of them per small file
-    // would cost more than compressing it.
-    let window = (usize::BITS - bytes.len().max(1).leading_zeros()).clamp(10, 22);
-    {
-        let mut w = ::brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, window);
-        w.write_all(bytes).expect("writing to a Vec cannot fail");
-    }
+    ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .expect("compressing into a Vec cannot fail");
     out
 }
 

@@ -14,14 +14,17 @@ use broadsheet_core::{ingest, Article};
 use rayon::prelude::*;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Articles parsed and analysed at a time: enough to keep every core busy,
 /// few enough that their text is a small part of memory.
 const BATCH: usize = 512;
 
-/// Index files handed to the writer at a time while the term shards are
-/// written (so that they are compressed in parallel).
-const WRITE_BATCH: usize = 16;
+/// Bytes of finished files waiting to be compressed and written before the
+/// indexer waits for them (and helps): keeps memory bounded when writing is
+/// slower than indexing.
+const MAX_IN_FLIGHT: usize = 64 << 20;
 
 /// One article in document order.
 pub struct Planned {
@@ -39,7 +42,9 @@ pub enum Spill<'a> {
     Files(&'a Path),
 }
 
-/// Builds the bundle of `plan`, handing every finished file to `write`.
+/// Builds the bundle of `plan`, handing every finished file to `write`,
+/// which is called from several threads at once: files are compressed and
+/// written while indexing goes on.
 #[allow(clippy::too_many_arguments)]
 pub fn index(
     files: &[InputFile],
@@ -49,93 +54,140 @@ pub fn index(
     run_bytes: usize,
     spill: Spill<'_>,
     quiet: bool,
-    write: &mut dyn FnMut(Vec<BundleFile>) -> Result<()>,
+    write: &(dyn Fn(BundleFile) -> Result<()> + Sync),
 ) -> Result<Manifest> {
-    let bar = inputs::bar(plan.len(), quiet, "indexing");
-    let mut builder = Builder::new(opts, layout);
-    let mut memory_runs: Vec<Vec<u8>> = Vec::new();
-    let mut run_files: Vec<PathBuf> = Vec::new();
-    for batch in plan.chunks_mut(BATCH) {
-        let analysed: Vec<Result<(Article, DocTerms)>> = batch
-            .par_iter_mut()
-            .map(|p| {
-                let f = &files[p.file];
-                let mut a = match p.article.take() {
-                    Some(a) => a,
-                    None => {
-                        let a = inputs::read_one(f).map_err(|reason| {
-                            anyhow::anyhow!(
-                                "{}: {reason} (it changed during the build); nothing written",
-                                f.path.display()
-                            )
-                        })?;
-                        if ingest::fingerprint(&a) != p.fingerprint {
-                            bail!(
-                                "{}: changed while the site was being built; nothing written",
-                                f.path.display()
-                            );
+    let sink = Sink {
+        write,
+        in_flight: AtomicUsize::new(0),
+        error: Mutex::new(None),
+    };
+    let result = rayon::scope(|scope| -> Result<Manifest> {
+        let bar = inputs::bar(plan.len(), quiet, "indexing");
+        let mut builder = Builder::new(opts, layout);
+        let mut memory_runs: Vec<Vec<u8>> = Vec::new();
+        let mut run_files: Vec<PathBuf> = Vec::new();
+        for batch in plan.chunks_mut(BATCH) {
+            let analysed: Vec<Result<(Article, DocTerms)>> = batch
+                .par_iter_mut()
+                .map(|p| {
+                    let a = take_article(files, p)?;
+                    let terms = analyze(&a);
+                    bar.inc(1);
+                    Ok((a, terms))
+                })
+                .collect();
+            for item in analysed {
+                let (article, terms) = item?;
+                for file in builder.add(&article, &terms) {
+                    sink.send(scope, file);
+                }
+                if builder.pending_bytes() > run_bytes {
+                    let run = builder.spill();
+                    match spill {
+                        Spill::Memory => memory_runs.push(run),
+                        Spill::Files(dir) => {
+                            let path = dir.join(format!("run-{:05}.bin", run_files.len()));
+                            std::fs::write(&path, &run).with_context(|| {
+                                format!("writing index run `{}`", path.display())
+                            })?;
+                            run_files.push(path);
                         }
-                        a
-                    }
-                };
-                a.slug = p.slug.clone();
-                let terms = analyze(&a);
-                bar.inc(1);
-                Ok((a, terms))
-            })
-            .collect();
-        let mut done = Vec::new();
-        for item in analysed {
-            let (article, terms) = item?;
-            done.extend(builder.add(&article, &terms));
-            if builder.pending_bytes() > run_bytes {
-                let run = builder.spill();
-                match spill {
-                    Spill::Memory => memory_runs.push(run),
-                    Spill::Files(dir) => {
-                        let path = dir.join(format!("run-{:05}.bin", run_files.len()));
-                        std::fs::write(&path, &run)
-                            .with_context(|| format!("writing index run `{}`", path.display()))?;
-                        run_files.push(path);
                     }
                 }
             }
+            sink.check()?;
         }
-        write(done)?;
-    }
-    bar.finish_and_clear();
+        bar.finish_and_clear();
 
-    let mut sources: Vec<RunSource> = Vec::new();
-    for run in &memory_runs {
-        sources.push(Box::new(broadsheet_core::index::frames(run)));
-    }
-    for path in &run_files {
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("reading index run `{}`", path.display()))?;
-        sources.push(Box::new(FileFrames(BufReader::with_capacity(
-            1 << 16,
-            file,
-        ))));
-    }
-    let spinner = inputs::bar(plan.len(), quiet, "writing the index");
-    let mut pending = Vec::new();
-    let mut failed: Option<anyhow::Error> = None;
-    let manifest = builder.finish(sources, &mut |f| {
-        pending.push(f);
-        if pending.len() >= WRITE_BATCH && failed.is_none() {
-            if let Err(e) = write(std::mem::take(&mut pending)) {
-                failed = Some(e);
-            }
-            spinner.tick();
+        let mut sources: Vec<RunSource> = Vec::new();
+        for run in &memory_runs {
+            sources.push(Box::new(broadsheet_core::index::frames(run)));
         }
+        for path in &run_files {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("reading index run `{}`", path.display()))?;
+            sources.push(Box::new(FileFrames(BufReader::with_capacity(
+                1 << 16,
+                file,
+            ))));
+        }
+        let spinner = inputs::bar(plan.len(), quiet, "writing the index");
+        let manifest = builder.finish(sources, &mut |f| {
+            sink.send(scope, f);
+            spinner.tick();
+        });
+        spinner.finish_and_clear();
+        manifest.context("merging the index runs")
     });
-    spinner.finish_and_clear();
-    if let Some(e) = failed {
-        return Err(e);
+    // Every spawned write has finished here (the scope waits for them).
+    sink.check()?;
+    result
+}
+
+/// Parses a planned article again (unless the first pass kept it) and
+/// checks that its file did not change in between.
+fn take_article(files: &[InputFile], p: &mut Planned) -> Result<Article> {
+    let f = &files[p.file];
+    let mut a = match p.article.take() {
+        Some(a) => a,
+        None => {
+            let a = inputs::read_one(f).map_err(|reason| {
+                anyhow::anyhow!(
+                    "{}: {reason} (it changed during the build); nothing written",
+                    f.path.display()
+                )
+            })?;
+            if ingest::fingerprint(&a) != p.fingerprint {
+                bail!(
+                    "{}: changed while the site was being built; nothing written",
+                    f.path.display()
+                );
+            }
+            a
+        }
+    };
+    a.slug = std::mem::take(&mut p.slug);
+    Ok(a)
+}
+
+/// Finished files on their way to `write`, on other threads.
+struct Sink<'a> {
+    write: &'a (dyn Fn(BundleFile) -> Result<()> + Sync),
+    in_flight: AtomicUsize,
+    error: Mutex<Option<anyhow::Error>>,
+}
+
+impl<'a> Sink<'a> {
+    fn send<'s>(&'s self, scope: &rayon::Scope<'s>, file: BundleFile)
+    where
+        'a: 's,
+    {
+        // Back-pressure: help with pending writes until there is room.
+        while self.in_flight.load(Ordering::Acquire) > MAX_IN_FLIGHT {
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        let len = file.bytes.len();
+        self.in_flight.fetch_add(len, Ordering::AcqRel);
+        scope.spawn(move |_| {
+            if let Err(e) = (self.write)(file) {
+                self.error
+                    .lock()
+                    .expect("no panics hold it")
+                    .get_or_insert(e);
+            }
+            self.in_flight.fetch_sub(len, Ordering::AcqRel);
+        });
     }
-    let manifest = manifest.context("merging the index runs")?;
-    write(pending)?;
-    Ok(manifest)
+
+    /// The first write error, if any.
+    fn check(&self) -> Result<()> {
+        match self.error.lock().expect("no panics hold it").take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The frames of a run file, read as they are needed.

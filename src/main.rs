@@ -18,6 +18,12 @@ mod site;
 
 use clap::Parser;
 
+/// Builds allocate and free many buffers of a few hundred kilobytes (packs,
+/// shards, compressor tables); glibc's allocator maps and unmaps each one,
+/// and the page faults cost more than the work. mimalloc reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command.unwrap_or_default() {

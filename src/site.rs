@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Name of the marker file that identifies a folder written by Broadsheet,
@@ -85,14 +86,17 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
 
     let (out, written, manifest) = match &args.single_file {
         Some(file) => {
-            let mut all = Vec::new();
-            let manifest = job.index(Spill::Memory, &mut |batch| {
-                all.extend(batch);
+            let all = Mutex::new(Vec::new());
+            let manifest = job.index(Spill::Memory, &|f| {
+                all.lock().expect("no panics hold it").push(f);
                 Ok(())
             })?;
+            // Files arrive from several threads: put them in a stable order.
+            let mut files = all.into_inner().expect("no panics hold it");
+            files.sort_by(|a, b| a.name.cmp(&b.name));
             let bundle = index::Bundle {
                 manifest: manifest.clone(),
-                files: all,
+                files,
             };
             (file.clone(), write_single_file(file, &bundle)?, manifest)
         }
@@ -161,7 +165,7 @@ impl Job<'_> {
     fn index(
         self,
         spill: Spill<'_>,
-        write: &mut dyn FnMut(Vec<index::BundleFile>) -> Result<()>,
+        write: &(dyn Fn(index::BundleFile) -> Result<()> + Sync),
     ) -> Result<Manifest> {
         indexer::index(
             self.files,
@@ -176,44 +180,38 @@ impl Job<'_> {
     }
 }
 
-/// Writes files into a folder with their .br/.gz siblings, compressing in
-/// parallel, and keeps count.
+/// Writes files into a folder with their .br/.gz siblings, from any
+/// thread, and keeps count.
 #[derive(Default)]
 struct DirWriter {
+    stats: Mutex<WriteStats>,
+}
+
+#[derive(Default)]
+struct WriteStats {
     files: usize,
     bytes: u64,
     sizes: HashMap<String, u64>,
 }
 
 impl DirWriter {
-    fn write(&mut self, dir: &Path, batch: Vec<(String, Vec<u8>, bool)>) -> Result<()> {
-        let written: Vec<Result<(usize, u64)>> = batch
-            .par_iter()
-            .map(|(name, bytes, compress)| {
-                let path = dir.join(name);
-                let put = |path: &Path, content: &[u8]| {
-                    std::fs::write(path, content)
-                        .with_context(|| format!("writing `{}`", path.display()))
-                };
-                put(&path, bytes)?;
-                let mut n = (1, bytes.len() as u64);
-                if *compress {
-                    let (br, gz) = crate::compress::siblings(bytes);
-                    put(&dir.join(format!("{name}.br")), &br)?;
-                    put(&dir.join(format!("{name}.gz")), &gz)?;
-                    n = (3, n.1 + br.len() as u64 + gz.len() as u64);
-                }
-                Ok(n)
-            })
-            .collect();
-        for w in written {
-            let (files, bytes) = w?;
-            self.files += files;
-            self.bytes += bytes;
+    fn write(&self, dir: &Path, name: &str, bytes: &[u8], compress: bool) -> Result<()> {
+        let put = |path: &Path, content: &[u8]| {
+            std::fs::write(path, content).with_context(|| format!("writing `{}`", path.display()))
+        };
+        put(&dir.join(name), bytes)?;
+        let (mut files, mut total) = (1, bytes.len() as u64);
+        if compress {
+            let (br, gz) = crate::compress::siblings(bytes);
+            put(&dir.join(format!("{name}.br")), &br)?;
+            put(&dir.join(format!("{name}.gz")), &gz)?;
+            files += 2;
+            total += (br.len() + gz.len()) as u64;
         }
-        for (name, bytes, _) in batch {
-            self.sizes.insert(name, bytes.len() as u64);
-        }
+        let mut stats = self.stats.lock().expect("no panics hold it");
+        stats.files += files;
+        stats.bytes += total;
+        stats.sizes.insert(name.to_string(), bytes.len() as u64);
         Ok(())
     }
 }
@@ -227,22 +225,20 @@ fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Man
     // with it.
     let runs = dir.join(".runs");
     std::fs::create_dir_all(&runs)?;
-    let mut writer = DirWriter::default();
-    let mut manifest_bytes = Vec::new();
-    let manifest = job.index(Spill::Files(&runs), &mut |batch| {
-        if let Some(m) = batch.iter().find(|f| f.name == MANIFEST_FILE) {
-            manifest_bytes = m.bytes.clone();
+    let writer = DirWriter::default();
+    let manifest_bytes = Mutex::new(Vec::new());
+    let manifest = job.index(Spill::Files(&runs), &|f| {
+        if f.name == MANIFEST_FILE {
+            *manifest_bytes.lock().expect("no panics hold it") = f.bytes.clone();
         }
-        writer.write(
-            &data,
-            batch.into_iter().map(|f| (f.name, f.bytes, true)).collect(),
-        )
+        writer.write(&data, &f.name, &f.bytes, true)
     })?;
     std::fs::remove_dir_all(&runs).context("removing the index runs")?;
+    let manifest_bytes = manifest_bytes.into_inner().expect("no panics hold it");
 
     // The app's files come with their .br/.gz siblings from build.rs; the
     // rest are compressed here (except PNGs, compressed already).
-    let sizes = std::mem::take(&mut writer.sizes);
+    let sizes = std::mem::take(&mut writer.stats.lock().expect("no panics hold it").sizes);
     let shell_files = shell::site_files(
         base,
         &shell::DataFiles {
@@ -251,22 +247,19 @@ fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Man
             sizes: &sizes,
         },
     );
-    let batch = shell_files
-        .into_iter()
-        .map(|f| {
-            let from_build = APP_FILES.iter().any(|(n, _)| *n == f.path);
-            let compress = !from_build && !f.path.ends_with(".png");
-            (f.path, f.bytes, compress)
-        })
-        .collect();
-    writer.write(dir, batch)?;
+    shell_files.par_iter().try_for_each(|f| {
+        let from_build = APP_FILES.iter().any(|(n, _)| *n == f.path);
+        let compress = !from_build && !f.path.ends_with(".png");
+        writer.write(dir, &f.path, &f.bytes, compress)
+    })?;
     let mut marker = std::fs::File::create(dir.join(MARKER))?;
     writeln!(
         marker,
         "Written by {}. `broadsheet build` may replace this folder.",
         manifest.generator
     )?;
-    Ok(((writer.files, writer.bytes), manifest))
+    let stats = writer.stats.into_inner().expect("no panics hold it");
+    Ok(((stats.files, stats.bytes), manifest))
 }
 
 /// Refuses to overwrite a file that is not a page Broadsheet wrote.

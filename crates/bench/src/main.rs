@@ -1,11 +1,16 @@
-//! Benchmark harness. For now one command:
+//! Benchmark harness.
 //!
 //! ```text
 //! cargo run --release -p broadsheet-bench -- corpus N OUT_DIR [SEED_DIR]
+//! cargo run --release -p broadsheet-bench -- html CORPUS_DIR OUT_DIR
 //! ```
 //!
-//! writes N raw article files (the format of `seeds/`) into OUT_DIR, a
-//! thousand per subfolder. Each article is stitched from runs of consecutive
+//! `corpus` writes N raw article files (the format of `seeds/`) into
+//! OUT_DIR, a thousand per subfolder. `html` turns such a corpus into one
+//! HTML page per article (`<html lang>`, title, paragraphs), the input
+//! Pagefind indexes, so both tools index the same text.
+//!
+//! About `corpus`: Each article is stitched from runs of consecutive
 //! words of one seed article (German, Polish, Vietnamese, Dutch), so word
 //! frequencies, inflections and diacritics are those of real news text, and
 //! each gets a dateline so the corpus spans years. Deterministic: the same
@@ -42,7 +47,8 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds"));
             corpus(n, Path::new(&args[2]), &seeds)
         }
-        _ => bail!("usage: bench corpus N OUT_DIR [SEED_DIR]"),
+        Some("html") if args.len() == 3 => html(Path::new(&args[1]), Path::new(&args[2])),
+        _ => bail!("usage: bench corpus N OUT_DIR [SEED_DIR] | bench html CORPUS_DIR OUT_DIR"),
     }
 }
 
@@ -97,5 +103,51 @@ fn corpus(n: usize, out: &Path, seed_dir: &Path) -> Result<()> {
         std::fs::write(dir.join(format!("{i:07}.txt")), text)?;
     }
     eprintln!("wrote {n} articles into {}", out.display());
+    Ok(())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn html(corpus: &Path, out: &Path) -> Result<()> {
+    let mut stack = vec![corpus.to_path_buf()];
+    let mut n = 0usize;
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(corpus)?.with_extension("html");
+            let a = match parse(&std::fs::read(&path)?, &rel.to_string_lossy()) {
+                Ok(a) => a,
+                Err(_) => continue,
+            };
+            let mut page = format!(
+                "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><main><h1>{}</h1>",
+                a.lang,
+                escape(&a.title),
+                escape(&a.title)
+            );
+            for b in &a.blocks {
+                page.push_str(&format!("<p>{}</p>", escape(b.text())));
+            }
+            page.push_str("</main></body></html>\n");
+            let target = out.join(&rel);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(target, page)?;
+            n += 1;
+        }
+    }
+    eprintln!("wrote {n} pages into {}", out.display());
     Ok(())
 }

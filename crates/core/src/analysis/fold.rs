@@ -8,6 +8,14 @@ use unicode_normalization::UnicodeNormalization;
 /// NFKC makes compatibility variants (full-width digits, ligatures such as
 /// `ﬁ`) equal to their plain forms; lowercasing makes `Lam` equal to `lam`.
 pub fn normalize(s: &str) -> String {
+    // Fast paths, same results: ASCII is NFKC already, and so is most text
+    // (the quick check answers without normalising).
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        return s.chars().flat_map(char::to_lowercase).collect();
+    }
     s.nfkc().flat_map(char::to_lowercase).collect()
 }
 
@@ -20,6 +28,9 @@ pub fn normalize(s: &str) -> String {
 ///
 /// Folding is idempotent: `fold(fold(s)) == fold(s)`.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(s.len());
     for c in normalize(s).nfd() {
         if is_combining_mark(c) {
@@ -44,6 +55,9 @@ pub fn fold(s: &str) -> String {
     }
     // Stripping marks can leave a string that is no longer NFC-stable in rare
     // scripts; recompose so that the result is a fixed point of `fold`.
+    if out.is_ascii() {
+        return out;
+    }
     out.nfc().collect()
 }
 
