@@ -1,5 +1,6 @@
 //! Native query latency at 10,000 articles, or as many as
-//! `BROADSHEET_BENCH_ARTICLES` says (criterion).
+//! `BROADSHEET_BENCH_ARTICLES` says, and build throughput on 1,000
+//! articles (criterion).
 //!
 //! The corpus is synthetic but realistic: each article is stitched from runs
 //! of 8–24 consecutive words of one seed article (German, Polish,
@@ -7,10 +8,11 @@
 //! those of real news text. The whole bundle is loaded first: this measures
 //! search, not I/O.
 //!
-//! Run: `cargo bench -p broadsheet-core --bench search`
+//! Run: `cargo bench -p broadsheet-core --bench search` (both), or add
+//! `-- search` / `-- build` for one group.
 
 use broadsheet_core::bundle::MANIFEST_FILE;
-use broadsheet_core::index::{build, order, BuildOptions, Bundle};
+use broadsheet_core::index::{analyze, build, order, BuildOptions, Bundle};
 use broadsheet_core::ingest::parse;
 use broadsheet_core::search::{Engine, Query};
 use broadsheet_core::{Article, Block, Date};
@@ -40,6 +42,10 @@ impl Rng {
 }
 
 fn corpus() -> Vec<Article> {
+    corpus_of(articles())
+}
+
+fn corpus_of(n: usize) -> Vec<Article> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -60,7 +66,7 @@ fn corpus() -> Vec<Article> {
         })
         .collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    (0..articles())
+    (0..n)
         .map(|i| {
             let s = rng.below(seeds.len());
             let w = &words[s];
@@ -136,9 +142,24 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Indexing in memory (the core's share of `broadsheet build`; parsing,
+/// compression and writing are the CLI's).
+fn bench_build(c: &mut Criterion) {
+    let articles = order(corpus_of(1000));
+    let mut group = c.benchmark_group("build 1000 articles");
+    group.sample_size(10);
+    group.bench_function("analyse", |b| {
+        b.iter(|| black_box(articles.iter().map(analyze).count()))
+    });
+    group.bench_function("analyse and build the bundle", |b| {
+        b.iter(|| black_box(build(black_box(&articles), &BuildOptions::default())))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = bench
+    targets = bench, bench_build
 }
 criterion_main!(benches);
