@@ -44,14 +44,21 @@ impl Bundle {
                 Err(EngineError::Missing(files)) => files,
                 Err(e) => return Err(e.to_string()),
             };
-            for file in missing {
-                if self.engine.borrow().is_loaded(&file) {
-                    continue;
-                }
-                let bytes = fetch(&format!("{}{file}", self.base)).await?;
+            let missing: Vec<String> = missing
+                .into_iter()
+                .filter(|f| !self.engine.borrow().is_loaded(f))
+                .collect();
+            // All at once: a result page may need a dozen shards and packs,
+            // and one round trip each, in turn, would add up to seconds.
+            let urls: Vec<String> = missing
+                .iter()
+                .map(|f| format!("{}{f}", self.base))
+                .collect();
+            let fetched = fetch_all(urls).await;
+            for (file, bytes) in missing.iter().zip(fetched) {
                 self.engine
                     .borrow_mut()
-                    .add_file(&file, &bytes)
+                    .add_file(file, &bytes?)
                     .map_err(|e| format!("{file}: {e}"))?;
             }
         }
@@ -61,6 +68,46 @@ impl Bundle {
     pub fn with<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
         f(&self.engine.borrow())
     }
+}
+
+/// Fetches every URL concurrently; results in the same order.
+#[cfg(target_arch = "wasm32")]
+pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
+    use wasm_bindgen::JsValue;
+    let promises = js_sys::Array::new();
+    for url in &urls {
+        let url = url.clone();
+        promises.push(&wasm_bindgen_futures::future_to_promise(async move {
+            // Errors travel as values, so one failure does not hide the rest.
+            Ok(match fetch(&url).await {
+                Ok(bytes) => js_sys::Uint8Array::from(&bytes[..]).into(),
+                Err(e) => JsValue::from_str(&e),
+            })
+        }));
+    }
+    let all = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&promises)).await;
+    let Ok(all) = all else {
+        return urls
+            .iter()
+            .map(|u| Err(format!("could not load {u}")))
+            .collect();
+    };
+    js_sys::Array::from(&all)
+        .iter()
+        .map(|v| match v.as_string() {
+            Some(e) => Err(e),
+            None => Ok(js_sys::Uint8Array::new(&v).to_vec()),
+        })
+        .collect()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
+    let mut out = Vec::new();
+    for url in urls {
+        out.push(fetch(&url).await);
+    }
+    out
 }
 
 /// Fetches a URL's bytes, retrying transient failures.

@@ -12,6 +12,9 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::ServiceWorkerContainer;
 
+/// Milliseconds after start-up before the worker is registered.
+const REGISTER_DELAY_MS: u32 = 2_000;
+
 /// What the worker reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -85,14 +88,21 @@ impl Worker {
                 }
             })
         };
-        let promise = container.register(url);
+        // Registering starts the worker's install, which downloads the app
+        // and the index: let the first screen and query have the network
+        // to themselves first.
         {
             let container = container.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                    post(&container, "status");
-                }
-            });
+            let url = url.to_string();
+            gloo::timers::callback::Timeout::new(REGISTER_DELAY_MS, move || {
+                let promise = container.register(&url);
+                wasm_bindgen_futures::spawn_local(async move {
+                    if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                        post(&container, "status");
+                    }
+                });
+            })
+            .forget();
         }
         Some(Worker {
             container,

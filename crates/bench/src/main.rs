@@ -3,7 +3,10 @@
 //! ```text
 //! cargo run --release -p broadsheet-bench -- corpus N OUT_DIR [SEED_DIR]
 //! cargo run --release -p broadsheet-bench -- html CORPUS_DIR OUT_DIR
+//! cargo run --release -p broadsheet-bench -- browser SITE PAGEFIND_SITE QUERY NEXT_QUERY
 //! ```
+//!
+//! `browser` measures both tools in headless Chromium (see [`browser`]).
 //!
 //! `corpus` writes N raw article files (the format of `seeds/`) into
 //! OUT_DIR, a thousand per subfolder. `html` turns such a corpus into one
@@ -15,6 +18,8 @@
 //! frequencies, inflections and diacritics are those of real news text, and
 //! each gets a dateline so the corpus spans years. Deterministic: the same
 //! N gives the same files.
+
+mod browser;
 
 use anyhow::{bail, Context, Result};
 use broadsheet_core::ingest::parse;
@@ -48,7 +53,13 @@ fn main() -> Result<()> {
             corpus(n, Path::new(&args[2]), &seeds)
         }
         Some("html") if args.len() == 3 => html(Path::new(&args[1]), Path::new(&args[2])),
-        _ => bail!("usage: bench corpus N OUT_DIR [SEED_DIR] | bench html CORPUS_DIR OUT_DIR"),
+        Some("browser") if args.len() == 5 => {
+            browser::run(Path::new(&args[1]), Path::new(&args[2]), &args[3], &args[4])
+        }
+        _ => bail!(
+            "usage: bench corpus N OUT_DIR [SEED_DIR] | bench html CORPUS_DIR OUT_DIR | \
+             bench browser SITE PAGEFIND_SITE QUERY NEXT_QUERY"
+        ),
     }
 }
 

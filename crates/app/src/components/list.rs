@@ -8,8 +8,10 @@ use broadsheet_core::bundle::DocMeta;
 use broadsheet_core::search::{FacetCounts, Query, Snippet};
 use yew::prelude::*;
 
-/// Results shown per page; "Show more" adds another page.
-const PAGE: usize = 30;
+/// Results shown per page; "Show more" adds another page. Each result's
+/// snippet needs its article's pack, so the first page sets what a query
+/// costs to fetch.
+const PAGE: usize = 10;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -168,6 +170,20 @@ pub fn ResultList(props: &Props) -> Html {
             });
         });
     }
+
+    // Marks each list of results once it is in the document, so that
+    // benchmarks (and the browser's performance tools) can time it.
+    let shown = page
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(|p| (p.state.clone(), p.total, p.items.len()));
+    use_effect_with(shown, |shown| {
+        if shown.is_some() {
+            if let Some(perf) = gloo::utils::window().performance() {
+                let _ = perf.mark("broadsheet:results");
+            }
+        }
+    });
 
     let Some(result) = &*page else {
         return html! { <p class="status" aria-busy="true">{ "Loading…" }</p> };

@@ -88,7 +88,7 @@ impl Default for BuildOptions {
             term_shard_bytes: 48 * 1024,
             slug_shard_len: 4096,
             meta_chunk_size: 100,
-            pack_bytes: 96 * 1024,
+            pack_bytes: 32 * 1024,
             max_files: 6_000,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }

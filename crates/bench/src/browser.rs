@@ -1,0 +1,287 @@
+//! `bench browser`: Broadsheet and Pagefind side by side in headless
+//! Chromium (Debian's `chromium` and `chromedriver`; nothing downloaded).
+//!
+//! Both sites are served on loopback, each the way its tool intends
+//! (Broadsheet's precompressed brotli files; Pagefind's own files, with
+//! on-the-fly compression for its JS). Every cold run uses a fresh browser
+//! profile. Times come from the pages themselves: Broadsheet marks
+//! `broadsheet:results` when a result list is in the document; the Pagefind
+//! page below marks `pagefind:results` after rendering its results. Bytes and
+//! requests are counted by the server (response bodies as sent, compressed),
+//! so that fetches from workers count too.
+
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const COLD_RUNS: usize = 3;
+
+/// A search page for Pagefind's JS API: no UI library, results rendered as
+/// plain list items, like Broadsheet's list.
+const PAGEFIND_PAGE: &str = r#"<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Pagefind</title></head>
+<body><input id="q" type="search"><ol id="results"></ol>
+<script type="module">
+const pagefind = await import("/pagefind/pagefind.js");
+await pagefind.options({});
+async function run(q) {
+  const search = await pagefind.search(q);
+  const data = await Promise.all(search.results.slice(0, 10).map((r) => r.data()));
+  const items = data.map((d) => {
+    const li = document.createElement("li");
+    li.className = "result";
+    li.textContent = d.meta.title;
+    return li;
+  });
+  document.getElementById("results").replaceChildren(...items);
+  performance.mark("pagefind:results");
+}
+window.benchSearch = run;
+const q = new URLSearchParams(location.search).get("q");
+if (q) await run(q);
+</script></body></html>
+"#;
+
+/// One tool's figures.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub cold_ms: f64,
+    pub bytes: f64,
+    pub requests: f64,
+    pub warm_ms: f64,
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// What a server sent: bodies' bytes and responses.
+#[derive(Default)]
+struct Counter {
+    bytes: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl Counter {
+    fn take(&self) -> (f64, f64) {
+        (
+            self.bytes.swap(0, Ordering::SeqCst) as f64,
+            self.requests.swap(0, Ordering::SeqCst) as f64,
+        )
+    }
+}
+
+async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Result<String> {
+    use http_body_util::BodyExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let files = tower_http::services::ServeDir::new(root);
+    let app = if precompressed {
+        axum::Router::new().fallback_service(files.precompressed_br().precompressed_gzip())
+    } else {
+        axum::Router::new().fallback_service(files)
+    }
+    .layer(tower_http::compression::CompressionLayer::new())
+    // Outermost: counts bodies as they leave, compressed.
+    .layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let counter = counter.clone();
+            async move {
+                counter.requests.fetch_add(1, Ordering::SeqCst);
+                let (parts, body) = next.run(req).await.into_parts();
+                let body = body.map_frame(move |frame| {
+                    if let Some(data) = frame.data_ref() {
+                        counter.bytes.fetch_add(data.len() as u64, Ordering::SeqCst);
+                    }
+                    frame
+                });
+                axum::response::Response::from_parts(parts, axum::body::Body::new(body))
+            }
+        },
+    ));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(format!("http://{addr}/"))
+}
+
+async fn session(profile: &Path) -> Result<(Client, Driver)> {
+    use std::os::unix::process::CommandExt;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("starting chromedriver (apt-get install chromium-driver)")?,
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-quic",
+                "--window-size=1200,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let started = Instant::now();
+    loop {
+        match ClientBuilder::rustls()?
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return Ok((c, driver)),
+            Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => bail!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Waits for `mark` and returns its time.
+async fn measure(client: &Client, mark: &str) -> Result<f64> {
+    let started = Instant::now();
+    loop {
+        let v = client
+            .execute(
+                "const m = performance.getEntriesByName(arguments[0]); \
+                 return m.length ? m[0].startTime : null;",
+                vec![json!(mark)],
+            )
+            .await?;
+        if let Value::Number(n) = v {
+            return Ok(n.as_f64().unwrap_or(f64::NAN));
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("no `{mark}` within a minute");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+const BROADSHEET_WARM: &str = "const [q, done] = arguments; \
+    const before = performance.getEntriesByName('broadsheet:results').length; \
+    const input = document.querySelector('input[type=search]'); \
+    const t0 = performance.now(); \
+    input.value = q; input.dispatchEvent(new InputEvent('input', {bubbles: true})); \
+    (function wait() { const m = performance.getEntriesByName('broadsheet:results'); \
+      if (m.length > before) done(m[m.length - 1].startTime - t0); else setTimeout(wait, 1); })();";
+
+const PAGEFIND_WARM: &str = "const [q, done] = arguments; const t0 = performance.now(); \
+    window.benchSearch(q).then(() => done(performance.now() - t0));";
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn tool(
+    url: &str,
+    mark: &str,
+    warm_script: &str,
+    warm: &str,
+    counter: &Counter,
+) -> Result<Figures> {
+    let mut runs = Vec::new();
+    for run in 0..COLD_RUNS {
+        let profile = std::env::temp_dir().join(format!(
+            "broadsheet-bench-{}-{mark}-{run}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&profile);
+        let (client, _driver) = session(&profile).await?;
+        counter.take();
+        client.goto(url).await?;
+        let cold = measure(&client, mark).await?;
+        let (bytes, requests) = counter.take();
+        let w = client.execute_async(warm_script, vec![json!(warm)]).await?;
+        runs.push((cold, bytes, requests, w.as_f64().unwrap_or(f64::NAN)));
+        let _ = client.close().await;
+        let _ = std::fs::remove_dir_all(&profile);
+    }
+    Ok(Figures {
+        cold_ms: median(runs.iter().map(|r| r.0).collect()),
+        bytes: median(runs.iter().map(|r| r.1).collect()),
+        requests: median(runs.iter().map(|r| r.2).collect()),
+        warm_ms: median(runs.iter().map(|r| r.3).collect()),
+    })
+}
+
+/// Runs both tools on one corpus; prints a Markdown table row each and the
+/// ratios.
+pub fn run(broadsheet_site: &Path, pagefind_site: &Path, query: &str, warm: &str) -> Result<()> {
+    if !pagefind_site.join("pagefind/pagefind.js").is_file() {
+        bail!(
+            "`{}` has no pagefind/pagefind.js: run pagefind --site on it first",
+            pagefind_site.display()
+        );
+    }
+    std::fs::write(pagefind_site.join("bench.html"), PAGEFIND_PAGE)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let (b_count, p_count) = (Arc::new(Counter::default()), Arc::new(Counter::default()));
+        let b_url = serve(broadsheet_site.to_path_buf(), true, b_count.clone()).await?;
+        let p_url = serve(pagefind_site.to_path_buf(), false, p_count.clone()).await?;
+        let q = query.replace(' ', "%20");
+        let b = tool(
+            &format!("{b_url}#/?q={q}"),
+            "broadsheet:results",
+            BROADSHEET_WARM,
+            warm,
+            &b_count,
+        )
+        .await?;
+        let p = tool(
+            &format!("{p_url}bench.html?q={q}"),
+            "pagefind:results",
+            PAGEFIND_WARM,
+            warm,
+            &p_count,
+        )
+        .await?;
+        println!(
+            "| tool | cold: first results on screen | bytes (compressed) | requests | next query |"
+        );
+        println!("| --- | --- | --- | --- | --- |");
+        for (name, f) in [("Broadsheet", &b), ("Pagefind", &p)] {
+            println!(
+                "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms |",
+                f.cold_ms,
+                f.bytes / 1024.0,
+                f.requests,
+                f.warm_ms
+            );
+        }
+        println!(
+            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
+            b.cold_ms / p.cold_ms,
+            b.bytes / p.bytes,
+            b.requests / p.requests,
+            b.warm_ms / p.warm_ms
+        );
+        Ok(())
+    })
+}
