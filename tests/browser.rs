@@ -5,16 +5,12 @@
 mod common;
 
 use common::*;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A served site, a ChromeDriver and a WebDriver session; all stopped on drop.
@@ -23,7 +19,7 @@ struct Browser {
     base: String,
     site: std::path::PathBuf,
     server: Option<KillOnDrop>,
-    _driver: KillGroupOnDrop,
+    _driver: broadsheet_bench::chromium::Driver,
     _tmp: tempfile::TempDir,
 }
 
@@ -34,26 +30,6 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// A process and everything in its process group.
-struct KillGroupOnDrop(Child);
-
-impl Drop for KillGroupOnDrop {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `broadsheet serve` on a free port; returns the URL it prints.
@@ -87,10 +63,6 @@ impl Browser {
     }
 
     async fn start_with(input: &std::path::Path) -> Browser {
-        assert!(
-            std::path::Path::new(CHROMEDRIVER).exists(),
-            "{CHROMEDRIVER} is missing: install Debian's chromium and chromium-driver (the README's test command does)"
-        );
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
         let (server, base) = serve(input, &site);
@@ -104,53 +76,16 @@ impl Browser {
         base: String,
         site: std::path::PathBuf,
     ) -> Browser {
-        let port = free_port();
-        // Its own process group, so that Chromium, which ChromeDriver
-        // starts, is stopped with it (see `KillGroupOnDrop`).
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("chromedriver starts");
         let profile = tmp.path().join("profile");
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-quic",
-                    "--window-size=1200,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
-            }),
-        );
-        let started = Instant::now();
-        let client = loop {
-            match ClientBuilder::rustls()
-                .expect("TLS roots")
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if started.elapsed() < TIMEOUT => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("could not start a WebDriver session: {e}"),
-            }
-        };
+        let (client, driver) = broadsheet_bench::chromium::session(&profile)
+            .await
+            .expect("a WebDriver session in headless Chromium");
         Browser {
             client,
             base,
             site,
             server,
-            _driver: KillGroupOnDrop(driver),
+            _driver: driver,
             _tmp: tmp,
         }
     }

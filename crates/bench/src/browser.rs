@@ -10,17 +10,15 @@
 //! requests are counted by the server (response bodies as sent, compressed),
 //! so that fetches from workers count too.
 
-use anyhow::{bail, Context, Result};
-use fantoccini::{Client, ClientBuilder};
+use anyhow::{bail, Result};
+use broadsheet_bench::chromium::session;
+use fantoccini::Client;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const COLD_RUNS: usize = 3;
 
 /// A search page for Pagefind's JS API: no UI library, results rendered as
@@ -56,17 +54,6 @@ pub struct Figures {
     pub bytes: f64,
     pub requests: f64,
     pub warm_ms: f64,
-}
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
 }
 
 /// What a server sent: bodies' bytes and responses.
@@ -115,50 +102,6 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
     ));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("http://{addr}/"))
-}
-
-async fn session(profile: &Path) -> Result<(Client, Driver)> {
-    use std::os::unix::process::CommandExt;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .context("starting chromedriver (apt-get install chromium-driver)")?,
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-quic",
-                "--window-size=1200,900",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    let started = Instant::now();
-    loop {
-        match ClientBuilder::rustls()?
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => return Ok((c, driver)),
-            Err(_) if started.elapsed() < Duration::from_secs(20) => {
-                tokio::time::sleep(Duration::from_millis(200)).await
-            }
-            Err(e) => bail!("no WebDriver session: {e}"),
-        }
-    }
 }
 
 /// Waits for `mark` and returns its time.
