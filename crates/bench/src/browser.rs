@@ -89,7 +89,14 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
             let counter = counter.clone();
             async move {
                 counter.requests.fetch_add(1, Ordering::SeqCst);
+                let path = req.uri().path().to_string();
                 let (parts, body) = next.run(req).await.into_parts();
+                if std::env::var_os("BENCH_LOG").is_some() {
+                    // Where the bytes go: one line per response.
+                    let len = parts.headers.get("content-length");
+                    let len = len.and_then(|v| v.to_str().ok()).unwrap_or("?");
+                    eprintln!("{len:>9} {path}");
+                }
                 let body = body.map_frame(move |frame| {
                     if let Some(data) = frame.data_ref() {
                         counter.bytes.fetch_add(data.len() as u64, Ordering::SeqCst);

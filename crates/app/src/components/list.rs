@@ -60,7 +60,7 @@ async fn load(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Page, 
             docs.iter()
                 .map(|&d| {
                     Ok(Item {
-                        meta: e.meta(d)?.clone(),
+                        meta: e.meta(d)?.into_owned(),
                         snippet: if with_snippets {
                             Some(e.snippet(d, &results.matched)?)
                         } else {

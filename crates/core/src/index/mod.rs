@@ -36,16 +36,33 @@ pub fn facet_key(facet: &str, value: &str) -> Vec<u8> {
     k
 }
 
-/// Prefix byte of stem keys. A word whose Snowball stem differs from the
-/// word itself is indexed under its word *and* under `\x02stem`, so that a
+/// Suffix byte of stem keys. A word whose Snowball stem differs from the
+/// word itself is indexed under its word *and* under `stem\x02`, so that a
 /// query for any inflection finds every other one.
-pub const STEM_PREFIX: u8 = 0x02;
+///
+/// A suffix, not a prefix: a stem is nearly always a prefix of its words, so
+/// `technolog\x02` sorts right next to `technologie` and `technologien`, and
+/// a query word, its stems and its completions land in the same term shard:
+/// one fetch instead of one per stemmer language.
+pub const STEM_MARK: u8 = 0x02;
 
 /// The dictionary key of a (folded) stem.
 pub fn stem_key(stem: &str) -> Vec<u8> {
-    let mut k = vec![STEM_PREFIX];
+    let mut k = Vec::with_capacity(stem.len() + 1);
     k.extend_from_slice(stem.as_bytes());
+    k.push(STEM_MARK);
     k
+}
+
+/// The stem a stem key stands for, or `None` for any other key.
+pub fn stem_of_key(key: &[u8]) -> Option<&[u8]> {
+    key.strip_suffix(&[STEM_MARK])
+}
+
+/// True for the key of a word as written (neither a stem nor a facet): the
+/// only keys that completions and typo matches may return.
+pub fn is_word_key(key: &[u8]) -> bool {
+    key.first().is_some_and(|&b| b != FACET_PREFIX) && stem_of_key(key).is_none()
 }
 
 /// The facets every bundle indexes, by key name.

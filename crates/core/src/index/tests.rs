@@ -158,3 +158,40 @@ fn a_damaged_run_is_an_error() {
     let result = builder.finish(vec![Box::new(frames(&run))], &mut |_| {});
     assert!(result.is_err());
 }
+
+/// A query word costs one term shard, not one per stemmer language: its
+/// stem keys sort next to it. Checked over every word of the seeds whose stem
+/// (in the article's language) is a prefix of it, with shards of 1 KB.
+#[test]
+fn stems_share_their_words_shard() {
+    use crate::bundle::{shard_for, Manifest};
+    let opts = BuildOptions {
+        term_shard_bytes: 1024,
+        ..BuildOptions::default()
+    };
+    let bundle = build(&order(stitched(20)), &opts);
+    let manifest: Manifest =
+        decode(FileKind::Manifest, bundle.file(MANIFEST_FILE).unwrap()).unwrap();
+    let shards = &manifest.term_shards;
+    assert!(shards.len() > 50, "{} shards", shards.len());
+    let (mut stemmed, mut same) = (0, 0);
+    for a in seeds() {
+        for text in body_texts(&a) {
+            for t in crate::analysis::tokenize(text) {
+                let Some(stem) = crate::analysis::stem_always(&a.lang, &t.exact) else {
+                    continue;
+                };
+                if stem == t.folded || !t.folded.starts_with(&stem) {
+                    continue;
+                }
+                stemmed += 1;
+                let word = shard_for(shards, t.folded.as_bytes()).unwrap();
+                let stem = shard_for(shards, &stem_key(&stem)).unwrap();
+                same += usize::from(word.file == stem.file);
+            }
+        }
+    }
+    assert!(stemmed > 100, "{stemmed} stemmed words");
+    // Only a shard boundary falling between a stem and its word splits them.
+    assert!(same * 10 >= stemmed * 9, "{same} of {stemmed} in one shard");
+}

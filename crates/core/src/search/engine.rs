@@ -11,11 +11,12 @@ use crate::bundle::{
     Manifest, TermEntry,
 };
 use crate::index::{
-    decode_slug_shard, decode_term_shard, facet_key, stem_key, TermShard, STEM_PREFIX,
+    decode_slug_shard, decode_term_shard, facet_key, is_word_key, stem_key, stem_of_key, TermShard,
 };
 use crate::model::Article;
 use fst::automaton::{Automaton, Levenshtein};
 use fst::{IntoStreamer, Map, Streamer};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// At most this many dictionary words stand in for one query word
@@ -389,7 +390,11 @@ impl Engine {
         }
     }
 
-    /// The term shards a query needs before it can run.
+    /// The term shards a query needs before it can run: those of its words,
+    /// their stems and completions. The shards to look for typos in are not
+    /// among them: most words are found as typed, and a frequent word never
+    /// looks for typos, so those shards are asked for (one more round trip)
+    /// only once a word turns out rare.
     pub fn files_for(&self, q: &Query) -> Vec<String> {
         let shards = &self.manifest.term_shards;
         let mut files: Vec<String> = Vec::new();
@@ -406,9 +411,6 @@ impl Engine {
             }
             if plan.prefix.is_some() {
                 add_range(t.folded.as_bytes());
-            }
-            if plan.fuzzy > 0 {
-                add_range(first_char(&t.folded).as_bytes());
             }
         }
         for t in &q.excluded {
@@ -499,6 +501,10 @@ impl Engine {
             let lo = t.folded.as_bytes();
             let mut completions: Vec<Candidate> = Vec::new();
             for (k, off, shard) in self.scan(lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
+                // The word's own stem keys sort among its completions.
+                if !is_word_key(&k) {
+                    continue;
+                }
                 let len = String::from_utf8_lossy(&k).chars().count().max(1) as f32;
                 completions.push((k, w * (typed / len).sqrt(), Via::Prefix, off, shard));
             }
@@ -581,7 +587,7 @@ impl Engine {
         };
         let mut out: Vec<Candidate> = found
             .into_iter()
-            .filter(|(k, ..)| k.first().is_some_and(|b| *b > STEM_PREFIX))
+            .filter(|(k, ..)| is_word_key(k))
             .map(|(k, off, shard)| (k, weight, Via::Fuzzy, off, shard))
             .collect();
         // Swapped neighbours ("Samsnug") are the commonest typo but cost two
@@ -754,7 +760,7 @@ impl Engine {
             }
             if rows.len() > before {
                 let (set, key) = match x.via {
-                    Via::Stem => (&mut term_match.stems, &x.key[1..]),
+                    Via::Stem => (&mut term_match.stems, stem_of_key(&x.key).unwrap_or(&x.key)),
                     Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
                     Via::Word | Via::Prefix => (&mut term_match.words, &x.key[..]),
                 };
@@ -824,26 +830,36 @@ impl Engine {
         Ok(out)
     }
 
-    /// Reports, all at once, the meta chunks (and with `bodies` the body
-    /// packs) that the given documents need and that are not loaded yet.
+    /// Reports, all at once, the files the given documents need and that
+    /// are not loaded yet: their meta chunks for a listing, or with `bodies`
+    /// their body packs (which hold everything a meta chunk would: a result
+    /// with a snippet never costs a meta chunk as well).
     pub fn need_docs(&self, docs: &[u32], bodies: bool) -> Result<(), EngineError> {
         let m = &self.manifest;
-        let files = docs.iter().flat_map(|&d| {
-            let pack = if bodies { m.pack_file(d) } else { None };
-            m.meta_file(d).into_iter().chain(pack)
+        let files = docs.iter().filter_map(|&d| {
+            if bodies {
+                m.pack_file(d)
+            } else {
+                m.meta_file(d)
+            }
         });
         self.require(files)
     }
 
-    /// The listing data of a document. Needs its meta chunk.
-    pub fn meta(&self, doc: u32) -> Result<&DocMeta, EngineError> {
-        let file = self
-            .manifest
-            .meta_file(doc)
-            .ok_or_else(|| out_of_range(doc))?;
+    /// The listing data of a document: from its meta chunk, or made from
+    /// its article when its body pack is what is loaded. Needs one of them.
+    pub fn meta(&self, doc: u32) -> Result<Cow<'_, DocMeta>, EngineError> {
+        let m = &self.manifest;
+        let file = m.meta_file(doc).ok_or_else(|| out_of_range(doc))?;
+        if !self.is_loaded(file) && m.pack_file(doc).is_some_and(|p| self.is_loaded(p)) {
+            return Ok(Cow::Owned(DocMeta::of(self.article(doc)?)));
+        }
         self.require([file])?;
-        let i = (doc % self.manifest.meta_chunk_size.max(1)) as usize;
-        self.metas[file].get(i).ok_or_else(|| out_of_range(doc))
+        let i = (doc % m.meta_chunk_size.max(1)) as usize;
+        self.metas[file]
+            .get(i)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| out_of_range(doc))
     }
 
     /// A whole article. Needs its body pack.

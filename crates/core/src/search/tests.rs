@@ -1,9 +1,11 @@
 //! End-to-end tests of the engine over small built bundles.
 
 use super::*;
+use crate::bundle::DocMeta;
 use crate::index::{build, order, BuildOptions};
 use crate::ingest::parse_text;
 use crate::model::Article;
+use std::borrow::Cow;
 
 fn article(source: &str, text: &str) -> Article {
     parse_text(text, source).unwrap()
@@ -168,4 +170,30 @@ fn damaged_files_are_errors_not_panics() {
         }
     }
     assert!(e.add_file("unknown.bin", &b.files[0].bytes).is_err());
+}
+
+/// Search results with snippets load body packs only: the listing data
+/// comes from the articles, the same as the meta chunks hold.
+#[test]
+fn results_with_snippets_need_no_meta_chunks() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    let q = Query::parse("cao bang ");
+    let load = |n: &str| b.load(n);
+    let r = e.resolve(load, |e| e.search(&q)).unwrap();
+    let docs: Vec<u32> = r.hits.iter().map(|h| h.doc).collect();
+    assert_eq!(docs.len(), 3);
+    e.resolve(load, |e| e.need_docs(&docs, true)).unwrap();
+    let from_packs: Vec<DocMeta> = docs
+        .iter()
+        .map(|&d| e.meta(d).unwrap().into_owned())
+        .collect();
+    let chunk = e.manifest().meta_file(docs[0]).unwrap().to_string();
+    assert!(!e.is_loaded(&chunk), "a meta chunk was loaded");
+    // The same listing data as a fresh engine reads from the meta chunks.
+    let (mut fresh, _) = engine_with(corpus(), &BuildOptions::default());
+    fresh.resolve(load, |e| e.need_docs(&docs, false)).unwrap();
+    for (&d, m) in docs.iter().zip(&from_packs) {
+        assert!(matches!(fresh.meta(d).unwrap(), Cow::Borrowed(_)));
+        assert_eq!(&*fresh.meta(d).unwrap(), m);
+    }
 }
