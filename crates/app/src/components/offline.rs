@@ -73,10 +73,11 @@ pub fn OfflineBar(props: &OfflineProps) -> Html {
             </button>
         },
         Some(Event::Progress { done, total }) => {
+            // A whole number (an integer, not a float: see `size`).
             let percent = if *total > 0.0 {
-                (done / total * 100.0).floor()
+                (done / total * 100.0).clamp(0.0, 100.0) as u32
             } else {
-                0.0
+                0
             };
             html! {
                 <p class="offline-state saving" aria-live="polite">
@@ -101,11 +102,40 @@ pub fn OfflineBar(props: &OfflineProps) -> Html {
     }
 }
 
+/// `12.3 MB` or `456 KB`. Integer arithmetic only: formatting a float
+/// would pull Rust's float printing (about 20 KB) into the wasm.
 fn size(bytes: f64) -> String {
-    const MB: f64 = 1024.0 * 1024.0;
+    const MB: u64 = 1024 * 1024;
+    let bytes = bytes.max(0.0) as u64;
     if bytes >= MB {
-        format!("{:.1} MB", bytes / MB)
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     } else {
-        format!("{:.0} KB", (bytes / 1024.0).ceil())
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_like_the_float_formatting_they_replace() {
+        for bytes in [
+            0.0,
+            1.0,
+            1023.0,
+            1024.0,
+            1025.0,
+            1048575.0,
+            1048576.0,
+            1572864.0,
+            123456789.0,
+        ] {
+            let expected = if bytes >= 1048576.0 {
+                format!("{:.1} MB", bytes / 1048576.0)
+            } else {
+                format!("{:.0} KB", (bytes / 1024.0f64).ceil())
+            };
+            assert_eq!(super::size(bytes), expected);
+        }
     }
 }

@@ -238,7 +238,7 @@ pub struct Results {
 impl Results {
     /// Reorders the hits newest first (document order), for "sort by date".
     pub fn sort_newest(&mut self) {
-        self.hits.sort_by_key(|h| h.doc);
+        self.hits.sort_unstable_by_key(|h| h.doc);
     }
 }
 
@@ -344,7 +344,7 @@ impl Engine {
             .filter(|f| !self.is_loaded(f))
             .map(String::from)
             .collect();
-        missing.sort();
+        missing.sort_unstable();
         missing.dedup();
         if missing.is_empty() {
             Ok(())
@@ -368,7 +368,7 @@ impl Engine {
                 }
             }
         }
-        exact.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        exact.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         exact.dedup_by(|a, b| a.0 == b.0);
         let prefix = if t.prefix {
             Some(PREFIX_WEIGHT)
@@ -419,7 +419,7 @@ impl Engine {
         for f in &q.filters {
             add_range(&facet_key(&f.facet, &f.value));
         }
-        files.sort();
+        files.sort_unstable();
         files.dedup();
         files
     }
@@ -510,7 +510,7 @@ impl Engine {
             }
             if !t.prefix {
                 // Compound heads: the closest (shortest) compounds only.
-                completions.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
+                completions.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
                 completions.truncate(MAX_COMPOUNDS);
             }
             candidates.extend(completions);
@@ -771,7 +771,7 @@ impl Engine {
         if merged {
             // Several dictionary words matched one document: best score,
             // all occurrences.
-            rows.sort_by_key(|r| r.0);
+            rows.sort_unstable_by_key(|r| (r.0, r.1.first));
             let mut out: Vec<(u32, DocMatch)> = Vec::with_capacity(rows.len());
             for (doc, m) in rows {
                 match out.last_mut() {
@@ -1019,7 +1019,7 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
             }
         }
     }
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    hits.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
     hits
 }
 
