@@ -135,7 +135,9 @@ fn a_build_killed_at_any_moment_leaves_a_whole_site() {
     for i in 0..1500 {
         fs::write(
             big.join(format!("{i:04}.txt")),
-            format!("{base}\nArtikel Nummer {i} von vielen.\n"),
+            // Distinct first lines: a short line at the end would be
+            // cleaned away, leaving 1,500 duplicates of one article.
+            format!("Meldung {i}: {base}"),
         )
         .unwrap();
     }
