@@ -6,13 +6,13 @@
 
 use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
-use broadsheet_core::bundle::{BundleError, Manifest};
+use broadsheet_core::bundle::Manifest;
 use broadsheet_core::index::{
-    analyze, BuildOptions, Builder, BundleFile, DocTerms, Layout, RunEntry, RunSource,
+    analyze, BuildOptions, Builder, BundleFile, DocTerms, Frames, Layout, RunSource,
 };
 use broadsheet_core::{ingest, Article};
 use rayon::prelude::*;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -78,7 +78,7 @@ pub fn index(
                 .collect();
             for item in analysed {
                 let (article, terms) = item?;
-                for file in builder.add(&article, &terms) {
+                for file in builder.add(article, &terms) {
                     sink.send(scope, file);
                 }
                 if builder.pending_bytes() > run_bytes {
@@ -101,12 +101,12 @@ pub fn index(
 
         let mut sources: Vec<RunSource> = Vec::new();
         for run in &memory_runs {
-            sources.push(Box::new(broadsheet_core::index::frames(run)));
+            sources.push(Box::new(Frames::new(&run[..])));
         }
         for path in &run_files {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("reading index run `{}`", path.display()))?;
-            sources.push(Box::new(FileFrames(BufReader::with_capacity(
+            sources.push(Box::new(Frames::new(BufReader::with_capacity(
                 1 << 16,
                 file,
             ))));
@@ -187,26 +187,5 @@ impl<'a> Sink<'a> {
             Some(e) => Err(e),
             None => Ok(()),
         }
-    }
-}
-
-/// The frames of a run file, read as they are needed.
-struct FileFrames(BufReader<std::fs::File>);
-
-impl Iterator for FileFrames {
-    type Item = Result<RunEntry, BundleError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut len = [0u8; 4];
-        match self.0.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
-            Err(e) => return Some(Err(BundleError::Corrupt(format!("index run: {e}")))),
-        }
-        let mut frame = vec![0; u32::from_le_bytes(len) as usize];
-        if let Err(e) = self.0.read_exact(&mut frame) {
-            return Some(Err(BundleError::Corrupt(format!("index run: {e}"))));
-        }
-        Some(RunEntry::decode(&frame))
     }
 }

@@ -8,7 +8,7 @@
 //! indexer parses the others again when their turn comes.
 
 use anyhow::{bail, Context, Result};
-use broadsheet_core::{ingest, Article, Date};
+use broadsheet_core::{ingest, slug, Article, Date};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::hash_map::{Entry, HashMap};
@@ -86,7 +86,8 @@ pub struct Scanned {
     /// Index into the input files.
     pub file: usize,
     pub date: Option<Date>,
-    pub title: String,
+    /// The slug its title gives, before duplicates are told apart.
+    pub slug: String,
     /// Bytes of body text (summary and blocks), for the pack layout.
     pub text_bytes: u64,
     pub fingerprint: [u8; 16],
@@ -139,7 +140,7 @@ pub fn scan(files: &[InputFile], quiet: bool, strict: bool) -> Result<Scan> {
                     date: a.date,
                     text_bytes: text,
                     fingerprint: ingest::fingerprint(&a),
-                    title: a.title.clone(),
+                    slug: slug::slugify(&a.title),
                     article: keep.then_some(a),
                 }
             })

@@ -62,7 +62,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             (b.date, &files[b.file].source),
         )
     });
-    let slugs = slug::unique(scanned.iter().map(|s| slug::slugify(&s.title)));
+    let slugs = slug::unique(scanned.iter_mut().map(|s| std::mem::take(&mut s.slug)));
     let text: u64 = scanned.iter().map(|s| s.text_bytes).sum();
     let opts = BuildOptions::default();
     let layout = Layout::new(&opts, scanned.len(), text);

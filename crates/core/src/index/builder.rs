@@ -10,7 +10,7 @@
 //! size; [`super::build`] wraps it for a slice of articles held in memory.
 
 use super::analyze::DocTerms;
-use super::runs::{frames, merge, RunSource, Runs};
+use super::runs::{merge, Frames, RunSource, Runs};
 use super::{named, shards, BuildOptions, BundleFile};
 use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
 use crate::model::Article;
@@ -89,7 +89,7 @@ impl Builder {
 
     /// Adds the next document, with its [`super::analyze`]d terms. Returns
     /// the files it completed (a meta chunk, a pack), to be written now.
-    pub fn add(&mut self, article: &Article, terms: &DocTerms) -> Vec<BundleFile> {
+    pub fn add(&mut self, article: Article, terms: &DocTerms) -> Vec<BundleFile> {
         let doc = self.next_doc;
         self.next_doc += 1;
         for (key, occ) in &terms.terms {
@@ -101,36 +101,20 @@ impl Builder {
             *self.facet_counts.entry((facet, value.clone())).or_default() += 1;
         }
         self.slugs.push((article.slug.clone(), doc));
-        self.metas.push(DocMeta::of(article));
-        self.pack.push(article.clone());
+        self.metas.push(DocMeta::of(&article));
+        self.pack.push(article);
         let mut done = Vec::new();
         if self.metas.len() >= self.layout.meta_chunk_size as usize {
-            done.extend(self.flush_meta());
+            done.extend(flush(
+                FileKind::Meta,
+                &mut self.metas,
+                &mut self.meta_chunks,
+            ));
         }
         if self.pack.len() >= self.layout.pack_size as usize {
-            done.extend(self.flush_pack());
+            done.extend(flush(FileKind::Pack, &mut self.pack, &mut self.packs));
         }
         done
-    }
-
-    fn flush_meta(&mut self) -> Option<BundleFile> {
-        if self.metas.is_empty() {
-            return None;
-        }
-        let metas = std::mem::take(&mut self.metas);
-        let file = named(FileKind::Meta, bundle::encode(FileKind::Meta, &metas));
-        self.meta_chunks.push(file.name.clone());
-        Some(file)
-    }
-
-    fn flush_pack(&mut self) -> Option<BundleFile> {
-        if self.pack.is_empty() {
-            return None;
-        }
-        let pack = std::mem::take(&mut self.pack);
-        let file = named(FileKind::Pack, bundle::encode(FileKind::Pack, &pack));
-        self.packs.push(file.name.clone());
-        Some(file)
     }
 
     /// Bytes of postings accumulated since the last spill.
@@ -155,14 +139,11 @@ impl Builder {
         mut runs: Vec<RunSource<'_>>,
         emit: &mut dyn FnMut(BundleFile),
     ) -> Result<Manifest, BundleError> {
-        if let Some(f) = self.flush_meta() {
-            emit(f);
-        }
-        if let Some(f) = self.flush_pack() {
-            emit(f);
-        }
+        let metas = flush(FileKind::Meta, &mut self.metas, &mut self.meta_chunks);
+        let pack = flush(FileKind::Pack, &mut self.pack, &mut self.packs);
+        metas.into_iter().chain(pack).for_each(&mut *emit);
         let last = self.spill();
-        runs.push(Box::new(OwnedFrames::new(last)));
+        runs.push(Box::new(Frames::new(std::io::Cursor::new(last))));
         let budget = self.opts.max_files.max(16) / 4;
         let shard_bytes = self
             .opts
@@ -223,32 +204,18 @@ impl Builder {
     }
 }
 
-/// The frames of a run the merge owns.
-struct OwnedFrames {
-    run: Vec<u8>,
-    at: usize,
-}
-
-impl OwnedFrames {
-    fn new(run: Vec<u8>) -> OwnedFrames {
-        OwnedFrames { run, at: 0 }
+/// Encodes the documents collected for one meta chunk or pack as a file of
+/// `kind`, records its name, and starts the next.
+fn flush<T: serde::Serialize>(
+    kind: FileKind,
+    items: &mut Vec<T>,
+    names: &mut Vec<String>,
+) -> Option<BundleFile> {
+    if items.is_empty() {
+        return None;
     }
-}
-
-impl Iterator for OwnedFrames {
-    type Item = Result<super::runs::RunEntry, BundleError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.run.get(self.at..)?;
-        let mut it = frames(rest);
-        let item = it.next()?;
-        let len = rest.get(..4).map_or(rest.len(), |b| {
-            4 + u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
-        });
-        self.at += len.min(rest.len());
-        if item.is_err() {
-            self.at = self.run.len();
-        }
-        Some(item)
-    }
+    let file = named(kind, bundle::encode(kind, &*items));
+    items.clear();
+    names.push(file.name.clone());
+    Some(file)
 }

@@ -15,7 +15,7 @@ use crate::model::{Article, Date};
 
 pub use analyze::{analyze, DocTerms, Occurrences};
 pub use builder::{Builder, Layout};
-pub use runs::{frames, RunEntry, RunSource};
+pub use runs::{Frames, RunEntry, RunSource};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
 
 /// Gap left in body positions between blocks, so that a phrase query never
@@ -199,7 +199,7 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
     let mut builder = Builder::new(opts.clone(), layout);
     let mut files = Vec::new();
     for a in articles {
-        files.extend(builder.add(a, &analyze(a)));
+        files.extend(builder.add(a.clone(), &analyze(a)));
     }
     let manifest = builder
         .finish(Vec::new(), &mut |f| files.push(f))

@@ -23,7 +23,7 @@ use super::analyze::Occurrences;
 /// expects: masks have 64 bits, ids fit a byte).
 const MAX_VARIANTS: usize = 255;
 
-/// One key's postings within one run.
+/// One key's postings within one run, as a frame holds them.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunEntry {
     pub key: Vec<u8>,
@@ -33,9 +33,6 @@ pub struct RunEntry {
     /// starting at 0), norm, title count, body count, variant mask, then the
     /// title and the body positions as deltas; all LEB128 varints.
     pub stream: Vec<u8>,
-    /// The last document in `stream`, for delta continuity.
-    #[serde(skip)]
-    last_doc: u32,
 }
 
 impl RunEntry {
@@ -43,7 +40,27 @@ impl RunEntry {
     pub fn decode(bytes: &[u8]) -> Result<RunEntry, BundleError> {
         postcard::from_bytes(bytes).map_err(|e| BundleError::Corrupt(format!("index run: {e}")))
     }
+}
 
+/// The borrowed form [`Runs::spill`] writes: the same encoding as
+/// [`RunEntry`], without copying the key out of the map.
+#[derive(Serialize)]
+struct Frame<'a> {
+    key: &'a [u8],
+    variants: &'a [String],
+    stream: &'a [u8],
+}
+
+/// One key's postings while they accumulate (its key is the map's).
+#[derive(Default)]
+struct Pending {
+    variants: Vec<String>,
+    stream: Vec<u8>,
+    /// The last document in `stream`, for delta continuity.
+    last_doc: u32,
+}
+
+impl Pending {
     fn variant_id(&mut self, exact: &str) -> u8 {
         if let Some(i) = self.variants.iter().position(|v| v == exact) {
             return i as u8;
@@ -118,7 +135,7 @@ fn get_u32(bytes: &[u8], at: &mut usize) -> Result<u32, BundleError> {
 /// The postings accumulated since the last spill.
 #[derive(Default)]
 pub struct Runs {
-    terms: BTreeMap<Vec<u8>, RunEntry>,
+    terms: BTreeMap<Vec<u8>, Pending>,
     bytes: usize,
 }
 
@@ -131,10 +148,7 @@ impl Runs {
             None => {
                 // Key bytes and map overhead count against the budget too.
                 self.bytes += key.len() + 64;
-                self.terms.entry(key.to_vec()).or_insert_with(|| RunEntry {
-                    key: key.to_vec(),
-                    ..RunEntry::default()
-                })
+                self.terms.entry(key.to_vec()).or_default()
             }
         };
         let before = entry.stream.len() + entry.variants.len() * 16;
@@ -151,8 +165,13 @@ impl Runs {
     /// afresh.
     pub fn spill(&mut self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.bytes);
-        for (_, entry) in std::mem::take(&mut self.terms) {
-            let frame = postcard::to_allocvec(&entry).expect("serialising to a Vec cannot fail");
+        for (key, entry) in std::mem::take(&mut self.terms) {
+            let frame = Frame {
+                key: &key,
+                variants: &entry.variants,
+                stream: &entry.stream,
+            };
+            let frame = postcard::to_allocvec(&frame).expect("serialising to a Vec cannot fail");
             out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
             out.extend_from_slice(&frame);
         }
@@ -161,24 +180,59 @@ impl Runs {
     }
 }
 
-/// The frames of a run held in memory.
-pub fn frames(run: &[u8]) -> impl Iterator<Item = Result<RunEntry, BundleError>> + '_ {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        if at >= run.len() {
+/// Reads the frames of a run from wherever the caller keeps it: `&[u8]` or
+/// a `Cursor` for a run in memory, a buffered file for one parked on disk.
+/// The one decoder of the framing [`Runs::spill`] writes.
+pub struct Frames<R> {
+    source: R,
+    failed: bool,
+}
+
+impl<R: std::io::Read> Frames<R> {
+    pub fn new(source: R) -> Frames<R> {
+        Frames {
+            source,
+            failed: false,
+        }
+    }
+
+    fn read_frame(&mut self) -> Result<Option<RunEntry>, BundleError> {
+        let io = |e: std::io::Error| BundleError::Corrupt(format!("index run: {e}"));
+        let mut len = [0u8; 4];
+        let mut got = 0;
+        while got < len.len() {
+            match self.source.read(&mut len[got..]) {
+                Ok(0) if got == 0 => return Ok(None),
+                Ok(0) => return Err(BundleError::Corrupt("index run truncated".into())),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        let mut frame = vec![0; u32::from_le_bytes(len) as usize];
+        self.source
+            .read_exact(&mut frame)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    BundleError::Corrupt("index run truncated".into())
+                }
+                _ => io(e),
+            })?;
+        RunEntry::decode(&frame).map(Some)
+    }
+}
+
+impl<R: std::io::Read> Iterator for Frames<R> {
+    type Item = Result<RunEntry, BundleError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
             return None;
         }
-        let len = run
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
-        let frame = len.and_then(|len| run.get(at + 4..at + 4 + len));
-        let Some(frame) = frame else {
-            at = run.len();
-            return Some(Err(BundleError::Corrupt("index run truncated".into())));
-        };
-        at += 4 + frame.len();
-        Some(RunEntry::decode(frame))
-    })
+        let item = self.read_frame().transpose();
+        self.failed = matches!(item, Some(Err(_)));
+        item
+    }
 }
 
 /// A source of one run's entries, in key order.

@@ -101,14 +101,14 @@ fn spilled_runs_build_the_same_bundle() {
         let mut files = Vec::new();
         let mut runs = Vec::new();
         for (a, terms) in articles.iter().zip(&analysed) {
-            files.extend(builder.add(a, terms));
+            files.extend(builder.add(a.clone(), terms));
             if builder.pending_bytes() > budget {
                 runs.push(builder.spill());
             }
         }
         let sources: Vec<RunSource> = runs
             .iter()
-            .map(|r| Box::new(frames(r)) as RunSource)
+            .map(|r| Box::new(Frames::new(&r[..])) as RunSource)
             .collect();
         let manifest = builder.finish(sources, &mut |f| files.push(f)).unwrap();
         assert_eq!(
@@ -150,12 +150,12 @@ fn a_damaged_run_is_an_error() {
     let layout = Layout::new(&BuildOptions::default(), articles.len(), 10_000);
     let mut builder = Builder::new(BuildOptions::default(), layout);
     for a in &articles {
-        builder.add(a, &analyze(a));
+        builder.add(a.clone(), &analyze(a));
     }
     let mut run = builder.spill();
     let cut = run.len() / 2;
     run.truncate(cut);
-    let result = builder.finish(vec![Box::new(frames(&run))], &mut |_| {});
+    let result = builder.finish(vec![Box::new(Frames::new(&run[..]))], &mut |_| {});
     assert!(result.is_err());
 }
 
