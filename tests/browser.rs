@@ -299,6 +299,42 @@ async fn every_article_reads_cleanly() {
     b.client.close().await.unwrap();
 }
 
+/// Search runs in a Web Worker: the page shows results, yet it never
+/// fetched a term shard or a pack itself (a dedicated worker's fetches are
+/// in the worker's resource timeline, not the page's), so no shard decoding
+/// or ranking ever ran on the thread that handles typing.
+#[tokio::test(flavor = "multi_thread")]
+async fn searching_runs_in_a_web_worker() {
+    let b = Browser::start().await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    let slugs = b.slugs_for("Bac Ninh", 1).await;
+    assert!(slugs[0].starts_with("bac-ninh"));
+    let fetched = b
+        .js("return performance.getEntriesByType('resource').map((e) => e.name)")
+        .await;
+    let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+    assert!(
+        fetched
+            .iter()
+            .any(|u| u.contains("/app-") && u.ends_with(".wasm")),
+        "the page's own resources are listed: {fetched:?}"
+    );
+    let engine_files: Vec<&String> = fetched
+        .iter()
+        .filter(|u| {
+            ["/data/terms-", "/data/pack-", "/data/meta-"]
+                .iter()
+                .any(|p| u.contains(p))
+        })
+        .collect();
+    assert!(
+        engine_files.is_empty(),
+        "fetched on the page: {engine_files:?}"
+    );
+    b.client.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn typing_searches_and_the_url_keeps_the_query() {
     let b = Browser::start().await;
@@ -451,11 +487,13 @@ async fn facets_and_sort_live_in_the_url() {
             .then_some(())
     })
     .await;
-    let titles = b.titles_when(3).await;
-    assert!(
-        titles[0].starts_with("Bac Ninh") && titles[1].starts_with("Generalsekretär"),
-        "{titles:?}"
-    );
+    // The re-sorted list replaces the first one when it arrives.
+    b.wait("dated articles first, in date order", || async {
+        let t = b.texts("li.result a.title").await;
+        (t.len() == 3 && t[0].starts_with("Bac Ninh") && t[1].starts_with("Generalsekretär"))
+            .then_some(())
+    })
+    .await;
     b.client.close().await.unwrap();
 }
 

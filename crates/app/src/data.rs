@@ -8,7 +8,9 @@ use broadsheet_core::search::{Engine, EngineError};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The open bundle, shared by all components.
+/// An open bundle: the engine and where its files are. It lives in the
+/// search worker, or on the page where no worker can run (see
+/// [`crate::worker::Source`]).
 #[derive(Clone)]
 pub struct Bundle {
     pub base: String,
@@ -25,10 +27,9 @@ impl PartialEq for Bundle {
 const FETCH_ATTEMPTS: u32 = 3;
 
 impl Bundle {
-    /// Fetches and opens the manifest at `base` (`data/`).
-    pub async fn open(base: String) -> Result<Bundle, String> {
-        let bytes = fetch(&format!("{base}{}", broadsheet_core::bundle::MANIFEST_FILE)).await?;
-        let engine = Engine::open(&bytes).map_err(|e| e.to_string())?;
+    /// Opens the bundle at `base` (`data/`) from its manifest's bytes.
+    pub fn from_manifest(base: String, manifest: &[u8]) -> Result<Bundle, String> {
+        let engine = Engine::open(manifest).map_err(|e| e.to_string())?;
         Ok(Bundle {
             base,
             engine: Rc::new(RefCell::new(engine)),
@@ -56,6 +57,10 @@ impl Bundle {
                 .collect();
             let fetched = fetch_all(urls).await;
             for (file, bytes) in missing.iter().zip(fetched) {
+                // Another query may have loaded it meanwhile.
+                if self.engine.borrow().is_loaded(file) {
+                    continue;
+                }
                 self.engine
                     .borrow_mut()
                     .add_file(file, &bytes?)
@@ -63,27 +68,39 @@ impl Bundle {
             }
         }
     }
-
-    /// Read access for synchronous rendering of what is already loaded.
-    pub fn with<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
-        f(&self.engine.borrow())
-    }
 }
 
-/// Fetches every URL concurrently; results in the same order.
+/// Fetches every URL concurrently; results in the same order. A URL
+/// already on its way (asked for by an earlier keystroke's query) is not
+/// fetched again: its request is awaited.
 #[cfg(target_arch = "wasm32")]
 pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
     use wasm_bindgen::JsValue;
+    thread_local! {
+        static IN_FLIGHT: RefCell<std::collections::HashMap<String, js_sys::Promise>> =
+            RefCell::default();
+    }
     let promises = js_sys::Array::new();
     for url in &urls {
-        let url = url.clone();
-        promises.push(&wasm_bindgen_futures::future_to_promise(async move {
-            // Errors travel as values, so one failure does not hide the rest.
-            Ok(match fetch(&url).await {
-                Ok(bytes) => js_sys::Uint8Array::from(&bytes[..]).into(),
-                Err(e) => JsValue::from_str(&e),
-            })
-        }));
+        let promise = IN_FLIGHT.with_borrow_mut(|in_flight| {
+            in_flight
+                .entry(url.clone())
+                .or_insert_with(|| {
+                    let url = url.clone();
+                    wasm_bindgen_futures::future_to_promise(async move {
+                        let fetched = fetch(&url).await;
+                        IN_FLIGHT.with_borrow_mut(|f| f.remove(&url));
+                        // Errors travel as values, so one failure does not
+                        // hide the rest.
+                        Ok(match fetched {
+                            Ok(bytes) => js_sys::Uint8Array::from(&bytes[..]).into(),
+                            Err(e) => JsValue::from_str(&e),
+                        })
+                    })
+                })
+                .clone()
+        });
+        promises.push(&promise);
     }
     let all = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&promises)).await;
     let Ok(all) = all else {
@@ -130,7 +147,9 @@ pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
 /// page works from `file://`, where nothing can be fetched but `data:` URLs.
 #[cfg(target_arch = "wasm32")]
 fn inline_url(url: &str) -> Option<String> {
-    let element = gloo::utils::document().get_element_by_id(&format!("bs:{url}"))?;
+    // Only a page has them; a worker has no document.
+    let document = web_sys::window()?.document()?;
+    let element = document.get_element_by_id(&format!("bs:{url}"))?;
     let base64 = element.text_content()?;
     Some(format!(
         "data:application/octet-stream;base64,{}",
@@ -142,9 +161,16 @@ fn inline_url(url: &str) -> Option<String> {
 async fn fetch_once(url: &str) -> Result<Vec<u8>, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    let window = gloo::utils::window();
     let url = inline_url(url).unwrap_or_else(|| url.to_string());
-    let resp = JsFuture::from(window.fetch_with_str(&url))
+    // On the page or in the search worker: whichever global this is.
+    let global = js_sys::global();
+    let request = match global.dyn_ref::<web_sys::Window>() {
+        Some(window) => window.fetch_with_str(&url),
+        None => global
+            .unchecked_into::<web_sys::WorkerGlobalScope>()
+            .fetch_with_str(&url),
+    };
+    let resp = JsFuture::from(request)
         .await
         .map_err(|_| "network error".to_string())?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;
@@ -167,9 +193,16 @@ async fn fetch_once(_url: &str) -> Result<Vec<u8>, String> {
 
 #[cfg(target_arch = "wasm32")]
 async fn sleep_ms(ms: u32) {
+    use wasm_bindgen::JsCast;
+    // `setTimeout` of whichever global this is (page or worker).
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = gloo::utils::window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(set_timeout) = set_timeout {
+            let _ = set_timeout.call2(&global, &resolve, &ms.into());
+        }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -17,7 +17,9 @@ pub mod components;
 pub mod data;
 pub mod nav;
 pub mod offline;
+pub mod queries;
 pub mod route;
+pub mod worker;
 
 use nav::Nav;
 
@@ -29,6 +31,9 @@ pub struct Config {
     pub nav: Nav,
     /// The service worker's URL, when this page is the site itself.
     pub service_worker: Option<String>,
+    /// The app module's URL, to start the search worker from; `None` runs
+    /// the engine on the page.
+    pub worker: Option<String>,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -45,6 +50,11 @@ fn meta(name: &str) -> Option<String> {
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
+    if web_sys::window().is_none() {
+        // Started as the search worker (see `worker`).
+        worker::serve();
+        return;
+    }
     let Some(data) = meta("broadsheet-data") else {
         return;
     };
@@ -55,20 +65,24 @@ pub fn start() {
         data,
         nav: Nav::Hash,
         service_worker: meta("broadsheet-sw").filter(|s| !s.is_empty()),
+        worker: meta("broadsheet-worker").filter(|s| !s.is_empty()),
     };
     yew::Renderer::<components::App>::with_root_and_props(root, components::AppProps { config })
         .render();
 }
 
 /// Mounts a viewer of the site at `site` (ending in `/`) into `root`, a node
-/// in `host`'s shadow root; `host` is the `<broadsheet-viewer>` element.
+/// in `host`'s shadow root; `host` is the `<broadsheet-viewer>` element;
+/// `module` is the app module's URL, for the search worker (which browsers
+/// start only from the page's own origin).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn mount(root: web_sys::Element, host: web_sys::Element, site: String) {
+pub fn mount(root: web_sys::Element, host: web_sys::Element, site: String, module: String) {
     let config = Config {
         data: format!("{site}data/"),
         nav: Nav::Host { host, site },
         service_worker: None,
+        worker: Some(module),
     };
     yew::Renderer::<components::App>::with_root_and_props(root, components::AppProps { config })
         .render();

@@ -7,9 +7,10 @@
 //! * `#/a/SLUG` — one article; `#/a/SLUG?q=…` highlights the query in it
 
 use broadsheet_core::search::Query;
+use serde::{Deserialize, Serialize};
 
 /// Result order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Sort {
     #[default]
     Relevance,
@@ -17,7 +18,7 @@ pub enum Sort {
 }
 
 /// A result list: query text, facet filters, order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ListState {
     pub q: String,
     pub lang: Option<String>,

@@ -15,6 +15,8 @@ import { ready, mount } from "./{{APP_JS}}";
 
 const STYLE = new URL("./{{APP_CSS}}", import.meta.url).href;
 const SITE = new URL("./", import.meta.url).href;
+// The app module, which also runs as the viewer's search worker.
+const MODULE = new URL("./{{APP_JS}}", import.meta.url).href;
 
 class BroadsheetViewer extends HTMLElement {
   static get observedAttributes() {
@@ -32,7 +34,7 @@ class BroadsheetViewer extends HTMLElement {
     shadow.append(style, root);
     const site = new URL(this.getAttribute("src") || SITE, document.baseURI).href;
     const base = site.endsWith("/") ? site : site + "/";
-    ready.then(() => mount(root, this, base));
+    ready.then(() => mount(root, this, base, MODULE));
   }
 
   attributeChangedCallback(name, before, after) {

@@ -53,7 +53,12 @@ pub struct Figures {
     pub cold_ms: f64,
     pub bytes: f64,
     pub requests: f64,
-    pub warm_ms: f64,
+    /// A query with new words: its files are fetched.
+    pub next_ms: f64,
+    /// The first query again: everything it needs is loaded.
+    pub repeat_ms: f64,
+    /// The longest the main thread was blocked during the next query.
+    pub blocked_ms: f64,
 }
 
 /// What a server sent: bodies' bytes and responses.
@@ -132,16 +137,27 @@ async fn measure(client: &Client, mark: &str) -> Result<f64> {
     }
 }
 
-const BROADSHEET_WARM: &str = "const [q, done] = arguments; \
-    const before = performance.getEntriesByName('broadsheet:results').length; \
+/// Starts a 0 ms timer loop on the page's main thread: the longest gap
+/// between its ticks is the longest the page could not answer input (timers
+/// tick about every 4 ms on an idle page). `finish(ms)` stops it and
+/// returns `[ms, longest gap]` to WebDriver.
+const TICKER: &str = "const [q, done] = arguments; \
+    let last = performance.now(), gap = 0, on = true; \
+    (function tick() { const now = performance.now(); gap = Math.max(gap, now - last); \
+      last = now; if (on) setTimeout(tick, 0); })(); \
+    const finish = (ms) => { on = false; done([ms, gap]); };";
+
+/// Types `q` into Broadsheet's search box; time to its result list.
+const BROADSHEET_QUERY: &str = "const before = performance.getEntriesByName('broadsheet:results').length; \
     const input = document.querySelector('input[type=search]'); \
     const t0 = performance.now(); \
     input.value = q; input.dispatchEvent(new InputEvent('input', {bubbles: true})); \
     (function wait() { const m = performance.getEntriesByName('broadsheet:results'); \
-      if (m.length > before) done(m[m.length - 1].startTime - t0); else setTimeout(wait, 1); })();";
+      if (m.length > before) finish(m[m.length - 1].startTime - t0); else setTimeout(wait, 1); })();";
 
-const PAGEFIND_WARM: &str = "const [q, done] = arguments; const t0 = performance.now(); \
-    window.benchSearch(q).then(() => done(performance.now() - t0));";
+/// Asks Pagefind's API page for `q`; time to its rendered results.
+const PAGEFIND_QUERY: &str = "const t0 = performance.now(); \
+    window.benchSearch(q).then(() => finish(performance.now() - t0));";
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -151,10 +167,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn tool(
     url: &str,
     mark: &str,
-    warm_script: &str,
-    warm: &str,
+    query_script: &str,
+    (first, next): (&str, &str),
     counter: &Counter,
 ) -> Result<Figures> {
+    let script = format!("{TICKER} {query_script}");
     let mut runs = Vec::new();
     for run in 0..COLD_RUNS {
         let profile = std::env::temp_dir().join(format!(
@@ -167,16 +184,27 @@ async fn tool(
         client.goto(url).await?;
         let cold = measure(&client, mark).await?;
         let (bytes, requests) = counter.take();
-        let w = client.execute_async(warm_script, vec![json!(warm)]).await?;
-        runs.push((cold, bytes, requests, w.as_f64().unwrap_or(f64::NAN)));
+        let timed = |v: Value| -> (f64, f64) {
+            let v: Vec<f64> = serde_json::from_value(v).unwrap_or_default();
+            (
+                v.first().copied().unwrap_or(f64::NAN),
+                v.get(1).copied().unwrap_or(f64::NAN),
+            )
+        };
+        let (next_ms, blocked) = timed(client.execute_async(&script, vec![json!(next)]).await?);
+        let (repeat_ms, _) = timed(client.execute_async(&script, vec![json!(first)]).await?);
+        runs.push([cold, bytes, requests, next_ms, repeat_ms, blocked]);
         let _ = client.close().await;
         let _ = std::fs::remove_dir_all(&profile);
     }
+    let m = |i: usize| median(runs.iter().map(|r| r[i]).collect());
     Ok(Figures {
-        cold_ms: median(runs.iter().map(|r| r.0).collect()),
-        bytes: median(runs.iter().map(|r| r.1).collect()),
-        requests: median(runs.iter().map(|r| r.2).collect()),
-        warm_ms: median(runs.iter().map(|r| r.3).collect()),
+        cold_ms: m(0),
+        bytes: m(1),
+        requests: m(2),
+        next_ms: m(3),
+        repeat_ms: m(4),
+        blocked_ms: m(5),
     })
 }
 
@@ -199,38 +227,43 @@ pub fn run(broadsheet_site: &Path, pagefind_site: &Path, query: &str, warm: &str
         let b = tool(
             &format!("{b_url}#/?q={q}"),
             "broadsheet:results",
-            BROADSHEET_WARM,
-            warm,
+            BROADSHEET_QUERY,
+            (query, warm),
             &b_count,
         )
         .await?;
         let p = tool(
             &format!("{p_url}bench.html?q={q}"),
             "pagefind:results",
-            PAGEFIND_WARM,
-            warm,
+            PAGEFIND_QUERY,
+            (query, warm),
             &p_count,
         )
         .await?;
         println!(
-            "| tool | cold: first results on screen | bytes (compressed) | requests | next query |"
+            "| tool | cold: first results on screen | bytes (compressed) | requests \
+             | next query | repeated query | main thread blocked |"
         );
-        println!("| --- | --- | --- | --- | --- |");
+        println!("| --- | --- | --- | --- | --- | --- | --- |");
         for (name, f) in [("Broadsheet", &b), ("Pagefind", &p)] {
             println!(
-                "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms |",
+                "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms | {:.1} ms | {:.0} ms |",
                 f.cold_ms,
                 f.bytes / 1024.0,
                 f.requests,
-                f.warm_ms
+                f.next_ms,
+                f.repeat_ms,
+                f.blocked_ms
             );
         }
         println!(
-            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
+            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
             b.cold_ms / p.cold_ms,
             b.bytes / p.bytes,
             b.requests / p.requests,
-            b.warm_ms / p.warm_ms
+            b.next_ms / p.next_ms,
+            b.repeat_ms / p.repeat_ms,
+            b.blocked_ms / p.blocked_ms
         );
         Ok(())
     })

@@ -4,9 +4,9 @@
 use super::article::ArticleView;
 use super::list::ResultList;
 use super::offline::OfflineBar;
-use crate::data::Bundle;
 use crate::nav::Nav;
 use crate::route::{ListState, Route};
+use crate::worker::Source;
 use crate::Config;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -14,7 +14,7 @@ use yew::prelude::*;
 #[derive(Clone, PartialEq)]
 enum Load {
     Loading,
-    Ready(Bundle),
+    Ready(Source),
     Failed(String),
 }
 
@@ -38,10 +38,11 @@ pub fn App(props: &AppProps) -> Html {
     }
     {
         let load = load.clone();
+        let worker = config.worker.clone();
         use_effect_with(config.data.clone(), move |data| {
             let data = data.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                load.set(match Bundle::open(data).await {
+                load.set(match Source::open(data, worker).await {
                     Ok(b) => Load::Ready(b),
                     Err(e) => Load::Failed(e),
                 });
@@ -113,12 +114,12 @@ pub fn App(props: &AppProps) -> Html {
                 <strong>{ "This site's data could not be loaded. " }</strong>{ e.clone() }
             </div>
         },
-        Load::Ready(bundle) => match &*route {
+        Load::Ready(source) => match &*route {
             Route::List(state) => html! {
-                <ResultList bundle={bundle.clone()} state={state.clone()} navigate={navigate.clone()} />
+                <ResultList source={source.clone()} state={state.clone()} navigate={navigate.clone()} />
             },
             Route::Article { slug, q } => html! {
-                <ArticleView bundle={bundle.clone()} slug={slug.clone()} q={q.clone()} />
+                <ArticleView source={source.clone()} slug={slug.clone()} q={q.clone()} />
             },
         },
     };

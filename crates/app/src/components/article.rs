@@ -2,39 +2,20 @@
 
 use super::text::marked;
 use super::text::{byline, safe_url};
-use crate::data::Bundle;
 use crate::nav::Nav;
+use crate::queries::Loaded;
+use crate::worker::Source;
 use broadsheet_core::bundle::DocMeta;
-use broadsheet_core::search::{highlight, segments, Matched, Query};
-use broadsheet_core::{Article, Block};
+use broadsheet_core::search::{highlight, segments, Matched};
+use broadsheet_core::Block;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub bundle: Bundle,
+    pub source: Source,
     pub slug: String,
     /// The query the reader came from, highlighted in the text.
     pub q: String,
-}
-
-type Loaded = Option<(Article, Matched)>;
-
-async fn load(bundle: &Bundle, slug: &str, q: &str) -> Result<Loaded, String> {
-    let Some(doc) = bundle.run(|e| e.find_slug(slug)).await? else {
-        return Ok(None);
-    };
-    let article = bundle.run(|e| e.article(doc).cloned()).await?;
-    let query = Query::parse(q);
-    let matched = if query.is_empty() {
-        Matched::default()
-    } else {
-        bundle
-            .run(|e| e.search(&query))
-            .await?
-            .matched
-            .focus(&article)
-    };
-    Ok(Some((article, matched)))
 }
 
 /// Text with the query's words marked.
@@ -65,12 +46,12 @@ pub fn ArticleView(props: &Props) -> Html {
     let own_page = use_context::<crate::Config>().is_none_or(|c| c.nav == Nav::Hash);
     {
         let state = state.clone();
-        let bundle = props.bundle.clone();
+        let source = props.source.clone();
         use_effect_with((props.slug.clone(), props.q.clone()), move |(slug, q)| {
             state.set(None);
             let (slug, q) = (slug.clone(), q.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let result = load(&bundle, &slug, &q).await;
+                let result = source.article(&slug, &q).await;
                 if own_page {
                     if let Ok(Some((a, _))) = &result {
                         gloo::utils::document().set_title(&format!("{} · Broadsheet", a.title));

@@ -2,10 +2,9 @@
 //! snippets, facets and sort order, updated as the reader types.
 
 use super::text::{byline, lang_name, marked};
-use crate::data::Bundle;
+use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
-use broadsheet_core::bundle::DocMeta;
-use broadsheet_core::search::{FacetCounts, Query, Snippet};
+use crate::worker::Source;
 use yew::prelude::*;
 
 /// Results shown per page; "Show more" adds another page. Each result's
@@ -15,69 +14,10 @@ const PAGE: usize = 10;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub bundle: Bundle,
+    pub source: Source,
     pub state: ListState,
     /// Moves to another route: (route, replace the history entry).
     pub navigate: Callback<(Route, bool)>,
-}
-
-#[derive(Clone, PartialEq)]
-struct Item {
-    meta: DocMeta,
-    snippet: Option<Snippet>,
-}
-
-#[derive(Clone, PartialEq)]
-struct Page {
-    state: ListState,
-    total: usize,
-    partial: bool,
-    items: Vec<Item>,
-    facets: Vec<FacetCounts>,
-}
-
-async fn load(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Page, String> {
-    let query = state.query();
-    let mut results = bundle.run(|e| e.search(&query)).await?;
-    if state.sort == Sort::Newest {
-        results.sort_newest();
-    }
-    // Facet counts ignore the facet filters, so every value stays visible
-    // with the number of results choosing it would give.
-    let unfiltered = if query.filters.is_empty() {
-        results.hits.clone()
-    } else {
-        let text_only = Query::parse(&state.q);
-        bundle.run(|e| e.search(&text_only)).await?.hits
-    };
-    let facets = bundle.run(|e| e.facet_counts(&unfiltered)).await?;
-
-    let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
-    let with_snippets = !query.is_empty();
-    bundle.run(|e| e.need_docs(&docs, with_snippets)).await?;
-    let items = bundle
-        .run(|e| {
-            docs.iter()
-                .map(|&d| {
-                    Ok(Item {
-                        meta: e.meta(d)?.into_owned(),
-                        snippet: if with_snippets {
-                            Some(e.snippet(d, &results.matched)?)
-                        } else {
-                            None
-                        },
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
-    Ok(Page {
-        state: state.clone(),
-        total: results.hits.len(),
-        partial: results.partial,
-        items,
-        facets,
-    })
 }
 
 fn facet_label(facet: &str) -> &'static str {
@@ -155,7 +95,7 @@ pub fn ResultList(props: &Props) -> Html {
     }
     {
         let page = page.clone();
-        let bundle = props.bundle.clone();
+        let source = props.source.clone();
         let generation = generation.clone();
         use_effect_with((props.state.clone(), *limit), move |(state, limit)| {
             let state = state.clone();
@@ -163,7 +103,7 @@ pub fn ResultList(props: &Props) -> Html {
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
             wasm_bindgen_futures::spawn_local(async move {
-                let result = load(&bundle, &state, limit).await;
+                let result = source.page(&state, limit).await;
                 if *generation.borrow() == mine {
                     page.set(Some(result));
                 }

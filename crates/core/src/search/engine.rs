@@ -16,6 +16,7 @@ use crate::index::{
 use crate::model::Article;
 use fst::automaton::{Automaton, Levenshtein};
 use fst::{IntoStreamer, Map, Streamer};
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -114,7 +115,7 @@ struct TermPlan {
 }
 
 /// Hits per value of one facet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacetCounts {
     pub facet: String,
     pub values: Vec<crate::bundle::FacetCount>,
@@ -122,7 +123,7 @@ pub struct FacetCounts {
 
 /// What one query word matched: its strong matches (the word, its stems,
 /// its completions) and its near misses (typo tolerance).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TermMatch {
     pub words: HashSet<String>,
     pub stems: HashSet<String>,
@@ -130,7 +131,7 @@ pub struct TermMatch {
 }
 
 /// What a query matched, for highlighting, word by word of the query.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Matched {
     pub terms: Vec<TermMatch>,
 }

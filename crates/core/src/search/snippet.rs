@@ -5,6 +5,7 @@ use super::engine::Matched;
 use crate::analysis::tokenize;
 use crate::index::body_texts;
 use crate::model::Article;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 /// Words in a snippet window.
@@ -13,7 +14,7 @@ const WINDOW: usize = 28;
 /// A passage and the byte ranges of matched words in it. Rendering is the
 /// caller's: the viewer builds `<mark>` elements as DOM nodes, the CLI prints
 /// plain text.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Snippet {
     pub text: String,
     pub highlights: Vec<(usize, usize)>,

@@ -1,0 +1,99 @@
+//! What the screens ask of the bundle, as plain requests and answers: a page
+//! of the article list, one article. Both run against a [`Bundle`] wherever
+//! the engine lives: in a Web Worker (see [`crate::worker`]), so that
+//! decoding shards and ranking never hold up typing, or on the page itself
+//! where no worker can be started (a `--single-file` page from `file://`,
+//! a viewer embedded from another origin).
+
+use crate::data::Bundle;
+use crate::route::{ListState, Sort};
+use broadsheet_core::bundle::DocMeta;
+use broadsheet_core::search::{FacetCounts, Matched, Query, Snippet};
+use broadsheet_core::Article;
+use serde::{Deserialize, Serialize};
+
+/// One entry of the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub meta: DocMeta,
+    /// Query-dependent passage; `None` when listing without a query.
+    pub snippet: Option<Snippet>,
+}
+
+/// One page of the list, with what it was asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub state: ListState,
+    pub total: usize,
+    pub partial: bool,
+    pub items: Vec<Item>,
+    pub facets: Vec<FacetCounts>,
+}
+
+/// An article with what the query matched in it, or `None` for an unknown
+/// slug.
+pub type Loaded = Option<(Article, Matched)>;
+
+/// The first `limit` entries of the list `state` describes.
+pub async fn page(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Page, String> {
+    let query = state.query();
+    let mut results = bundle.run(|e| e.search(&query)).await?;
+    if state.sort == Sort::Newest {
+        results.sort_newest();
+    }
+    // Facet counts ignore the facet filters, so every value stays visible
+    // with the number of results choosing it would give.
+    let unfiltered = if query.filters.is_empty() {
+        results.hits.clone()
+    } else {
+        let text_only = Query::parse(&state.q);
+        bundle.run(|e| e.search(&text_only)).await?.hits
+    };
+    let facets = bundle.run(|e| e.facet_counts(&unfiltered)).await?;
+
+    let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
+    let with_snippets = !query.is_empty();
+    bundle.run(|e| e.need_docs(&docs, with_snippets)).await?;
+    let items = bundle
+        .run(|e| {
+            docs.iter()
+                .map(|&d| {
+                    Ok(Item {
+                        meta: e.meta(d)?.into_owned(),
+                        snippet: if with_snippets {
+                            Some(e.snippet(d, &results.matched)?)
+                        } else {
+                            None
+                        },
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(Page {
+        state: state.clone(),
+        total: results.hits.len(),
+        partial: results.partial,
+        items,
+        facets,
+    })
+}
+
+/// The article at `slug`, with the words of `q` it matches.
+pub async fn article(bundle: &Bundle, slug: &str, q: &str) -> Result<Loaded, String> {
+    let Some(doc) = bundle.run(|e| e.find_slug(slug)).await? else {
+        return Ok(None);
+    };
+    let article = bundle.run(|e| e.article(doc).cloned()).await?;
+    let query = Query::parse(q);
+    let matched = if query.is_empty() {
+        Matched::default()
+    } else {
+        bundle
+            .run(|e| e.search(&query))
+            .await?
+            .matched
+            .focus(&article)
+    };
+    Ok(Some((article, matched)))
+}
