@@ -81,6 +81,30 @@ fn find(rows: &[(u32, DocMatch)], doc: u32) -> Option<&DocMatch> {
         .map(|i| &rows[i].1)
 }
 
+/// Merges the ascending list `add` into the ascending list `into`, without
+/// duplicates: a linear merge, where sorting the concatenation would cost
+/// `n log n` for every document of every query.
+fn merge_into(into: &mut Vec<u32>, add: &[u32]) {
+    if add.is_empty() {
+        return;
+    }
+    if into.is_empty() {
+        into.extend_from_slice(add);
+        return;
+    }
+    let mut out = Vec::with_capacity(into.len() + add.len());
+    let (mut i, mut j) = (0, 0);
+    while i < into.len() && j < add.len() {
+        let (a, b) = (into[i], add[j]);
+        out.push(a.min(b));
+        i += usize::from(a <= b);
+        j += usize::from(b <= a);
+    }
+    out.extend_from_slice(&into[i..]);
+    out.extend_from_slice(&add[j..]);
+    *into = out;
+}
+
 /// Whether a result must contain every query word or at least one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -256,18 +280,12 @@ struct DocMatch {
 impl DocMatch {
     /// Title and body positions of this match, ascending.
     fn positions(&self, entries: &[TermEntry]) -> Positions {
-        let mut title = Vec::new();
-        let mut body = Vec::new();
+        let mut title: Vec<u32> = Vec::new();
+        let mut body: Vec<u32> = Vec::new();
         for &(x, i) in std::iter::once(&self.first).chain(&self.more) {
             let e = &entries[x as usize];
-            title.extend_from_slice(e.title_positions(i as usize));
-            body.extend_from_slice(e.body_positions(i as usize));
-        }
-        if !self.more.is_empty() {
-            title.sort_unstable();
-            title.dedup();
-            body.sort_unstable();
-            body.dedup();
+            merge_into(&mut title, e.title_positions(i as usize));
+            merge_into(&mut body, e.body_positions(i as usize));
         }
         (title, body)
     }
@@ -730,18 +748,27 @@ impl Engine {
         let mut term_match = TermMatch::default();
         let mut entries = Vec::new();
         let expansions = self.expand(t, wide, typos)?;
-        let merged = expansions.len() > 1;
+        // With several dictionary words, one document may match more than
+        // one: each document's row is found through a dense slot table
+        // (documents are numbered densely), which keeps the best score and
+        // every occurrence without sorting the rows.
+        let mut slots: Vec<u32> = if expansions.len() > 1 {
+            vec![u32::MAX; n as usize]
+        } else {
+            Vec::new()
+        };
         for (xi, x) in expansions.into_iter().enumerate() {
             let e = &x.entry;
             let idf = rank::idf(e.len() as u32, n);
             let exact_id = (x.key == t.folded.as_bytes())
                 .then(|| e.variants.iter().position(|v| *v == t.exact))
                 .flatten();
-            let before = rows.len();
+            let mut matched = false;
             for (i, &doc) in e.docs.iter().enumerate() {
                 if !keep(doc) {
                     continue;
                 }
+                matched = true;
                 let len = dequantize_len(e.norms[i]);
                 let mut s = x.weight
                     * idf
@@ -749,17 +776,25 @@ impl Engine {
                 if exact_id.is_some_and(|v| e.has_variant(i, v)) {
                     s *= EXACT_BONUS;
                 }
-                let first = (xi as u16, i as u32);
+                let at = (xi as u16, i as u32);
+                if let Some(slot) = slots.get_mut(doc as usize) {
+                    if let Some((_, prev)) = rows.get_mut(*slot as usize) {
+                        prev.score = prev.score.max(s);
+                        prev.more.push(at);
+                        continue;
+                    }
+                    *slot = rows.len() as u32;
+                }
                 rows.push((
                     doc,
                     DocMatch {
                         score: s,
-                        first,
+                        first: at,
                         more: Vec::new(),
                     },
                 ));
             }
-            if rows.len() > before {
+            if matched {
                 let (set, key) = match x.via {
                     Via::Stem => (&mut term_match.stems, stem_of_key(&x.key).unwrap_or(&x.key)),
                     Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
@@ -769,21 +804,13 @@ impl Engine {
             }
             entries.push(x.entry);
         }
-        if merged {
-            // Several dictionary words matched one document: best score,
-            // all occurrences.
-            rows.sort_unstable_by_key(|r| (r.0, r.1.first));
-            let mut out: Vec<(u32, DocMatch)> = Vec::with_capacity(rows.len());
-            for (doc, m) in rows {
-                match out.last_mut() {
-                    Some((d, prev)) if *d == doc => {
-                        prev.score = prev.score.max(m.score);
-                        prev.more.push(m.first);
-                    }
-                    _ => out.push((doc, m)),
-                }
-            }
-            rows = out;
+        if !slots.is_empty() {
+            // In document order: the slot table is.
+            let mut unordered: Vec<Option<(u32, DocMatch)>> = rows.into_iter().map(Some).collect();
+            rows = slots
+                .iter()
+                .filter_map(|&slot| unordered.get_mut(slot as usize).and_then(Option::take))
+                .collect();
         }
         Ok((rows, term_match, entries))
     }
@@ -807,13 +834,23 @@ impl Engine {
             .filter_map(|k| shard_for(&m.term_shards, k))
             .map(|s| s.file.as_str());
         self.require(files)?;
-        let docs: HashSet<u32> = hits.iter().map(|h| h.doc).collect();
+        // The hits as a bit set: one bit per document.
+        let mut docs = vec![0u64; (m.doc_count as usize).div_ceil(64)];
+        for h in hits {
+            if let Some(word) = docs.get_mut(h.doc as usize / 64) {
+                *word |= 1 << (h.doc % 64);
+            }
+        }
+        let hit = |d: u32| {
+            docs.get(d as usize / 64)
+                .is_some_and(|w| w & (1 << (d % 64)) != 0)
+        };
         let mut out = Vec::new();
         for (facet, values) in lists {
             let mut counts = Vec::new();
             for v in values {
                 let count = match self.entry(&facet_key(facet, &v.value))? {
-                    Some(e) => e.docs.iter().filter(|d| docs.contains(d)).count() as u32,
+                    Some(e) => e.docs.iter().filter(|&&d| hit(d)).count() as u32,
                     None => 0,
                 };
                 if count > 0 {
@@ -1040,4 +1077,30 @@ fn phrase_matches(words: &[Positions]) -> bool {
         })
     };
     adjacent(|w| &w.0) || adjacent(|w| &w.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_into;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Merging ascending lists gives what sorting and deduplicating
+        /// their concatenation gives.
+        #[test]
+        fn merging_equals_sorting(lists in proptest::collection::vec(
+            proptest::collection::btree_set(0u32..200, 0..20), 0..5)
+        ) {
+            let mut merged = Vec::new();
+            let mut all = Vec::new();
+            for l in &lists {
+                let l: Vec<u32> = l.iter().copied().collect();
+                merge_into(&mut merged, &l);
+                all.extend(l);
+            }
+            all.sort_unstable();
+            all.dedup();
+            prop_assert_eq!(merged, all);
+        }
+    }
 }
