@@ -53,14 +53,21 @@ pub async fn page(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Pa
 
     let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
     let with_snippets = !query.is_empty();
-    bundle.run(|e| e.need_docs(&docs, with_snippets)).await?;
+    // Results show snippets from their articles' packs. Where packs cannot
+    // be had (offline, not saved), they show their listing excerpts: a
+    // search that found articles never ends in an error for want of them.
+    if !with_snippets || bundle.run(|e| e.need_docs(&docs, true)).await.is_err() {
+        bundle.run(|e| e.need_docs(&docs, false)).await?;
+    }
     let items = bundle
         .run(|e| {
             docs.iter()
                 .map(|&d| {
+                    let pack = e.manifest().pack_file(d);
+                    let has_body = pack.is_some_and(|p| e.is_loaded(p));
                     Ok(Item {
                         meta: e.meta(d)?.into_owned(),
-                        snippet: if with_snippets {
+                        snippet: if with_snippets && has_body {
                             Some(e.snippet(d, &results.matched)?)
                         } else {
                             None

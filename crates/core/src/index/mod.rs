@@ -84,6 +84,8 @@ pub fn facet_values(a: &Article) -> Vec<(&'static str, String)> {
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     /// A term shard is closed once its postings exceed this many bytes.
+    /// Shards and packs are small because a query pays for whole files: see
+    /// "Sizes and file counts" in `docs/bundle-format.md`.
     pub term_shard_bytes: usize,
     /// A slug shard holds at most this many slugs.
     pub slug_shard_len: usize,
@@ -102,10 +104,10 @@ pub struct BuildOptions {
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
-            term_shard_bytes: 48 * 1024,
+            term_shard_bytes: 16 * 1024,
             slug_shard_len: 4096,
             meta_chunk_size: 100,
-            pack_bytes: 32 * 1024,
+            pack_bytes: 8 * 1024,
             max_files: 6_000,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }
