@@ -117,7 +117,7 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
 }
 
 /// Waits for `mark` and returns its time.
-async fn measure(client: &Client, mark: &str) -> Result<f64> {
+async fn mark_time(client: &Client, mark: &str) -> Result<f64> {
     let started = Instant::now();
     loop {
         let v = client
@@ -182,7 +182,7 @@ async fn tool(
         let (client, _driver) = session(&profile).await?;
         counter.take();
         client.goto(url).await?;
-        let cold = measure(&client, mark).await?;
+        let cold = mark_time(&client, mark).await?;
         let (bytes, requests) = counter.take();
         let timed = |v: Value| -> (f64, f64) {
             let v: Vec<f64> = serde_json::from_value(v).unwrap_or_default();
@@ -208,63 +208,89 @@ async fn tool(
     })
 }
 
-/// Runs both tools on one corpus; prints a Markdown table row each and the
-/// ratios.
-pub fn run(broadsheet_site: &Path, pagefind_site: &Path, query: &str, warm: &str) -> Result<()> {
-    if !pagefind_site.join("pagefind/pagefind.js").is_file() {
-        bail!(
-            "`{}` has no pagefind/pagefind.js: run pagefind --site on it first",
-            pagefind_site.display()
-        );
-    }
-    std::fs::write(pagefind_site.join("bench.html"), PAGEFIND_PAGE)?;
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async {
-        let (b_count, p_count) = (Arc::new(Counter::default()), Arc::new(Counter::default()));
-        let b_url = serve(broadsheet_site.to_path_buf(), true, b_count.clone()).await?;
-        let p_url = serve(pagefind_site.to_path_buf(), false, p_count.clone()).await?;
-        let q = query.replace(' ', "%20");
-        let b = tool(
-            &format!("{b_url}#/?q={q}"),
-            "broadsheet:results",
-            BROADSHEET_QUERY,
-            (query, warm),
-            &b_count,
-        )
-        .await?;
-        let p = tool(
-            &format!("{p_url}bench.html?q={q}"),
-            "pagefind:results",
-            PAGEFIND_QUERY,
-            (query, warm),
-            &p_count,
-        )
-        .await?;
-        println!(
-            "| tool | cold: first results on screen | bytes (compressed) | requests \
-             | next query | repeated query | main thread blocked |"
-        );
-        println!("| --- | --- | --- | --- | --- | --- | --- |");
-        for (name, f) in [("Broadsheet", &b), ("Pagefind", &p)] {
-            println!(
-                "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms | {:.1} ms | {:.0} ms |",
-                f.cold_ms,
-                f.bytes / 1024.0,
-                f.requests,
-                f.next_ms,
-                f.repeat_ms,
-                f.blocked_ms
+/// Measures Broadsheet's site and, when given, Pagefind's on the same
+/// corpus: each served on loopback, `query` cold, then `next`, then `query`
+/// again.
+pub fn measure(
+    broadsheet_site: &Path,
+    pagefind_site: Option<&Path>,
+    query: &str,
+    next: &str,
+) -> Result<(Figures, Option<Figures>)> {
+    if let Some(site) = pagefind_site {
+        if !site.join("pagefind/pagefind.js").is_file() {
+            bail!(
+                "`{}` has no pagefind/pagefind.js: run pagefind --site on it first",
+                site.display()
             );
         }
-        println!(
-            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
+        std::fs::write(site.join("bench.html"), PAGEFIND_PAGE)?;
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let q = query.replace(' ', "%20");
+        let count = Arc::new(Counter::default());
+        let url = serve(broadsheet_site.to_path_buf(), true, count.clone()).await?;
+        let b = tool(
+            &format!("{url}#/?q={q}"),
+            "broadsheet:results",
+            BROADSHEET_QUERY,
+            (query, next),
+            &count,
+        )
+        .await?;
+        let p = match pagefind_site {
+            Some(site) => {
+                let count = Arc::new(Counter::default());
+                let url = serve(site.to_path_buf(), false, count.clone()).await?;
+                let page = format!("{url}bench.html?q={q}");
+                Some(
+                    tool(
+                        &page,
+                        "pagefind:results",
+                        PAGEFIND_QUERY,
+                        (query, next),
+                        &count,
+                    )
+                    .await?,
+                )
+            }
+            None => None,
+        };
+        Ok((b, p))
+    })
+}
+
+/// The Markdown table of one corpus: a row per tool and the ratios.
+pub fn table(b: &Figures, p: Option<&Figures>) -> String {
+    let mut out = String::from(
+        "| tool | cold: first results on screen | bytes (compressed) | requests \
+         | next query | repeated query | main thread blocked |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let row = |name: &str, f: &Figures| {
+        format!(
+            "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms | {:.1} ms | {:.0} ms |\n",
+            f.cold_ms,
+            f.bytes / 1024.0,
+            f.requests,
+            f.next_ms,
+            f.repeat_ms,
+            f.blocked_ms
+        )
+    };
+    out.push_str(&row("Broadsheet", b));
+    if let Some(p) = p {
+        out.push_str(&row("Pagefind 1.6", p));
+        out.push_str(&format!(
+            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× |\n",
             b.cold_ms / p.cold_ms,
             b.bytes / p.bytes,
             b.requests / p.requests,
             b.next_ms / p.next_ms,
             b.repeat_ms / p.repeat_ms,
             b.blocked_ms / p.blocked_ms
-        );
-        Ok(())
-    })
+        ));
+    }
+    out
 }

@@ -4,9 +4,12 @@
 //! cargo run --release -p broadsheet-bench -- corpus N OUT_DIR [SEED_DIR]
 //! cargo run --release -p broadsheet-bench -- html CORPUS_DIR OUT_DIR
 //! cargo run --release -p broadsheet-bench -- browser SITE PAGEFIND_SITE QUERY NEXT_QUERY
+//! cargo run --release -p broadsheet-bench -- scale WORK_DIR PLOT.svg N...
 //! ```
 //!
 //! `browser` measures both tools in headless Chromium (see [`browser`]).
+//! `scale` does everything for each corpus size N: corpus, both builds,
+//! both sites in Chromium, tables and a plot (see [`scale`]).
 //!
 //! `corpus` writes N raw article files (the format of `seeds/`) into
 //! OUT_DIR, a thousand per subfolder. `html` turns such a corpus into one
@@ -20,6 +23,7 @@
 //! N gives the same files.
 
 mod browser;
+mod scale;
 
 use anyhow::{bail, Context, Result};
 use broadsheet_core::ingest::parse;
@@ -46,24 +50,40 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("corpus") if args.len() >= 3 => {
             let n: usize = args[1].parse().context("N must be a number")?;
-            let seeds = args
-                .get(3)
-                .map(PathBuf::from)
-                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds"));
+            let seeds = args.get(3).map(PathBuf::from).unwrap_or_else(seed_dir);
             corpus(n, Path::new(&args[2]), &seeds)
         }
         Some("html") if args.len() == 3 => html(Path::new(&args[1]), Path::new(&args[2])),
         Some("browser") if args.len() == 5 => {
-            browser::run(Path::new(&args[1]), Path::new(&args[2]), &args[3], &args[4])
+            let (b, p) = browser::measure(
+                Path::new(&args[1]),
+                Some(Path::new(&args[2])),
+                &args[3],
+                &args[4],
+            )?;
+            print!("{}", browser::table(&b, p.as_ref()));
+            Ok(())
+        }
+        Some("scale") if args.len() >= 4 => {
+            let sizes = args[3..]
+                .iter()
+                .map(|n| n.parse().with_context(|| format!("`{n}` is not a number")))
+                .collect::<Result<Vec<usize>>>()?;
+            scale::run(&sizes, Path::new(&args[1]), Path::new(&args[2]))
         }
         _ => bail!(
             "usage: bench corpus N OUT_DIR [SEED_DIR] | bench html CORPUS_DIR OUT_DIR | \
-             bench browser SITE PAGEFIND_SITE QUERY NEXT_QUERY"
+             bench browser SITE PAGEFIND_SITE QUERY NEXT_QUERY | bench scale WORK_DIR PLOT.svg N..."
         ),
     }
 }
 
-fn corpus(n: usize, out: &Path, seed_dir: &Path) -> Result<()> {
+/// The repository's seed articles.
+fn seed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
+}
+
+pub(crate) fn corpus(n: usize, out: &Path, seed_dir: &Path) -> Result<()> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         bail!("`{}` is not empty; choose a new folder", out.display());
     }
@@ -123,7 +143,7 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn html(corpus: &Path, out: &Path) -> Result<()> {
+pub(crate) fn html(corpus: &Path, out: &Path) -> Result<()> {
     let mut stack = vec![corpus.to_path_buf()];
     let mut n = 0usize;
     while let Some(dir) = stack.pop() {

@@ -1,0 +1,301 @@
+//! `bench scale`: the whole side-by-side for several corpus sizes in one
+//! run. For each size it generates the corpus (and its HTML twin for
+//! Pagefind, up to 100,000 articles), builds it with Broadsheet and with
+//! Pagefind, one tool at a time, measuring wall time, peak memory, files and
+//! bytes written; then measures both sites in headless Chromium (see
+//! [`crate::browser`]). It prints Markdown tables and draws an SVG plot.
+//!
+//! Corpora and sites stay in the work folder, so a second run reuses the
+//! corpora and rebuilds the sites.
+
+use crate::browser::{self, Figures};
+use anyhow::{bail, Context, Result};
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Pagefind runs up to this size (at 100,000 pages it needs about 8 GB).
+const PAGEFIND_MAX: usize = 100_000;
+
+/// The queries: two frequent German words cold, then two others.
+const QUERY: &str = "Wissenschaft Technologie";
+const NEXT: &str = "digitale Transformation";
+
+/// What one build cost and wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Build {
+    pub secs: f64,
+    pub peak_mb: f64,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Everything measured at one corpus size.
+struct Row {
+    articles: usize,
+    broadsheet: Build,
+    pagefind: Option<Build>,
+    browser: (Figures, Option<Figures>),
+}
+
+/// Runs a command to completion; its wall time and peak resident memory
+/// (from `wait4`, so the child's own, not this process's).
+fn run_measured(cmd: &mut Command) -> Result<(f64, f64)> {
+    let started = Instant::now();
+    let child = cmd.spawn().with_context(|| format!("starting {cmd:?}"))?;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills in; the pid is our
+    // child's, reaped here and nowhere else (`Child` is not waited on).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let secs = started.elapsed().as_secs_f64();
+    if pid < 0 {
+        bail!("waiting for {cmd:?}: {}", std::io::Error::last_os_error());
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        bail!("{cmd:?} failed (wait status {status})");
+    }
+    // Linux reports ru_maxrss in kilobytes.
+    Ok((secs, usage.ru_maxrss as f64 / 1024.0))
+}
+
+/// Files and bytes under `dir`.
+fn tree(dir: &Path) -> Result<(u64, u64)> {
+    let (mut files, mut bytes) = (0, 0);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).with_context(|| format!("reading `{}`", d.display()))? {
+            let e = e?;
+            let meta = e.metadata()?;
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                files += 1;
+                bytes += meta.len();
+            }
+        }
+    }
+    Ok((files, bytes))
+}
+
+fn pagefind_binary() -> PathBuf {
+    std::env::var_os("PAGEFIND")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../bench/quality/node_modules/.bin/pagefind")
+        })
+}
+
+/// The `broadsheet` binary built next to this one.
+fn broadsheet_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let bin = exe.with_file_name("broadsheet");
+    if !bin.is_file() {
+        bail!(
+            "no `{}`: build it first (cargo build --release -p broadsheet)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
+    let broadsheet = broadsheet_binary()?;
+    let pagefind = pagefind_binary();
+    if sizes.iter().any(|&n| n <= PAGEFIND_MAX) && !pagefind.is_file() {
+        bail!(
+            "no Pagefind at `{}`: run `npm ci` in bench/quality or set PAGEFIND",
+            pagefind.display()
+        );
+    }
+    std::fs::create_dir_all(work)?;
+    let mut rows = Vec::new();
+    for &n in sizes {
+        let corpus = work.join(format!("c{n}"));
+        if !corpus.exists() {
+            crate::corpus(n, &corpus, &crate::seed_dir())?;
+        }
+        let out = work.join(format!("o{n}"));
+        eprintln!("building {n} articles with Broadsheet");
+        let (secs, peak_mb) = run_measured(
+            Command::new(&broadsheet)
+                .arg("build")
+                .arg(&corpus)
+                .arg("--out")
+                .arg(&out)
+                .arg("--quiet"),
+        )?;
+        let (files, bytes) = tree(&out)?;
+        let b = Build {
+            secs,
+            peak_mb,
+            files,
+            bytes,
+        };
+        let (p, html) = if n <= PAGEFIND_MAX {
+            let html = work.join(format!("h{n}"));
+            if !html.exists() {
+                crate::html(&corpus, &html)?;
+            }
+            let _ = std::fs::remove_dir_all(html.join("pagefind"));
+            eprintln!("building {n} articles with Pagefind");
+            let (secs, peak_mb) = run_measured(
+                Command::new(&pagefind)
+                    .arg("--site")
+                    .arg(&html)
+                    .stdout(std::process::Stdio::null()),
+            )?;
+            let (files, bytes) = tree(&html.join("pagefind"))?;
+            let p = Build {
+                secs,
+                peak_mb,
+                files,
+                bytes,
+            };
+            (Some(p), Some(html))
+        } else {
+            (None, None)
+        };
+        eprintln!("measuring {n} articles in Chromium");
+        let figures = browser::measure(&out, html.as_deref(), QUERY, NEXT)?;
+        let row = Row {
+            articles: n,
+            broadsheet: b,
+            pagefind: p,
+            browser: figures,
+        };
+        print_row(&row);
+        rows.push(row);
+    }
+    plot(&rows, svg)?;
+    eprintln!("plot written to {}", svg.display());
+    Ok(())
+}
+
+fn print_row(r: &Row) {
+    println!("\n### {} articles\n", thousands(r.articles));
+    println!("| tool | build | peak memory | files | output |");
+    println!("| --- | --- | --- | --- | --- |");
+    let line = |name: &str, b: &Build| {
+        println!(
+            "| {name} | {:.1} s | {:.0} MB | {} | {:.1} MB |",
+            b.secs,
+            b.peak_mb,
+            thousands(b.files as usize),
+            b.bytes as f64 / 1e6
+        )
+    };
+    line("Broadsheet", &r.broadsheet);
+    if let Some(p) = &r.pagefind {
+        line("Pagefind 1.6", p);
+        let b = &r.broadsheet;
+        println!(
+            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
+            b.secs / p.secs,
+            b.peak_mb / p.peak_mb,
+            b.files as f64 / p.files as f64,
+            b.bytes as f64 / p.bytes as f64
+        );
+    }
+    println!();
+    print!("{}", browser::table(&r.browser.0, r.browser.1.as_ref()));
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Four log-log panels: build time, first-query bytes, cold time to first
+/// results, files written; Broadsheet and Pagefind against corpus size.
+fn plot(rows: &[Row], svg: &Path) -> Result<()> {
+    type Pick = fn(&Row, bool) -> Option<f64>;
+    let panels: [(&str, Pick); 4] = [
+        ("build time (s)", |r, p| {
+            if p {
+                r.pagefind.map(|b| b.secs)
+            } else {
+                Some(r.broadsheet.secs)
+            }
+        }),
+        ("first query: bytes transferred (KB)", |r, p| {
+            if p {
+                r.browser.1.as_ref().map(|f| f.bytes / 1024.0)
+            } else {
+                Some(r.browser.0.bytes / 1024.0)
+            }
+        }),
+        ("cold: first results on screen (ms)", |r, p| {
+            if p {
+                r.browser.1.as_ref().map(|f| f.cold_ms)
+            } else {
+                Some(r.browser.0.cold_ms)
+            }
+        }),
+        ("files written", |r, p| {
+            if p {
+                r.pagefind.map(|b| b.files as f64)
+            } else {
+                Some(r.broadsheet.files as f64)
+            }
+        }),
+    ];
+    let root = SVGBackend::new(svg, (960, 720)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let x_max = rows.iter().map(|r| r.articles).max().unwrap_or(10) as f64 * 1.5;
+    let x_min = rows.iter().map(|r| r.articles).min().unwrap_or(1) as f64 / 1.5;
+    for (area, (title, pick)) in root.split_evenly((2, 2)).iter().zip(panels) {
+        let values: Vec<f64> = rows
+            .iter()
+            .flat_map(|r| [pick(r, false), pick(r, true)])
+            .flatten()
+            .filter(|v| *v > 0.0)
+            .collect();
+        let y_min = values.iter().copied().fold(f64::MAX, f64::min) / 1.5;
+        let y_max = values.iter().copied().fold(0.0, f64::max) * 1.5;
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d((x_min..x_max).log_scale(), (y_min..y_max).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("articles")
+            .x_label_formatter(&|x| thousands(x.round() as usize))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()?;
+        for (name, color, pagefind) in [("Broadsheet", RED, false), ("Pagefind", BLUE, true)] {
+            let points: Vec<(f64, f64)> = rows
+                .iter()
+                .filter_map(|r| pick(r, pagefind).map(|v| (r.articles as f64, v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color));
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 3, color.filled())),
+            )?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
