@@ -81,6 +81,33 @@ fn find(rows: &[(u32, DocMatch)], doc: u32) -> Option<&DocMatch> {
         .map(|i| &rows[i].1)
 }
 
+/// Merges one word's runs of matches (one per dictionary word, each in
+/// document order) into one list in document order, run after run by
+/// linear two-way merges: a word has a handful of dictionary words, and the
+/// cost stays linear in its matches whatever the corpus size. A document
+/// several dictionary words matched keeps the best score and every
+/// occurrence, the earliest run's first.
+fn merge_runs(runs: Vec<Vec<(u32, DocMatch)>>) -> Vec<(u32, DocMatch)> {
+    let mut runs = runs.into_iter();
+    let first = runs.next().unwrap_or_default();
+    runs.fold(first, |merged, run| {
+        let mut out = Vec::with_capacity(merged.len() + run.len());
+        let mut run = run.into_iter().peekable();
+        for (doc, mut m) in merged {
+            while let Some((d, r)) = run.next_if(|(d, _)| *d < doc) {
+                out.push((d, r));
+            }
+            if let Some((_, r)) = run.next_if(|(d, _)| *d == doc) {
+                m.score = m.score.max(r.score);
+                m.more.push(r.first);
+            }
+            out.push((doc, m));
+        }
+        out.extend(run);
+        out
+    })
+}
+
 /// Merges the ascending list `add` into the ascending list `into`, without
 /// duplicates: a linear merge, where sorting the concatenation would cost
 /// `n log n` for every document of every query.
@@ -744,31 +771,21 @@ impl Engine {
         keep: &dyn Fn(u32) -> bool,
     ) -> Result<TermDocs, EngineError> {
         let n = self.manifest.doc_count;
-        let mut rows: Vec<(u32, DocMatch)> = Vec::new();
         let mut term_match = TermMatch::default();
         let mut entries = Vec::new();
-        let expansions = self.expand(t, wide, typos)?;
-        // With several dictionary words, one document may match more than
-        // one: each document's row is found through a dense slot table
-        // (documents are numbered densely), which keeps the best score and
-        // every occurrence without sorting the rows.
-        let mut slots: Vec<u32> = if expansions.len() > 1 {
-            vec![u32::MAX; n as usize]
-        } else {
-            Vec::new()
-        };
-        for (xi, x) in expansions.into_iter().enumerate() {
+        // One run of matches per dictionary word, each in document order.
+        let mut runs: Vec<Vec<(u32, DocMatch)>> = Vec::new();
+        for (xi, x) in self.expand(t, wide, typos)?.into_iter().enumerate() {
             let e = &x.entry;
             let idf = rank::idf(e.len() as u32, n);
             let exact_id = (x.key == t.folded.as_bytes())
                 .then(|| e.variants.iter().position(|v| *v == t.exact))
                 .flatten();
-            let mut matched = false;
+            let mut run = Vec::new();
             for (i, &doc) in e.docs.iter().enumerate() {
                 if !keep(doc) {
                     continue;
                 }
-                matched = true;
                 let len = dequantize_len(e.norms[i]);
                 let mut s = x.weight
                     * idf
@@ -776,42 +793,28 @@ impl Engine {
                 if exact_id.is_some_and(|v| e.has_variant(i, v)) {
                     s *= EXACT_BONUS;
                 }
-                let at = (xi as u16, i as u32);
-                if let Some(slot) = slots.get_mut(doc as usize) {
-                    if let Some((_, prev)) = rows.get_mut(*slot as usize) {
-                        prev.score = prev.score.max(s);
-                        prev.more.push(at);
-                        continue;
-                    }
-                    *slot = rows.len() as u32;
-                }
-                rows.push((
+                let first = (xi as u16, i as u32);
+                run.push((
                     doc,
                     DocMatch {
                         score: s,
-                        first: at,
+                        first,
                         more: Vec::new(),
                     },
                 ));
             }
-            if matched {
+            if !run.is_empty() {
                 let (set, key) = match x.via {
                     Via::Stem => (&mut term_match.stems, stem_of_key(&x.key).unwrap_or(&x.key)),
                     Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
                     Via::Word | Via::Prefix => (&mut term_match.words, &x.key[..]),
                 };
                 set.insert(String::from_utf8_lossy(key).into_owned());
+                runs.push(run);
             }
             entries.push(x.entry);
         }
-        if !slots.is_empty() {
-            // In document order: the slot table is.
-            let mut unordered: Vec<Option<(u32, DocMatch)>> = rows.into_iter().map(Some).collect();
-            rows = slots
-                .iter()
-                .filter_map(|&slot| unordered.get_mut(slot as usize).and_then(Option::take))
-                .collect();
-        }
+        let rows = merge_runs(runs);
         Ok((rows, term_match, entries))
     }
 
