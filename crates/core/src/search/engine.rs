@@ -5,7 +5,7 @@ use super::rank::{
     self, COMPOUND_WEIGHT, EXACT_BONUS, FUZZY1_WEIGHT, FUZZY2_WEIGHT, PREFIX_WEIGHT,
     PROXIMITY_WEIGHT, STEM_WEIGHT,
 };
-use super::snippet::{self, Snippet};
+use super::snippet::{self, Marker, Snippet};
 use crate::bundle::{
     self, postings::dequantize_len, shard_for, shards_in_range, BundleError, DocMeta, FileKind,
     Manifest, TermEntry,
@@ -19,6 +19,7 @@ use fst::{IntoStreamer, Map, Streamer};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// At most this many dictionary words stand in for one query word
 /// (completions and near misses together): the closest win. Bounds the work
@@ -70,42 +71,153 @@ enum Via {
     Fuzzy,
 }
 
-/// One query word's matches, sorted by document; what matched; and the
-/// decoded entries the matches point into.
-type TermDocs = (Vec<(u32, DocMatch)>, TermMatch, Vec<TermEntry>);
-
-/// The match of a document in a sorted list of matches.
-fn find(rows: &[(u32, DocMatch)], doc: u32) -> Option<&DocMatch> {
-    rows.binary_search_by_key(&doc, |r| r.0)
-        .ok()
-        .map(|i| &rows[i].1)
+/// A decoded term entry with its query-independent scores (idf, and per
+/// posting the saturated, length-normalised frequency), kept across queries
+/// by the engine: a warm query, or the next keystroke of one, decodes and
+/// scores nothing it has seen.
+struct Scored {
+    entry: TermEntry,
+    idf: f32,
+    tf: Vec<f32>,
 }
 
-/// Merges one word's runs of matches (one per dictionary word, each in
-/// document order) into one list in document order, run after run by
-/// linear two-way merges: a word has a handful of dictionary words, and the
-/// cost stays linear in its matches whatever the corpus size. A document
-/// several dictionary words matched keeps the best score and every
-/// occurrence, the earliest run's first.
-fn merge_runs(runs: Vec<Vec<(u32, DocMatch)>>) -> Vec<(u32, DocMatch)> {
-    let mut runs = runs.into_iter();
-    let first = runs.next().unwrap_or_default();
-    runs.fold(first, |merged, run| {
-        let mut out = Vec::with_capacity(merged.len() + run.len());
-        let mut run = run.into_iter().peekable();
-        for (doc, mut m) in merged {
-            while let Some((d, r)) = run.next_if(|(d, _)| *d < doc) {
-                out.push((d, r));
-            }
-            if let Some((_, r)) = run.next_if(|(d, _)| *d == doc) {
-                m.score = m.score.max(r.score);
-                m.more.push(r.first);
-            }
-            out.push((doc, m));
+impl Scored {
+    fn new(entry: TermEntry, doc_count: u32, avg_len: f32) -> Scored {
+        let idf = rank::idf(entry.len() as u32, doc_count);
+        let tf = (0..entry.len())
+            .map(|i| {
+                let len = dequantize_len(entry.norms[i]);
+                rank::tf_norm(entry.title_tf(i), entry.body_tf(i), len, avg_len)
+            })
+            .collect();
+        Scored { entry, idf, tf }
+    }
+}
+
+/// Decoded entries by shard file and offset, bounded by their postings:
+/// once over the bound it starts afresh (queries touch a few entries; the
+/// bound is what keeps a long session's memory flat).
+struct EntryCache {
+    shards: HashMap<String, HashMap<u64, Arc<Scored>>>,
+    postings: usize,
+    limit: usize,
+}
+
+/// Postings the entry cache holds at most by default (tens of bytes each):
+/// a few of the most frequent words' entries at a million articles.
+const CACHE_POSTINGS: usize = 2_000_000;
+
+impl EntryCache {
+    fn new(limit: usize) -> EntryCache {
+        EntryCache {
+            shards: HashMap::new(),
+            postings: 0,
+            limit,
         }
-        out.extend(run);
-        out
-    })
+    }
+}
+
+/// What a query word's matches depend on: the word, how it was looked up
+/// (`wide`, `typos`), and the query's exclusions and filters.
+#[derive(PartialEq)]
+struct WordKey {
+    term: QueryTerm,
+    wide: bool,
+    typos: bool,
+    excluded: Vec<QueryTerm>,
+    filters: Vec<crate::search::Filter>,
+}
+
+/// The matches of the last few query words looked up, newest last: while a
+/// reader types, each keystroke changes one word, and the others' matches
+/// (tens of thousands of documents for a frequent word) are reused.
+const WORD_CACHE: usize = 8;
+
+/// Where a word occurs in a document: the expansion and its posting index.
+type Occ = (u16, u32);
+
+/// One document a query word matched: its best score, and where its
+/// occurrences start in [`TermDocs::occ`] (positions are read only for the
+/// documents that survive the AND).
+#[derive(Clone, Copy)]
+struct Row {
+    doc: u32,
+    score: f32,
+    start: u32,
+}
+
+/// One query word's matches: documents ascending, their occurrences, what
+/// matched, and the entries the occurrences point into.
+struct TermDocs {
+    rows: Vec<Row>,
+    occ: Vec<Occ>,
+    matched: TermMatch,
+    entries: Vec<Arc<Scored>>,
+}
+
+impl TermDocs {
+    /// Title and body positions of the word in row `r`'s document, ascending.
+    fn positions(&self, r: usize) -> Positions {
+        let end = self
+            .rows
+            .get(r + 1)
+            .map_or(self.occ.len(), |n| n.start as usize);
+        let occ = &self.occ[self.rows[r].start as usize..end];
+        let mut title: Vec<u32> = Vec::new();
+        let mut body: Vec<u32> = Vec::new();
+        for &(x, i) in occ {
+            let e = &self.entries[x as usize].entry;
+            merge_into(&mut title, e.title_positions(i as usize));
+            merge_into(&mut body, e.body_positions(i as usize));
+        }
+        (title, body)
+    }
+}
+
+/// One dictionary word's matches, in document order: document, score,
+/// posting index; tagged with the expansion it came from.
+type Run = (u16, Vec<(u32, f32, u32)>);
+
+/// Merges one word's runs of matches (one per dictionary word, each in
+/// document order, tagged with its expansion) into rows in document order:
+/// a k-way merge by a heap of the runs' heads, so the cost is `n log k`
+/// whatever the corpus size. A document several dictionary words matched
+/// keeps the best score and every occurrence, the earliest run's first.
+fn merge_runs(runs: Vec<Run>) -> (Vec<Row>, Vec<Occ>) {
+    use std::cmp::Reverse;
+    let total: usize = runs.iter().map(|r| r.1.len()).sum();
+    let mut rows: Vec<Row> = Vec::with_capacity(total);
+    let mut occ: Vec<Occ> = Vec::with_capacity(total);
+    let mut at = vec![0usize; runs.len()];
+    let mut heads: std::collections::BinaryHeap<Reverse<(u32, usize)>> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| r.1.first().map(|h| Reverse((h.0, k))))
+        .collect();
+    // The smallest head is replaced in place by its run's next document
+    // (one sift instead of a pop and a push), or popped when its run ends.
+    while let Some(mut head) = heads.peek_mut() {
+        let Reverse((doc, k)) = *head;
+        let (x, run) = &runs[k];
+        let (_, score, i) = run[at[k]];
+        match rows.last_mut() {
+            Some(last) if last.doc == doc => last.score = last.score.max(score),
+            _ => rows.push(Row {
+                doc,
+                score,
+                start: occ.len() as u32,
+            }),
+        }
+        occ.push((*x, i));
+        at[k] += 1;
+        match run.get(at[k]) {
+            Some(next) => *head = Reverse((next.0, k)),
+            None => {
+                std::collections::binary_heap::PeekMut::pop(head);
+            }
+        }
+    }
+    (rows, occ)
 }
 
 /// Merges the ascending list `add` into the ascending list `into`, without
@@ -144,15 +256,15 @@ struct Expansion {
     key: Vec<u8>,
     weight: f32,
     via: Via,
-    entry: TermEntry,
+    entry: Arc<Scored>,
 }
 
-/// A key found by a scan: key, postings offset, shard.
-type Found<'a> = (Vec<u8>, u64, &'a TermShard);
+/// A key found by a scan: key, postings offset, shard file.
+type Found<'a> = (Vec<u8>, u64, &'a str);
 
-/// A dictionary key standing for a query word: key, weight, how, postings offset and
-/// the shard holding it.
-type Candidate<'a> = (Vec<u8>, f32, Via, u64, &'a TermShard);
+/// A dictionary key standing for a query word: key, weight, how, postings
+/// offset and the shard file holding it.
+type Candidate<'a> = (Vec<u8>, f32, Via, u64, &'a str);
 
 /// The lookups of one query word.
 struct TermPlan {
@@ -187,48 +299,35 @@ pub struct Matched {
     pub terms: Vec<TermMatch>,
 }
 
-impl TermMatch {
-    fn strong_hit(&self, lang: &str, exact: &str, folded: &str) -> bool {
-        self.words.contains(folded)
-            || (!self.stems.is_empty()
-                && crate::analysis::stem_always(lang, exact)
-                    .is_some_and(|s| self.stems.contains(&s)))
-    }
-}
-
 impl Matched {
     /// Whether a word of a document in `lang` is one the query matched.
+    /// (To mark many words, a [`Marker`] works each distinct one out once.)
     pub fn hit(&self, lang: &str, exact: &str, folded: &str) -> bool {
-        self.terms
-            .iter()
-            .any(|t| t.strong_hit(lang, exact, folded) || t.fuzzy.contains(folded))
+        Marker::new(self, lang).hit(exact, folded)
     }
 
     /// The matches to highlight in one article: a query word's near misses
     /// only where the article lacks the word itself (so `bang` does not
     /// light up every `ban` in an article that has `Bằng`).
     pub fn focus(&self, article: &Article) -> Matched {
-        let lang = article.lang.as_str();
         let tokens: Vec<_> = std::iter::once(article.title.as_str())
             .chain(crate::index::body_texts(article))
             .flat_map(crate::analysis::tokenize)
             .collect();
+        let mut marker = Marker::new(self, &article.lang);
+        marker.focus(&tokens);
         Matched {
             terms: self
                 .terms
                 .iter()
-                .map(|t| {
-                    let strong = tokens
-                        .iter()
-                        .any(|k| t.strong_hit(lang, &k.exact, &k.folded));
-                    TermMatch {
-                        fuzzy: if strong {
-                            HashSet::new()
-                        } else {
-                            t.fuzzy.clone()
-                        },
-                        ..t.clone()
-                    }
+                .zip(marker.fuzzy_ok())
+                .map(|(t, &fuzzy)| TermMatch {
+                    fuzzy: if fuzzy {
+                        t.fuzzy.clone()
+                    } else {
+                        HashSet::new()
+                    },
+                    ..t.clone()
                 })
                 .collect(),
         }
@@ -294,30 +393,6 @@ impl Results {
     }
 }
 
-/// One query word's match in one document: its best score and where its
-/// occurrences are (expansion and posting index), so that positions are
-/// read only for documents that survive the AND.
-#[derive(Clone)]
-struct DocMatch {
-    score: f32,
-    first: (u16, u32),
-    more: Vec<(u16, u32)>,
-}
-
-impl DocMatch {
-    /// Title and body positions of this match, ascending.
-    fn positions(&self, entries: &[TermEntry]) -> Positions {
-        let mut title: Vec<u32> = Vec::new();
-        let mut body: Vec<u32> = Vec::new();
-        for &(x, i) in std::iter::once(&self.first).chain(&self.more) {
-            let e = &entries[x as usize];
-            merge_into(&mut title, e.title_positions(i as usize));
-            merge_into(&mut body, e.body_positions(i as usize));
-        }
-        (title, body)
-    }
-}
-
 /// A bundle's manifest plus whichever of its files have been loaded.
 pub struct Engine {
     manifest: Manifest,
@@ -325,6 +400,8 @@ pub struct Engine {
     slugs: HashMap<String, Map<Vec<u8>>>,
     metas: HashMap<String, Vec<DocMeta>>,
     packs: HashMap<String, Vec<Article>>,
+    cache: Mutex<EntryCache>,
+    words: Mutex<Vec<(WordKey, Arc<TermDocs>)>>,
 }
 
 impl Engine {
@@ -337,7 +414,20 @@ impl Engine {
             slugs: HashMap::new(),
             metas: HashMap::new(),
             packs: HashMap::new(),
+            cache: Mutex::new(EntryCache::new(CACHE_POSTINGS)),
+            words: Mutex::default(),
         })
+    }
+
+    /// Bounds the decoded term entries kept across queries, in postings
+    /// (2 million by default; 0 keeps none). What is kept never changes an
+    /// answer, only how soon it comes.
+    pub fn set_cache_limit(&mut self, postings: usize) {
+        *self.cache.get_mut().unwrap_or_else(|e| e.into_inner()) = EntryCache::new(postings);
+        self.words
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -470,16 +560,40 @@ impl Engine {
         files
     }
 
-    fn entry(&self, key: &[u8]) -> Result<Option<TermEntry>, EngineError> {
+    fn entry(&self, key: &[u8]) -> Result<Option<Arc<Scored>>, EngineError> {
         let Some(shard_ref) = shard_for(&self.manifest.term_shards, key) else {
             return Ok(None);
         };
         self.require([shard_ref.file.as_str()])?;
-        let shard = &self.terms[&shard_ref.file];
-        match shard.map.get(key) {
-            Some(offset) => Ok(Some(shard.entry(offset, self.manifest.doc_count)?)),
+        match self.terms[&shard_ref.file].map.get(key) {
+            Some(offset) => Ok(Some(self.scored(&shard_ref.file, offset)?)),
             None => Ok(None),
         }
+    }
+
+    /// The entry at `offset` of a loaded term shard, decoded and scored
+    /// once and then taken from the cache.
+    fn scored(&self, file: &str, offset: u64) -> Result<Arc<Scored>, EngineError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = cache.shards.get(file).and_then(|m| m.get(&offset)) {
+            return Ok(hit.clone());
+        }
+        let Some(shard) = self.terms.get(file) else {
+            return Err(EngineError::Missing(vec![file.to_string()]));
+        };
+        let m = &self.manifest;
+        let entry = shard.entry(offset, m.doc_count)?;
+        let scored = Arc::new(Scored::new(entry, m.doc_count, m.avg_body_len));
+        if cache.postings + scored.entry.len() > cache.limit {
+            *cache = EntryCache::new(cache.limit);
+        }
+        cache.postings += scored.entry.len();
+        cache
+            .shards
+            .entry(file.to_string())
+            .or_default()
+            .insert(offset, scored.clone());
+        Ok(scored)
     }
 
     /// Words found in fewer documents than this look for typos.
@@ -510,7 +624,7 @@ impl Engine {
                 if out.len() >= cap {
                     return Ok(out);
                 }
-                out.push((k.to_vec(), off, shard));
+                out.push((k.to_vec(), off, s.file.as_str()));
             }
         }
         Ok(out)
@@ -546,13 +660,13 @@ impl Engine {
         if let Some(w) = plan.prefix {
             let lo = t.folded.as_bytes();
             let mut completions: Vec<Candidate> = Vec::new();
-            for (k, off, shard) in self.scan(lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
+            for (k, off, file) in self.scan(lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
                 // The word's own stem keys sort among its completions.
                 if !is_word_key(&k) {
                     continue;
                 }
                 let len = String::from_utf8_lossy(&k).chars().count().max(1) as f32;
-                completions.push((k, w * (typed / len).sqrt(), Via::Prefix, off, shard));
+                completions.push((k, w * (typed / len).sqrt(), Via::Prefix, off, file));
             }
             if !t.prefix {
                 // Compound heads: the closest (shortest) compounds only.
@@ -565,7 +679,7 @@ impl Engine {
         // found in many documents is taken as meant, which also spares
         // decoding the long posting lists of its frequent neighbours. The
         // same holds in the `wide` retry.
-        let found_docs = out.iter().map(|e| e.entry.len()).max().unwrap_or(0);
+        let found_docs = out.iter().map(|e| e.entry.entry.len()).max().unwrap_or(0);
         if plan.fuzzy > 0 && found_docs < self.fuzzy_threshold() {
             // Typos are looked for under the same first letter, whose keys
             // are in the same shard or few; `wide` (a retry after no
@@ -592,12 +706,12 @@ impl Engine {
         candidates.truncate(max_expansions(t.folded.chars().count()));
         let budget = (self.manifest.doc_count as usize / 2).max(EXPANSION_POSTINGS);
         let mut spent = 0;
-        for (key, weight, via, off, shard) in candidates {
+        for (key, weight, via, off, file) in candidates {
             if spent >= budget {
                 break;
             }
-            let entry = shard.entry(off, self.manifest.doc_count)?;
-            spent += entry.len();
+            let entry = self.scored(file, off)?;
+            spent += entry.entry.len();
             out.push(Expansion {
                 key,
                 weight,
@@ -634,7 +748,7 @@ impl Engine {
         let mut out: Vec<Candidate> = found
             .into_iter()
             .filter(|(k, ..)| is_word_key(k))
-            .map(|(k, off, shard)| (k, weight, Via::Fuzzy, off, shard))
+            .map(|(k, off, file)| (k, weight, Via::Fuzzy, off, file))
             .collect();
         // Swapped neighbours ("Samsnug") are the commonest typo but cost two
         // Levenshtein edits; look each transposition up directly, in the
@@ -652,7 +766,7 @@ impl Engine {
             };
             if let Some(shard) = self.terms.get(&s.file) {
                 if let Some(off) = shard.map.get(key.as_bytes()) {
-                    out.push((key.into_bytes(), FUZZY1_WEIGHT, Via::Fuzzy, off, shard));
+                    out.push((key.into_bytes(), FUZZY1_WEIGHT, Via::Fuzzy, off, &s.file));
                 }
             }
         }
@@ -671,7 +785,7 @@ impl Engine {
             let mut docs = HashSet::new();
             for v in values {
                 if let Some(e) = self.entry(&facet_key(facet, v))? {
-                    docs.extend(e.docs.iter().copied());
+                    docs.extend(e.entry.docs.iter().copied());
                 }
             }
             allowed = Some(match allowed {
@@ -697,7 +811,7 @@ impl Engine {
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {
             if let Some(e) = self.entry(t.folded.as_bytes())? {
-                excluded.extend(e.docs.iter().copied());
+                excluded.extend(e.entry.docs.iter().copied());
             }
         }
         let keep = |doc: u32| {
@@ -737,18 +851,18 @@ impl Engine {
             .collect();
         let mut per_term = Vec::with_capacity(q.terms.len());
         for (t, &typo) in q.terms.iter().zip(&typos) {
-            per_term.push(self.term_docs(t, false, typo, &keep)?);
+            per_term.push(self.term_docs(q, t, (false, typo), &keep)?);
         }
         results.hits = combine(q, &per_term, Mode::All);
         // Retry wider only when every word matched something but no
         // document has them all: a word that matched nothing anywhere (its
         // typo scan already covered every letter) cannot be helped by it.
-        let all_found = per_term.iter().all(|(rows, ..)| !rows.is_empty());
+        let all_found = per_term.iter().all(|t| !t.rows.is_empty());
         if results.hits.is_empty() && all_found {
             for (i, t) in q.terms.iter().enumerate() {
                 // Only words rare enough to look for typos expand differently.
-                if typos[i] && per_term[i].0.len() < self.fuzzy_threshold() {
-                    per_term[i] = self.term_docs(t, true, true, &keep)?;
+                if typos[i] && per_term[i].rows.len() < self.fuzzy_threshold() {
+                    per_term[i] = self.term_docs(q, t, (true, true), &keep)?;
                 }
             }
             results.hits = combine(q, &per_term, Mode::All);
@@ -757,27 +871,54 @@ impl Engine {
             results.hits = combine(q, &per_term, Mode::Any);
             results.partial = !results.hits.is_empty();
         }
-        results.matched.terms = per_term.into_iter().map(|(_, m, _)| m).collect();
+        results.matched.terms = per_term.iter().map(|t| t.matched.clone()).collect();
         Ok(results)
+    }
+
+    /// One query word's matches, from the word cache or looked up.
+    fn term_docs(
+        &self,
+        q: &Query,
+        t: &QueryTerm,
+        (wide, typos): (bool, bool),
+        keep: &dyn Fn(u32) -> bool,
+    ) -> Result<Arc<TermDocs>, EngineError> {
+        let key = WordKey {
+            term: t.clone(),
+            wide,
+            typos,
+            excluded: q.excluded.clone(),
+            filters: q.filters.clone(),
+        };
+        let lock = || self.words.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, docs)) = lock().iter().find(|(k, _)| *k == key) {
+            return Ok(docs.clone());
+        }
+        let docs = Arc::new(self.look_up(t, wide, typos, keep)?);
+        let mut words = lock();
+        if words.len() >= WORD_CACHE {
+            words.remove(0);
+        }
+        words.push((key, docs.clone()));
+        Ok(docs)
     }
 
     /// One query word's matches: per document its best score and positions,
     /// and the dictionary words that matched.
-    fn term_docs(
+    fn look_up(
         &self,
         t: &QueryTerm,
         wide: bool,
         typos: bool,
         keep: &dyn Fn(u32) -> bool,
     ) -> Result<TermDocs, EngineError> {
-        let n = self.manifest.doc_count;
-        let mut term_match = TermMatch::default();
+        let mut matched = TermMatch::default();
         let mut entries = Vec::new();
         // One run of matches per dictionary word, each in document order.
-        let mut runs: Vec<Vec<(u32, DocMatch)>> = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
         for (xi, x) in self.expand(t, wide, typos)?.into_iter().enumerate() {
-            let e = &x.entry;
-            let idf = rank::idf(e.len() as u32, n);
+            let e = &x.entry.entry;
+            let (tf, weight) = (&x.entry.tf, x.weight * x.entry.idf);
             let exact_id = (x.key == t.folded.as_bytes())
                 .then(|| e.variants.iter().position(|v| *v == t.exact))
                 .flatten();
@@ -786,36 +927,30 @@ impl Engine {
                 if !keep(doc) {
                     continue;
                 }
-                let len = dequantize_len(e.norms[i]);
-                let mut s = x.weight
-                    * idf
-                    * rank::tf_norm(e.title_tf(i), e.body_tf(i), len, self.manifest.avg_body_len);
+                let mut s = weight * tf[i];
                 if exact_id.is_some_and(|v| e.has_variant(i, v)) {
                     s *= EXACT_BONUS;
                 }
-                let first = (xi as u16, i as u32);
-                run.push((
-                    doc,
-                    DocMatch {
-                        score: s,
-                        first,
-                        more: Vec::new(),
-                    },
-                ));
+                run.push((doc, s, i as u32));
             }
             if !run.is_empty() {
                 let (set, key) = match x.via {
-                    Via::Stem => (&mut term_match.stems, stem_of_key(&x.key).unwrap_or(&x.key)),
-                    Via::Fuzzy => (&mut term_match.fuzzy, &x.key[..]),
-                    Via::Word | Via::Prefix => (&mut term_match.words, &x.key[..]),
+                    Via::Stem => (&mut matched.stems, stem_of_key(&x.key).unwrap_or(&x.key)),
+                    Via::Fuzzy => (&mut matched.fuzzy, &x.key[..]),
+                    Via::Word | Via::Prefix => (&mut matched.words, &x.key[..]),
                 };
                 set.insert(String::from_utf8_lossy(key).into_owned());
-                runs.push(run);
+                runs.push((xi as u16, run));
             }
             entries.push(x.entry);
         }
-        let rows = merge_runs(runs);
-        Ok((rows, term_match, entries))
+        let (rows, occ) = merge_runs(runs);
+        Ok(TermDocs {
+            rows,
+            occ,
+            matched,
+            entries,
+        })
     }
 
     /// How many of `hits` carry each listed value of each facet (language,
@@ -853,7 +988,7 @@ impl Engine {
             let mut counts = Vec::new();
             for v in values {
                 let count = match self.entry(&facet_key(facet, &v.value))? {
-                    Some(e) => e.docs.iter().filter(|&&d| hit(d)).count() as u32,
+                    Some(e) => e.entry.docs.iter().filter(|&&d| hit(d)).count() as u32,
                     None => 0,
                 };
                 if count > 0 {
@@ -986,7 +1121,7 @@ fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
 /// Ranks documents from the query words' matches: with every word (AND,
 /// phrases checked, proximity bonus) or, for partial results, with any
 /// (documents with more of the words first).
-fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
+fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<Hit> {
     let mut hits = Vec::new();
     match mode {
         Mode::Any => {
@@ -994,14 +1129,14 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
             // and every posting is visited once): summed score, words matched.
             let size = per_term
                 .iter()
-                .filter_map(|(rows, ..)| rows.last().map(|r| r.0 as usize + 1))
+                .filter_map(|t| t.rows.last().map(|r| r.doc as usize + 1))
                 .max()
                 .unwrap_or(0);
             let mut acc = vec![(0f32, 0u32); size];
-            for (rows, ..) in per_term {
-                for (doc, m) in rows {
-                    let a = &mut acc[*doc as usize];
-                    a.0 += m.score;
+            for t in per_term {
+                for r in &t.rows {
+                    let a = &mut acc[r.doc as usize];
+                    a.0 += r.score;
                     a.1 += 1;
                 }
             }
@@ -1017,51 +1152,180 @@ fn combine(q: &Query, per_term: &[TermDocs], mode: Mode) -> Vec<Hit> {
             ));
         }
         Mode::All => {
-            let needs_positions = per_term.len() > 1;
-            // Walk the rarest word's documents.
-            let rarest = (0..per_term.len())
-                .min_by_key(|&i| per_term[i].0.len())
-                .unwrap_or(0);
-            'docs: for &(doc, _) in &per_term[rarest].0 {
-                let mut matches = Vec::with_capacity(per_term.len());
-                for (t, ..) in per_term {
-                    match find(t, doc) {
-                        Some(m) => matches.push(m),
-                        None => continue 'docs,
-                    }
-                }
-                let mut score: f32 = matches.iter().map(|m| m.score).sum();
-                if needs_positions {
-                    // Positions only for documents that have every word.
-                    let pos: Vec<Positions> = matches
-                        .iter()
-                        .zip(per_term)
-                        .map(|(m, (_, _, entries))| m.positions(entries))
-                        .collect();
-                    for r in &q.phrases {
-                        if !phrase_matches(&pos[r.clone()]) {
+            let n = per_term.len();
+            // Walk the rarest word's documents; keep those with every word,
+            // with each word's row and score (`n` per document). Each
+            // word's rows are walked once, galloping, in document order.
+            let rarest = (0..n).min_by_key(|&i| per_term[i].rows.len()).unwrap_or(0);
+            let mut docs: Vec<u32> = Vec::new();
+            let mut rows: Vec<usize> = Vec::new();
+            let mut scores: Vec<f32> = Vec::new();
+            let mut cursors = vec![0usize; n];
+            'docs: for &Row { doc, .. } in &per_term[rarest].rows {
+                let at = rows.len();
+                for (t, c) in per_term.iter().zip(&mut cursors) {
+                    *c = gallop(&t.rows, *c, doc);
+                    match t.rows.get(*c) {
+                        Some(r) if r.doc == doc => {
+                            rows.push(*c);
+                            scores.push(r.score);
+                        }
+                        _ => {
+                            rows.truncate(at);
+                            scores.truncate(at);
                             continue 'docs;
                         }
                     }
-                    for (pair, ms) in pos.windows(2).zip(matches.windows(2)) {
-                        let gap = [
-                            rank::min_gap(&pair[0].0, &pair[1].0),
-                            rank::min_gap(&pair[0].1, &pair[1].1),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .min();
-                        if let Some(g) = gap {
-                            score += PROXIMITY_WEIGHT * ms[0].score.min(ms[1].score) / g as f32;
-                        }
+                }
+                docs.push(doc);
+            }
+            let of = |k: usize| (&rows[k * n..(k + 1) * n], &scores[k * n..(k + 1) * n]);
+            if n == 1 {
+                hits.extend(
+                    docs.iter()
+                        .zip(&scores)
+                        .map(|(&doc, &score)| Hit { doc, score }),
+                );
+            } else if !q.phrases.is_empty() {
+                // A phrase decides which documents match: every one's
+                // positions are read.
+                for (k, &doc) in docs.iter().enumerate() {
+                    let (r, s) = of(k);
+                    if let Some(score) = exact_score(q, per_term, r, s) {
+                        hits.push(Hit { doc, score });
                     }
                 }
-                hits.push(Hit { doc, score });
+            } else {
+                hits = top_ranked(
+                    &docs,
+                    |k| {
+                        let s = of(k).1;
+                        let sum: f32 = s.iter().sum();
+                        let bound = sum
+                            + s.windows(2)
+                                .map(|w| PROXIMITY_WEIGHT * w[0].min(w[1]))
+                                .sum::<f32>();
+                        (sum, bound)
+                    },
+                    |k| {
+                        let (r, s) = of(k);
+                        exact_score(q, per_term, r, s).unwrap_or(0.0)
+                    },
+                );
             }
         }
     }
-    hits.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    // Best first, ties by document (newest first), by one integer key:
+    // scores are never negative, so their bits order like their values.
+    let key = |h: &Hit| (u64::from(!h.score.to_bits()) << 32) | u64::from(h.doc);
+    hits.sort_unstable_by_key(key);
     hits
+}
+
+/// The first index at or after `from` whose document is not below `doc`:
+/// exponential then binary search, so walking a long list for the
+/// documents of a short one costs the short one's length times a log.
+fn gallop(rows: &[Row], from: usize, doc: u32) -> usize {
+    // Every row before `lo` is below `doc`; the steps double until one
+    // lands at or past it.
+    let (mut lo, mut step) = (from, 1);
+    while lo + step < rows.len() && rows[lo + step].doc < doc {
+        lo += step;
+        step *= 2;
+    }
+    let hi = (lo + step + 1).min(rows.len());
+    lo + rows[lo.min(hi)..hi].partition_point(|r| r.doc < doc)
+}
+
+/// Results ranked exactly, proximity and all; below them, documents that
+/// cannot reach them rank by their words' scores alone. Reading positions
+/// is most of a query's cost, and a frequent pair of words is in tens of
+/// thousands of documents: only those that could still make the top are
+/// read. The first [`RANKED_EXACTLY`] hits are thus exactly what reading
+/// every document would rank first, in the same order; the tail beneath is
+/// ordered without proximity for documents that never came close.
+const RANKED_EXACTLY: usize = 200;
+
+/// Ranks documents `k` of `docs` by `exact(k)`, visiting them by the upper
+/// bound `bounds(k).1` on it until no remaining document can enter the top
+/// [`RANKED_EXACTLY`]; the rest keep the lower bound `bounds(k).0`. Scores
+/// are never negative, so their bits order like their values.
+fn top_ranked(
+    docs: &[u32],
+    bounds: impl Fn(usize) -> (f32, f32),
+    exact: impl Fn(usize) -> f32,
+) -> Vec<Hit> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // Highest bound first (ties: lower document first), by integer keys;
+    // a heap, as only the documents visited need ordering.
+    let mut lower = Vec::with_capacity(docs.len());
+    let mut order: BinaryHeap<(u32, Reverse<u32>, usize)> = (0..docs.len())
+        .map(|k| {
+            let (lo, hi) = bounds(k);
+            lower.push(lo);
+            (hi.to_bits(), Reverse(docs[k]), k)
+        })
+        .collect();
+    let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
+    let mut hits = Vec::with_capacity(docs.len());
+    while let Some((hi, _, k)) = order.pop() {
+        if best.len() >= RANKED_EXACTLY && best.peek().is_some_and(|t| hi < t.0) {
+            // Nothing left can reach the top: the rest keep their lower bound.
+            hits.push(Hit {
+                doc: docs[k],
+                score: lower[k],
+            });
+            hits.extend(order.into_iter().map(|(_, _, k)| Hit {
+                doc: docs[k],
+                score: lower[k],
+            }));
+            break;
+        }
+        let s = exact(k);
+        best.push(Reverse(s.to_bits()));
+        if best.len() > RANKED_EXACTLY {
+            best.pop();
+        }
+        hits.push(Hit {
+            doc: docs[k],
+            score: s,
+        });
+    }
+    hits
+}
+
+/// A document's score for all the query's words (`scores`, at `rows`),
+/// with the proximity bonus of each pair of neighbouring words; `None` when
+/// a phrase of the query is not in it.
+fn exact_score(
+    q: &Query,
+    per_term: &[Arc<TermDocs>],
+    rows: &[usize],
+    scores: &[f32],
+) -> Option<f32> {
+    let pos: Vec<Positions> = rows
+        .iter()
+        .zip(per_term)
+        .map(|(&r, t)| t.positions(r))
+        .collect();
+    if q.phrases.iter().any(|r| !phrase_matches(&pos[r.clone()])) {
+        return None;
+    }
+    let mut score: f32 = scores.iter().sum();
+    for (pair, ms) in pos.windows(2).zip(scores.windows(2)) {
+        let gap = [
+            rank::min_gap(&pair[0].0, &pair[1].0),
+            rank::min_gap(&pair[0].1, &pair[1].1),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if let Some(g) = gap {
+            score += PROXIMITY_WEIGHT * ms[0].min(ms[1]) / g as f32;
+        }
+    }
+    Some(score)
 }
 
 /// A word's positions in one document: title, body.
@@ -1084,8 +1348,93 @@ fn phrase_matches(words: &[Positions]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::merge_into;
+    use super::{gallop, merge_into, merge_runs, top_ranked, Hit, Row, RANKED_EXACTLY};
     use proptest::prelude::*;
+
+    fn best_first(mut hits: Vec<Hit>) -> Vec<(u32, u32)> {
+        hits.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        hits.into_iter()
+            .map(|h| (h.doc, h.score.to_bits()))
+            .collect()
+    }
+
+    proptest! {
+        /// Pruned ranking puts first exactly the hits, in exactly the order,
+        /// that scoring every document would, and keeps every document.
+        #[test]
+        fn pruned_ranking_keeps_the_top_exact(
+            docs in proptest::collection::vec((0u32..20, 0u32..20, 0u32..20), 0..700)
+        ) {
+            // Scores on a coarse grid, so that ties occur; lower ≤ exact ≤ upper.
+            let scored: Vec<(f32, f32, f32)> = docs
+                .iter()
+                .map(|&(a, b, c)| {
+                    let lo = a as f32 / 4.0;
+                    let exact = lo + b as f32 / 8.0;
+                    (lo, exact, exact + c as f32 / 8.0)
+                })
+                .collect();
+            let ids: Vec<u32> = (0..docs.len() as u32).map(|d| d * 3).collect();
+            let pruned = top_ranked(&ids, |k| (scored[k].0, scored[k].2), |k| scored[k].1);
+            let all: Vec<Hit> = ids
+                .iter()
+                .zip(&scored)
+                .map(|(&doc, s)| Hit { doc, score: s.1 })
+                .collect();
+            let (pruned, all) = (best_first(pruned), best_first(all));
+            let top = RANKED_EXACTLY.min(all.len());
+            prop_assert_eq!(&pruned[..top], &all[..top]);
+            let mut a: Vec<u32> = pruned.iter().map(|h| h.0).collect();
+            let mut b: Vec<u32> = all.iter().map(|h| h.0).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            prop_assert_eq!(a, b);
+        }
+
+        /// Galloping finds what a binary search over the rest finds.
+        #[test]
+        fn galloping_equals_searching(
+            docs in proptest::collection::btree_set(0u32..500, 0..200),
+            from in 0usize..200,
+            doc in 0u32..520,
+        ) {
+            let rows: Vec<Row> = docs.iter().map(|&doc| Row { doc, score: 0.0, start: 0 }).collect();
+            let from = from.min(rows.len());
+            let expected = from + rows[from..].partition_point(|r| r.doc < doc);
+            prop_assert_eq!(gallop(&rows, from, doc), expected);
+        }
+
+        /// Merging runs gives each document once, ascending, with its best
+        /// score and every occurrence, earlier runs' first.
+        #[test]
+        fn merged_runs_hold_every_occurrence(
+            runs in proptest::collection::vec(
+                proptest::collection::btree_map(0u32..100, 0u32..50, 0..40), 0..6)
+        ) {
+            let tagged: Vec<super::Run> = runs
+                .iter()
+                .enumerate()
+                .map(|(x, r)| (x as u16, r.iter().map(|(&d, &s)| (d, s as f32, d + 1000)).collect()))
+                .collect();
+            let (rows, occ) = merge_runs(tagged);
+            let mut docs: Vec<u32> = runs.iter().flat_map(|r| r.keys().copied()).collect();
+            docs.sort_unstable();
+            docs.dedup();
+            prop_assert_eq!(rows.iter().map(|r| r.doc).collect::<Vec<_>>(), docs);
+            for (k, row) in rows.iter().enumerate() {
+                let end = rows.get(k + 1).map_or(occ.len(), |n| n.start as usize);
+                let expected: Vec<(u16, u32)> = runs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.contains_key(&row.doc))
+                    .map(|(x, _)| (x as u16, row.doc + 1000))
+                    .collect();
+                prop_assert_eq!(&occ[row.start as usize..end], &expected[..]);
+                let best = runs.iter().filter_map(|r| r.get(&row.doc)).max().copied();
+                prop_assert_eq!(Some(row.score as u32), best);
+            }
+        }
+    }
 
     proptest! {
         /// Merging ascending lists gives what sorting and deduplicating

@@ -2,11 +2,11 @@
 //! words marked.
 
 use super::engine::Matched;
-use crate::analysis::tokenize;
+use crate::analysis::{stem_always, tokenize, Token};
 use crate::index::body_texts;
 use crate::model::Article;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Words in a snippet window.
 const WINDOW: usize = 28;
@@ -47,38 +47,118 @@ pub fn segments<'a>(text: &'a str, ranges: &[(usize, usize)]) -> Vec<(&'a str, b
     out
 }
 
+/// Tells which words of a text in one language a query matched, working
+/// each distinct word out once: stemming every occurrence of every word
+/// for every query word was most of a result page's snippet cost.
+pub struct Marker<'a> {
+    keys: &'a Matched,
+    lang: &'a str,
+    stems: bool,
+    /// Per query word, whether its near misses count (see
+    /// [`Marker::focus`]).
+    fuzzy_ok: Vec<bool>,
+    /// Per distinct exact form, a bit per query word it is a strong match
+    /// of (the word, a completion, the same stem).
+    strong: HashMap<String, u32>,
+}
+
+impl<'a> Marker<'a> {
+    pub fn new(keys: &'a Matched, lang: &'a str) -> Marker<'a> {
+        Marker {
+            keys,
+            lang,
+            stems: keys.terms.iter().any(|t| !t.stems.is_empty()),
+            fuzzy_ok: vec![true; keys.terms.len()],
+            strong: HashMap::new(),
+        }
+    }
+
+    /// Query words `exact` (folded: `folded`) strongly matches, a bit each.
+    fn strong(&mut self, exact: &str, folded: &str) -> u32 {
+        if let Some(&m) = self.strong.get(exact) {
+            return m;
+        }
+        let stem = self.stems.then(|| stem_always(self.lang, exact)).flatten();
+        let mask = self
+            .keys
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.words.contains(folded) || stem.as_ref().is_some_and(|s| t.stems.contains(s))
+            })
+            .fold(0u32, |m, (i, _)| m | 1 << i.min(31));
+        self.strong.insert(exact.to_string(), mask);
+        mask
+    }
+
+    /// Keeps a query word's near misses only where `tokens` (a whole
+    /// article) lack the word itself, so `bang` does not light up every
+    /// `ban` in an article that has `Bằng`.
+    pub fn focus<'t>(&mut self, tokens: impl IntoIterator<Item = &'t Token>) {
+        let found = tokens
+            .into_iter()
+            .fold(0u32, |m, t| m | self.strong(&t.exact, &t.folded));
+        for (i, ok) in self.fuzzy_ok.iter_mut().enumerate() {
+            *ok = found & (1 << i.min(31)) == 0;
+        }
+    }
+
+    /// Per query word, whether its near misses count.
+    pub fn fuzzy_ok(&self) -> &[bool] {
+        &self.fuzzy_ok
+    }
+
+    /// Whether the word is one the query matched.
+    pub fn hit(&mut self, exact: &str, folded: &str) -> bool {
+        self.strong(exact, folded) != 0
+            || self
+                .keys
+                .terms
+                .iter()
+                .zip(&self.fuzzy_ok)
+                .any(|(t, &ok)| ok && t.fuzzy.contains(folded))
+    }
+
+    /// Byte ranges in `text` of the words the query matched.
+    pub fn highlight(&mut self, text: &str) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for t in tokenize(text) {
+            if !self.hit(&t.exact, &t.folded) {
+                continue;
+            }
+            // An identifier and its parts overlap: keep the widest.
+            match out.last_mut() {
+                Some(last) if t.start < last.1 => last.1 = last.1.max(t.end),
+                _ => out.push((t.start, t.end)),
+            }
+        }
+        out
+    }
+}
+
 /// Byte ranges in `text` (in language `lang`) of the words the query matched.
 pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> {
-    tokenize(text)
-        .into_iter()
-        .filter(|t| keys.hit(lang, &t.exact, &t.folded))
-        .map(|t| (t.start, t.end))
-        .fold(Vec::new(), |mut v: Vec<(usize, usize)>, r| {
-            // An identifier and its parts overlap: keep the widest.
-            match v.last_mut() {
-                Some(last) if r.0 < last.1 => last.1 = last.1.max(r.1),
-                _ => v.push(r),
-            }
-            v
-        })
+    Marker::new(keys, lang).highlight(text)
 }
 
 /// The window of the article with the most distinct matched words (then the
-/// most matches), or the opening words when nothing matches.
+/// most matches), or the opening words when nothing matches. Near misses
+/// count only for query words the article lacks (see [`Marker::focus`]).
 pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
-    let lang = article.lang.as_str();
-    let focused = keys.focus(article);
-    let keys = &focused;
-    let mut best: Option<(usize, usize, &str, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
-    for text in body_texts(article) {
-        let tokens: Vec<_> = tokenize(text).into_iter().filter(|t| !t.joined).collect();
+    let texts: Vec<&str> = body_texts(article).collect();
+    let title = tokenize(&article.title);
+    let body: Vec<Vec<Token>> = texts.iter().map(|t| tokenize(t)).collect();
+    let mut marker = Marker::new(keys, &article.lang);
+    marker.focus(title.iter().chain(body.iter().flatten()));
+    let mut best: Option<(usize, usize, usize, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
+    let mut words: Vec<Vec<&Token>> = Vec::with_capacity(texts.len());
+    for (ti, all) in body.iter().enumerate() {
+        let tokens: Vec<&Token> = all.iter().filter(|t| !t.joined).collect();
         let hits: Vec<bool> = tokens
             .iter()
-            .map(|t| keys.hit(lang, &t.exact, &t.folded))
+            .map(|t| marker.hit(&t.exact, &t.folded))
             .collect();
-        if !hits.iter().any(|&h| h) {
-            continue;
-        }
         for start in (0..tokens.len()).filter(|&i| hits[i]) {
             let from = start.saturating_sub(4);
             let to = (from + WINDOW).min(tokens.len());
@@ -93,18 +173,19 @@ pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
             let distinct: HashSet<&str> = matched.into_iter().collect();
             let better = best.is_none_or(|(d, c, ..)| (distinct.len(), count) > (d, c));
             if better {
-                best = Some((distinct.len(), count, text, from, to));
+                best = Some((distinct.len(), count, ti, from, to));
             }
         }
+        words.push(tokens);
     }
-    let Some((_, _, text, from, to)) = best else {
+    let Some((_, _, ti, from, to)) = best else {
         let first = article.first_text();
         return Snippet {
             text: crate::bundle::excerpt(first, 200),
             highlights: vec![],
         };
     };
-    let tokens: Vec<_> = tokenize(text).into_iter().filter(|t| !t.joined).collect();
+    let (text, tokens) = (texts[ti], &words[ti]);
     let start = if from == 0 { 0 } else { tokens[from].start };
     let end = if to >= tokens.len() {
         text.len()
@@ -120,7 +201,8 @@ pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
     if end < text.len() {
         out.push('…');
     }
-    let highlights = highlight(&text[start..end], lang, keys)
+    let highlights = marker
+        .highlight(&text[start..end])
         .into_iter()
         .map(|(s, e)| (s + offset, e + offset))
         .collect();

@@ -197,3 +197,64 @@ fn results_with_snippets_need_no_meta_chunks() {
         assert_eq!(&*fresh.meta(d).unwrap(), m);
     }
 }
+
+/// The decoded-entry and word caches never change an answer: a long-lived
+/// engine (with a cache small enough to be emptied again and again)
+/// answers every query as a fresh engine does, scores and all.
+#[test]
+fn answers_do_not_depend_on_what_was_asked_before() {
+    let words = [
+        "Technologie",
+        "Umwelt",
+        "digitale",
+        "Wissenschaft",
+        "Politik",
+        "Stahl",
+    ];
+    let mut articles = corpus();
+    for i in 0..120usize {
+        let pick = |k: usize| words[(i * (k + 3) + k * k) % words.len()];
+        articles.push(article(
+            &format!("g{i}.txt"),
+            &format!(
+                "Meldung {i}: {} und {}\n\nPresse 0{}/03/2024\n\n{} {} {} im Bericht {i} über {} und {}.",
+                pick(0), pick(1), 1 + i % 9, pick(2), pick(3), pick(1), pick(4), pick(0)
+            ),
+        ));
+    }
+    let queries = [
+        "technologie umwelt",
+        "umwelt",
+        "digitale wissenschaft politik",
+        "technologie umwelt",
+        "wissenschft",
+        "stahl -politik",
+        "\"digitale transformation\"",
+        "lang:de umwelt",
+        "politik stahl",
+        "umwel",
+        "technologie umwelt",
+        "wissenschaft",
+        "digitale technologie",
+        "stahl umwelt politik digitale",
+        "technologie umwelt",
+        "technologie wissenschaft -politik",
+        "technologie wissenschaft",
+        "lang:de cao bang",
+        "cao bang",
+    ];
+    let opts = BuildOptions::default();
+    let (mut long_lived, bundle) = engine_with(articles.clone(), &opts);
+    long_lived.set_cache_limit(150);
+    let load = |n: &str| bundle.load(n);
+    for round in 0..2 {
+        for q in queries {
+            let query = Query::parse(q);
+            let (mut fresh, _) = engine_with(articles.clone(), &opts);
+            let expected = fresh.resolve(load, |e| e.search(&query)).unwrap();
+            let got = long_lived.resolve(load, |e| e.search(&query)).unwrap();
+            assert!(!expected.hits.is_empty(), "{q}: the test needs hits");
+            assert_eq!(got, expected, "{q} (round {round})");
+        }
+    }
+}
