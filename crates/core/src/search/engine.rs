@@ -8,7 +8,7 @@ use super::rank::{
 use super::snippet::{self, Marker, Snippet};
 use crate::bundle::{
     self, postings::dequantize_len, shard_for, shards_in_range, BundleError, DocMeta, FileKind,
-    Manifest, TermEntry,
+    Manifest, ShardRef, TermEntry,
 };
 use crate::index::{
     decode_slug_shard, decode_term_shard, facet_key, is_word_key, stem_key, stem_of_key, TermShard,
@@ -52,6 +52,24 @@ fn max_expansions(chars: usize) -> usize {
         _ => MAX_EXPANSIONS,
     }
 }
+/// Completions (of the word being typed, or compounds a whole word is the
+/// head of) come from at most this many term shards from the start of their
+/// key range: a short prefix's range spans much of a large bundle's
+/// dictionary (54 of 948 shards for `t` at 100k articles), and the words
+/// the prefix nearly is sort first in it.
+const COMPLETION_SHARDS: usize = 2;
+
+/// Typos of a word are looked for in this many term shards under its first
+/// letter: the one the word would be in and its neighbours. A typo after
+/// the first few letters sorts near the word; scanning the whole letter
+/// would fetch a good part of a large bundle's dictionary.
+const TYPO_SHARDS: usize = 3;
+
+/// Typos in a word's first letter (`Xamsung` → `Samsung`) are looked for
+/// only in bundles whose dictionary is at most this many term shards, as
+/// that means reading all of it.
+const WIDE_TYPO_SHARDS: usize = 16;
+
 /// At most this many dictionary keys are scanned per prefix or fuzzy lookup.
 const SCAN_CAP: usize = 4096;
 /// Words of at least this many letters tolerate one typo…
@@ -534,27 +552,25 @@ impl Engine {
     pub fn files_for(&self, q: &Query) -> Vec<String> {
         let shards = &self.manifest.term_shards;
         let mut files: Vec<String> = Vec::new();
-        let mut add_range = |lo: &[u8]| {
-            let hi = prefix_upper_bound(lo);
-            for s in shards_in_range(shards, lo, hi.as_deref()) {
-                files.push(s.file.clone());
-            }
-        };
+        // An exact key is in one shard; completions in the first few of
+        // their range.
+        let mut exact: Vec<Vec<u8>> = Vec::new();
         for t in &q.terms {
             let plan = self.plan(t);
-            for (k, ..) in &plan.exact {
-                add_range(k);
-            }
+            exact.extend(plan.exact.into_iter().map(|(k, ..)| k));
             if plan.prefix.is_some() {
-                add_range(t.folded.as_bytes());
+                let range = self.completion_shards(t.folded.as_bytes());
+                files.extend(range.iter().map(|s| s.file.clone()));
             }
         }
-        for t in &q.excluded {
-            add_range(t.folded.as_bytes());
-        }
-        for f in &q.filters {
-            add_range(&facet_key(&f.facet, &f.value));
-        }
+        exact.extend(q.excluded.iter().map(|t| t.folded.as_bytes().to_vec()));
+        exact.extend(q.filters.iter().map(|f| facet_key(&f.facet, &f.value)));
+        files.extend(
+            exact
+                .iter()
+                .filter_map(|k| shard_for(shards, k))
+                .map(|s| s.file.clone()),
+        );
         files.sort_unstable();
         files.dedup();
         files
@@ -601,16 +617,47 @@ impl Engine {
         (self.manifest.doc_count as usize / 500).max(FUZZY_DF_THRESHOLD)
     }
 
-    /// Streams the keys of the shards covering `[lo, upper(lo))` that `aut`
-    /// accepts, at most `cap` of them.
-    fn scan<A: Automaton>(
-        &self,
+    /// The term shards completions of `prefix` come from: the first
+    /// [`COMPLETION_SHARDS`] of its key range.
+    fn completion_shards(&self, prefix: &[u8]) -> &[ShardRef] {
+        let hi = prefix_upper_bound(prefix);
+        let range = shards_in_range(&self.manifest.term_shards, prefix, hi.as_deref());
+        &range[..range.len().min(COMPLETION_SHARDS)]
+    }
+
+    /// The term shards typos of `word` are looked for in: [`TYPO_SHARDS`]
+    /// around the word's place under its first letter, or `everywhere`.
+    fn typo_shards(&self, word: &str, everywhere: bool) -> &[ShardRef] {
+        let all = &self.manifest.term_shards;
+        if everywhere {
+            return all;
+        }
+        let lo = first_char(word).as_bytes();
+        let hi = prefix_upper_bound(lo);
+        let range = shards_in_range(all, lo, hi.as_deref());
+        let at = range
+            .partition_point(|s| s.first_key.as_slice() <= word.as_bytes())
+            .saturating_sub(1);
+        let end = (at.saturating_sub(TYPO_SHARDS / 2) + TYPO_SHARDS).min(range.len());
+        &range[end.saturating_sub(TYPO_SHARDS)..end]
+    }
+
+    /// Whether typos in a word's first letter are looked for (see
+    /// [`WIDE_TYPO_SHARDS`]).
+    fn wide_typos(&self) -> bool {
+        self.manifest.term_shards.len() <= WIDE_TYPO_SHARDS
+    }
+
+    /// Streams the keys of `shards` in `[lo, upper(lo))` that `aut` accepts,
+    /// at most `cap` of them.
+    fn scan<'a, A: Automaton>(
+        &'a self,
+        shards: &'a [ShardRef],
         lo: &[u8],
         aut: &A,
         cap: usize,
-    ) -> Result<Vec<Found<'_>>, EngineError> {
+    ) -> Result<Vec<Found<'a>>, EngineError> {
         let hi = prefix_upper_bound(lo);
-        let shards = shards_in_range(&self.manifest.term_shards, lo, hi.as_deref());
         self.require(shards.iter().map(|s| s.file.as_str()))?;
         let mut out = Vec::new();
         for s in shards {
@@ -660,7 +707,8 @@ impl Engine {
         if let Some(w) = plan.prefix {
             let lo = t.folded.as_bytes();
             let mut completions: Vec<Candidate> = Vec::new();
-            for (k, off, file) in self.scan(lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
+            let shards = self.completion_shards(lo);
+            for (k, off, file) in self.scan(shards, lo, &fst::automaton::AlwaysMatch, SCAN_CAP)? {
                 // The word's own stem keys sort among its completions.
                 if !is_word_key(&k) {
                     continue;
@@ -679,19 +727,18 @@ impl Engine {
         // found in many documents is taken as meant, which also spares
         // decoding the long posting lists of its frequent neighbours. The
         // same holds in the `wide` retry.
+        // A word being typed that has completions is taken as meant too.
         let found_docs = out.iter().map(|e| e.entry.entry.len()).max().unwrap_or(0);
-        if plan.fuzzy > 0 && found_docs < self.fuzzy_threshold() {
-            // Typos are looked for under the same first letter, whose keys
-            // are in the same shard or few; `wide` (a retry after no
-            // results) and a word with no match at all look everywhere.
-            let lo = if wide {
-                Vec::new()
-            } else {
-                first_char(&t.folded).as_bytes().to_vec()
-            };
-            let mut found = self.fuzzy(t, plan.fuzzy, &lo)?;
-            if found.is_empty() && out.is_empty() && candidates.is_empty() && !wide {
-                found = self.fuzzy(t, plan.fuzzy, b"")?;
+        let completed = t.prefix && !candidates.is_empty();
+        if plan.fuzzy > 0 && found_docs < self.fuzzy_threshold() && !completed {
+            // Typos are looked for near the word under its first letter;
+            // `wide` (a retry after no results) and a word with no match at
+            // all look under every letter, in a small bundle.
+            let wide = wide && self.wide_typos();
+            let mut found = self.fuzzy(t, plan.fuzzy, wide)?;
+            let nothing = found.is_empty() && out.is_empty() && candidates.is_empty();
+            if nothing && !wide && self.wide_typos() {
+                found = self.fuzzy(t, plan.fuzzy, true)?;
             }
             candidates.extend(found);
         }
@@ -728,7 +775,7 @@ impl Engine {
         &'a self,
         t: &QueryTerm,
         distance: u32,
-        lo: &[u8],
+        everywhere: bool,
     ) -> Result<Vec<Candidate<'a>>, EngineError> {
         // A Levenshtein automaton that would exceed its state budget is
         // refused by fst; such a word simply gets no typo tolerance.
@@ -740,10 +787,16 @@ impl Engine {
         } else {
             FUZZY2_WEIGHT
         };
-        let found = if t.prefix {
-            self.scan(lo, &lev.starts_with(), SCAN_CAP)?
+        let shards = self.typo_shards(&t.folded, everywhere);
+        let lo = if everywhere {
+            &b""[..]
         } else {
-            self.scan(lo, &lev, SCAN_CAP)?
+            first_char(&t.folded).as_bytes()
+        };
+        let found = if t.prefix {
+            self.scan(shards, lo, &lev.starts_with(), SCAN_CAP)?
+        } else {
+            self.scan(shards, lo, &lev, SCAN_CAP)?
         };
         let mut out: Vec<Candidate> = found
             .into_iter()
@@ -858,7 +911,7 @@ impl Engine {
         // document has them all: a word that matched nothing anywhere (its
         // typo scan already covered every letter) cannot be helped by it.
         let all_found = per_term.iter().all(|t| !t.rows.is_empty());
-        if results.hits.is_empty() && all_found {
+        if results.hits.is_empty() && all_found && self.wide_typos() {
             for (i, t) in q.terms.iter().enumerate() {
                 // Only words rare enough to look for typos expand differently.
                 if typos[i] && per_term[i].rows.len() < self.fuzzy_threshold() {

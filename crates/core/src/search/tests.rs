@@ -258,3 +258,51 @@ fn answers_do_not_depend_on_what_was_asked_before() {
         }
     }
 }
+
+/// In a large dictionary a query fetches a bounded handful of term shards,
+/// whatever is typed: a nonsense word, one letter, a word with a typo. (A
+/// nonsense word used to fetch every shard, looking for typos under every
+/// letter.) Typos after the first letters are still found.
+#[test]
+fn queries_fetch_few_shards_of_a_large_dictionary() {
+    let mut articles = corpus();
+    for i in 0..400usize {
+        articles.push(article(
+            &format!("w{i}.txt"),
+            &format!(
+                "Bericht {i}\n\nPresse 02/03/2024\n\nDas Stahlwerk meldet Posten t{i}x{} und w{i}q{} im Werk {i}.",
+                i * 7919 % 1000,
+                i * 104_729 % 1000
+            ),
+        ));
+    }
+    let opts = BuildOptions {
+        term_shard_bytes: 256,
+        ..Default::default()
+    };
+    let (mut e, b) = engine_with(articles, &opts);
+    let shards = e.manifest().term_shards.len();
+    assert!(shards > 60, "the test needs a large dictionary: {shards} shards");
+    for (q, expect_hits) in [
+        ("qqqqqqq", false),
+        ("t", true),
+        ("stahlwrek", true),
+        ("stahlwerk qqqqqqq", true),
+        ("xtahlwerk", false),
+    ] {
+        let query = Query::parse(q);
+        let mut fetched: Vec<String> = Vec::new();
+        let results = e
+            .resolve(
+                |n| {
+                    fetched.push(n.to_string());
+                    b.load(n)
+                },
+                |e| e.search(&query),
+            )
+            .unwrap();
+        let terms = fetched.iter().filter(|f| f.starts_with("terms-")).count();
+        assert!(terms <= 10, "{q}: fetched {terms} of {shards} term shards");
+        assert_eq!(!results.hits.is_empty(), expect_hits, "{q}");
+    }
+}
