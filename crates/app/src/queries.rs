@@ -1,5 +1,5 @@
 //! What the screens ask of the bundle, as plain requests and answers: a page
-//! of the article list, one article. Both run against a [`Bundle`] wherever
+//! of the article list, its facet counts, one article. Both run against a [`Bundle`] wherever
 //! the engine lives: in a Web Worker (see [`crate::worker`]), so that
 //! decoding shards and ranking never hold up typing, or on the page itself
 //! where no worker can be started (a `--single-file` page from `file://`,
@@ -27,29 +27,41 @@ pub struct Page {
     pub total: usize,
     pub partial: bool,
     pub items: Vec<Item>,
-    pub facets: Vec<FacetCounts>,
 }
 
 /// An article with what the query matched in it, or `None` for an unknown
 /// slug.
 pub type Loaded = Option<(Article, Matched)>;
 
-/// The first `limit` entries of the list `state` describes.
-pub async fn page(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Page, String> {
+/// Answer of a request that a newer one made pointless.
+pub const SUPERSEDED: &str = "superseded by a newer request";
+
+/// Fails once `stale()` says a newer request made this one pointless: the
+/// reader typed on while files were being fetched, and the files a query
+/// needs next (packs, facet entries) are spared.
+fn check(stale: &dyn Fn() -> bool) -> Result<(), String> {
+    if stale() {
+        Err(SUPERSEDED.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The first `limit` entries of the list `state` describes; gives up when
+/// `stale()` (see [`check`]).
+pub async fn page(
+    bundle: &Bundle,
+    state: &ListState,
+    limit: usize,
+    stale: &dyn Fn() -> bool,
+) -> Result<Page, String> {
+    check(stale)?;
     let query = state.query();
     let mut results = bundle.run(|e| e.search(&query)).await?;
+    check(stale)?;
     if state.sort == Sort::Newest {
         results.sort_newest();
     }
-    // Facet counts ignore the facet filters, so every value stays visible
-    // with the number of results choosing it would give.
-    let unfiltered = if query.filters.is_empty() {
-        results.hits.clone()
-    } else {
-        let text_only = Query::parse(&state.q);
-        bundle.run(|e| e.search(&text_only)).await?.hits
-    };
-    let facets = bundle.run(|e| e.facet_counts(&unfiltered)).await?;
 
     let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
     let with_snippets = !query.is_empty();
@@ -82,8 +94,25 @@ pub async fn page(bundle: &Bundle, state: &ListState, limit: usize) -> Result<Pa
         total: results.hits.len(),
         partial: results.partial,
         items,
-        facets,
     })
+}
+
+/// How many results each facet value has for the list `state` describes,
+/// asked for once its first page is on screen: the facet entries of a large
+/// bundle (every document's language, year and publisher) are more than
+/// a query's own files.
+pub async fn facets(
+    bundle: &Bundle,
+    state: &ListState,
+    stale: &dyn Fn() -> bool,
+) -> Result<Vec<FacetCounts>, String> {
+    check(stale)?;
+    // Facet counts ignore the facet filters, so every value stays visible
+    // with the number of results choosing it would give.
+    let text_only = Query::parse(&state.q);
+    let hits = bundle.run(|e| e.search(&text_only)).await?.hits;
+    check(stale)?;
+    bundle.run(|e| e.facet_counts(&hits)).await
 }
 
 /// The article at `slug`, with the words of `q` it matches.

@@ -15,6 +15,7 @@
 use crate::data::Bundle;
 use crate::queries::{self, Loaded, Page};
 use crate::route::ListState;
+use broadsheet_core::search::FacetCounts;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -32,6 +33,9 @@ pub enum Request {
         state: ListState,
         limit: usize,
     },
+    Facets {
+        state: ListState,
+    },
     Article {
         slug: String,
         q: String,
@@ -43,6 +47,7 @@ pub enum Request {
 pub enum Reply {
     Opened(Result<(), String>),
     Page(Result<Page, String>),
+    Facets(Result<Vec<FacetCounts>, String>),
     Article(Result<Loaded, String>),
 }
 
@@ -85,7 +90,7 @@ impl Source {
     /// The first `limit` entries of the list `state` describes.
     pub async fn page(&self, state: &ListState, limit: usize) -> Result<Page, String> {
         match self {
-            Source::Local(b) => queries::page(b, state, limit).await,
+            Source::Local(b) => queries::page(b, state, limit, &|| false).await,
             Source::Worker(w) => {
                 let request = Request::Page {
                     state: state.clone(),
@@ -93,6 +98,22 @@ impl Source {
                 };
                 match w.call(&request).await? {
                     Reply::Page(page) => page,
+                    other => Err(unexpected(&other)),
+                }
+            }
+        }
+    }
+
+    /// The facet counts of the list `state` describes.
+    pub async fn facets(&self, state: &ListState) -> Result<Vec<FacetCounts>, String> {
+        match self {
+            Source::Local(b) => queries::facets(b, state, &|| false).await,
+            Source::Worker(w) => {
+                let request = Request::Facets {
+                    state: state.clone(),
+                };
+                match w.call(&request).await? {
+                    Reply::Facets(facets) => facets,
                     other => Err(unexpected(&other)),
                 }
             }
@@ -153,8 +174,13 @@ mod imp {
     /// The id of the worker's first message: it listens now.
     const READY: u32 = u32::MAX;
 
-    /// Answers one request against the worker's bundle.
-    async fn answer(bundle: &std::cell::RefCell<Option<Bundle>>, request: Request) -> Reply {
+    /// Answers one request against the worker's bundle; a list request
+    /// gives up once `stale()`.
+    async fn answer(
+        bundle: &std::cell::RefCell<Option<Bundle>>,
+        request: Request,
+        stale: &dyn Fn() -> bool,
+    ) -> Reply {
         let open = || {
             bundle
                 .borrow()
@@ -166,7 +192,11 @@ mod imp {
                 Bundle::from_manifest(data, &manifest).map(|b| *bundle.borrow_mut() = Some(b)),
             ),
             Request::Page { state, limit } => Reply::Page(match open() {
-                Ok(b) => queries::page(&b, &state, limit).await,
+                Ok(b) => queries::page(&b, &state, limit, stale).await,
+                Err(e) => Err(e),
+            }),
+            Request::Facets { state } => Reply::Facets(match open() {
+                Ok(b) => queries::facets(&b, &state, stale).await,
                 Err(e) => Err(e),
             }),
             Request::Article { slug, q } => Reply::Article(match open() {
@@ -178,19 +208,31 @@ mod imp {
 
     /// Runs in the worker: answers the page's requests, each as soon as it
     /// is done (a page request may wait for files while an article request
-    /// is answered).
+    /// is answered). A list request (page or facet counts) that a newer one
+    /// arrived after gives up at its next step: the page shows only the
+    /// newest list anyway.
     pub fn serve() {
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let bundle: Rc<RefCell<Option<Bundle>>> = Rc::default();
+        // The number of list requests received, and so the newest one's.
+        let lists: Rc<Cell<u64>> = Rc::default();
         let reply_to = scope.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let message = Array::from(&e.data());
             let id = message.get(0);
             let bytes = Uint8Array::new(&message.get(1)).to_vec();
-            let (bundle, scope) = (bundle.clone(), reply_to.clone());
+            let (bundle, scope, lists) = (bundle.clone(), reply_to.clone(), lists.clone());
             spawn_local(async move {
                 let reply = match postcard::from_bytes::<Request>(&bytes) {
-                    Ok(request) => answer(&bundle, request).await,
+                    Ok(request) => {
+                        let list = matches!(request, Request::Page { .. } | Request::Facets { .. });
+                        if list {
+                            lists.set(lists.get() + 1);
+                        }
+                        let mine = lists.get();
+                        let stale = move || list && lists.get() != mine;
+                        answer(&bundle, request, &stale).await
+                    }
                     Err(e) => Reply::Opened(Err(format!("unreadable request: {e}"))),
                 };
                 let out = Uint8Array::from(&encode(&reply)[..]);

@@ -5,6 +5,7 @@ use super::text::{byline, lang_name, marked};
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
 use crate::worker::Source;
+use broadsheet_core::search::FacetCounts;
 use yew::prelude::*;
 
 /// Results shown per page; "Show more" adds another page. Each result's
@@ -28,8 +29,10 @@ fn facet_label(facet: &str) -> &'static str {
     }
 }
 
-fn facets_view(page: &Page, navigate: &Callback<(Route, bool)>) -> Html {
-    let groups = page.facets.iter().filter(|f| !f.values.is_empty()).map(|f| {
+/// The facet chips and the sort order. `facets` may be the previous list's
+/// for a moment: counts come after the results (see [`crate::queries::facets`]).
+fn facets_view(page: &Page, facets: &[FacetCounts], navigate: &Callback<(Route, bool)>) -> Html {
+    let groups = facets.iter().filter(|f| !f.values.is_empty()).map(|f| {
         let buttons = f.values.iter().map(|v| {
             let pressed = page.state.selected(&f.facet) == Some(v.value.as_str());
             let next = Route::List(page.state.toggled(&f.facet, &v.value));
@@ -85,6 +88,8 @@ fn facets_view(page: &Page, navigate: &Callback<(Route, bool)>) -> Html {
 pub fn ResultList(props: &Props) -> Html {
     let limit = use_state(|| PAGE);
     let page = use_state(|| None::<Result<Page, String>>);
+    // Facet counts and the list they are for.
+    let facets = use_state(|| None::<(ListState, Vec<FacetCounts>)>);
     // Each request gets a number; a slower, older answer never overwrites a
     // newer one while the reader is typing.
     let generation = use_mut_ref(|| 0u64);
@@ -95,6 +100,7 @@ pub fn ResultList(props: &Props) -> Html {
     }
     {
         let page = page.clone();
+        let facets = facets.clone();
         let source = props.source.clone();
         let generation = generation.clone();
         use_effect_with((props.state.clone(), *limit), move |(state, limit)| {
@@ -102,10 +108,23 @@ pub fn ResultList(props: &Props) -> Html {
             let limit = *limit;
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
+            // Whether this list's counts are shown already ("Show more").
+            let counted = facets.as_ref().is_some_and(|(s, _)| *s == state);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = source.page(&state, limit).await;
-                if *generation.borrow() == mine {
-                    page.set(Some(result));
+                let ok = result.is_ok();
+                if *generation.borrow() != mine {
+                    return;
+                }
+                page.set(Some(result));
+                if ok && !counted {
+                    // After the results are on screen; a failure leaves the
+                    // chips as they were.
+                    if let Ok(counts) = source.facets(&state).await {
+                        if *generation.borrow() == mine {
+                            facets.set(Some((state, counts)));
+                        }
+                    }
                 }
             });
         });
@@ -146,7 +165,7 @@ pub fn ResultList(props: &Props) -> Html {
 
     html! {
         <section class="list">
-            { facets_view(page_data, &props.navigate) }
+            { facets_view(page_data, facets.as_ref().map_or(&[][..], |(_, f)| &f[..]), &props.navigate) }
             <h2 class="count" aria-live="polite">{ heading }</h2>
             if page_data.total == 0 && !q.is_empty() {
                 <p class="empty">{ "No article matches these words." }</p>

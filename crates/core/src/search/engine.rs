@@ -151,6 +151,10 @@ struct WordKey {
 /// (tens of thousands of documents for a frequent word) are reused.
 const WORD_CACHE: usize = 8;
 
+/// Answers kept for repeated queries (see [`Engine::search`]): the last
+/// one, which a screen asks for again for its facet counts or next page.
+const LAST_RESULTS: usize = 1;
+
 /// Where a word occurs in a document: the expansion and its posting index.
 type Occ = (u16, u32);
 
@@ -420,6 +424,7 @@ pub struct Engine {
     packs: HashMap<String, Vec<Article>>,
     cache: Mutex<EntryCache>,
     words: Mutex<Vec<(WordKey, Arc<TermDocs>)>>,
+    last: Mutex<Vec<(Query, Arc<Results>)>>,
 }
 
 impl Engine {
@@ -434,6 +439,7 @@ impl Engine {
             packs: HashMap::new(),
             cache: Mutex::new(EntryCache::new(CACHE_POSTINGS)),
             words: Mutex::default(),
+            last: Mutex::default(),
         })
     }
 
@@ -443,6 +449,10 @@ impl Engine {
     pub fn set_cache_limit(&mut self, postings: usize) {
         *self.cache.get_mut().unwrap_or_else(|e| e.into_inner()) = EntryCache::new(postings);
         self.words
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.last
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
@@ -849,15 +859,32 @@ impl Engine {
         Ok(allowed)
     }
 
-    /// Runs a query. Needs the files [`Engine::files_for`] names (and, for a
-    /// word with a typo in its first letter, all term shards).
+    /// Runs a query. Needs the files [`Engine::files_for`] names, and for a
+    /// rare word the term shards its typos are looked for in.
     ///
-    /// When nothing has every word and typo tolerance is in play, the words
-    /// are looked up again with typos under every first letter (`Xamsung` →
-    /// `Samsung`); that retry needs every term shard. When still nothing has
-    /// every word, the documents with most of them are returned, marked
-    /// [`Results::partial`], rather than an empty page.
+    /// When nothing has every word and typo tolerance is in play, a small
+    /// bundle's words are looked up again with typos under every first
+    /// letter (`Xamsung` → `Samsung`); that retry needs every term shard.
+    /// When still nothing has every word, the documents with most of them
+    /// are returned, marked [`Results::partial`], rather than an empty page.
+    ///
+    /// The last answer is kept: a screen asks for the same query's results
+    /// again for its facet counts, another page or another order.
     pub fn search(&self, q: &Query) -> Result<Results, EngineError> {
+        let lock = || self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, r)) = lock().iter().find(|(k, _)| k == q) {
+            return Ok(Results::clone(r));
+        }
+        let results = Arc::new(self.run(q)?);
+        let mut last = lock();
+        if last.len() >= LAST_RESULTS {
+            last.remove(0);
+        }
+        last.push((q.clone(), results.clone()));
+        Ok(Results::clone(&results))
+    }
+
+    fn run(&self, q: &Query) -> Result<Results, EngineError> {
         let files = self.files_for(q);
         self.require(files.iter().map(String::as_str))?;
         let allowed = self.allowed(q)?;

@@ -225,6 +225,7 @@ fn answers_do_not_depend_on_what_was_asked_before() {
     let queries = [
         "technologie umwelt",
         "umwelt",
+        "umwelt",
         "digitale wissenschaft politik",
         "technologie umwelt",
         "wissenschft",
@@ -282,7 +283,10 @@ fn queries_fetch_few_shards_of_a_large_dictionary() {
     };
     let (mut e, b) = engine_with(articles, &opts);
     let shards = e.manifest().term_shards.len();
-    assert!(shards > 60, "the test needs a large dictionary: {shards} shards");
+    assert!(
+        shards > 60,
+        "the test needs a large dictionary: {shards} shards"
+    );
     for (q, expect_hits) in [
         ("qqqqqqq", false),
         ("t", true),
