@@ -8,7 +8,11 @@
 //! `broadsheet:results` when a result list is in the document; the Pagefind
 //! page below marks `pagefind:results` after rendering its results. Bytes and
 //! requests are counted by the server (response bodies as sent, compressed),
-//! so that fetches from workers count too.
+//! so that fetches from workers count too: those of the requests that
+//! reached it before the results mark (the browser's and the server's clocks
+//! are the same machine's), so that what a page fetches once its results
+//! are on screen (facet counts, a service worker's precache) is not counted
+//! as what the first results cost.
 
 use anyhow::{bail, Result};
 use broadsheet_bench::chromium::session;
@@ -16,7 +20,7 @@ use fantoccini::Client;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const COLD_RUNS: usize = 3;
@@ -61,19 +65,27 @@ pub struct Figures {
     pub blocked_ms: f64,
 }
 
-/// What a server sent: bodies' bytes and responses.
+/// What a server sent: per request, when it arrived (milliseconds since
+/// the Unix epoch) and its body's bytes so far.
 #[derive(Default)]
 struct Counter {
-    bytes: AtomicU64,
-    requests: AtomicU64,
+    log: Mutex<Vec<(f64, Arc<AtomicU64>)>>,
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 impl Counter {
-    fn take(&self) -> (f64, f64) {
-        (
-            self.bytes.swap(0, Ordering::SeqCst) as f64,
-            self.requests.swap(0, Ordering::SeqCst) as f64,
-        )
+    /// Bytes and requests of the requests that arrived by `until` (epoch
+    /// milliseconds); forgets everything logged so far.
+    fn take(&self, until: f64) -> (f64, f64) {
+        let log = std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()));
+        let before: Vec<_> = log.iter().filter(|(at, _)| *at <= until).collect();
+        let bytes: u64 = before.iter().map(|(_, b)| b.load(Ordering::SeqCst)).sum();
+        (bytes as f64, before.len() as f64)
     }
 }
 
@@ -93,7 +105,12 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             let counter = counter.clone();
             async move {
-                counter.requests.fetch_add(1, Ordering::SeqCst);
+                let sent = Arc::new(AtomicU64::new(0));
+                counter
+                    .log
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((epoch_ms(), sent.clone()));
                 let path = req.uri().path().to_string();
                 let (parts, body) = next.run(req).await.into_parts();
                 if std::env::var_os("BENCH_LOG").is_some() {
@@ -104,7 +121,7 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
                 }
                 let body = body.map_frame(move |frame| {
                     if let Some(data) = frame.data_ref() {
-                        counter.bytes.fetch_add(data.len() as u64, Ordering::SeqCst);
+                        sent.fetch_add(data.len() as u64, Ordering::SeqCst);
                     }
                     frame
                 });
@@ -116,19 +133,21 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
     Ok(format!("http://{addr}/"))
 }
 
-/// Waits for `mark` and returns its time.
-async fn mark_time(client: &Client, mark: &str) -> Result<f64> {
+/// Waits for `mark` and returns its time: since navigation, and since the
+/// Unix epoch.
+async fn mark_time(client: &Client, mark: &str) -> Result<(f64, f64)> {
     let started = Instant::now();
     loop {
         let v = client
             .execute(
                 "const m = performance.getEntriesByName(arguments[0]); \
-                 return m.length ? m[0].startTime : null;",
+                 return m.length ? [m[0].startTime, performance.timeOrigin + m[0].startTime] : null;",
                 vec![json!(mark)],
             )
             .await?;
-        if let Value::Number(n) = v {
-            return Ok(n.as_f64().unwrap_or(f64::NAN));
+        if let Value::Array(v) = v {
+            let at = |i: usize| v.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            return Ok((at(0), at(1)));
         }
         if started.elapsed() > Duration::from_secs(60) {
             bail!("no `{mark}` within a minute");
@@ -180,10 +199,10 @@ async fn tool(
         ));
         let _ = std::fs::remove_dir_all(&profile);
         let (client, _driver) = session(&profile).await?;
-        counter.take();
+        counter.take(f64::INFINITY);
         client.goto(url).await?;
-        let cold = mark_time(&client, mark).await?;
-        let (bytes, requests) = counter.take();
+        let (cold, at) = mark_time(&client, mark).await?;
+        let (bytes, requests) = counter.take(at);
         let timed = |v: Value| -> (f64, f64) {
             let v: Vec<f64> = serde_json::from_value(v).unwrap_or_default();
             (

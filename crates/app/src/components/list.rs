@@ -100,7 +100,6 @@ pub fn ResultList(props: &Props) -> Html {
     }
     {
         let page = page.clone();
-        let facets = facets.clone();
         let source = props.source.clone();
         let generation = generation.clone();
         use_effect_with((props.state.clone(), *limit), move |(state, limit)| {
@@ -108,23 +107,10 @@ pub fn ResultList(props: &Props) -> Html {
             let limit = *limit;
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
-            // Whether this list's counts are shown already ("Show more").
-            let counted = facets.as_ref().is_some_and(|(s, _)| *s == state);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = source.page(&state, limit).await;
-                let ok = result.is_ok();
-                if *generation.borrow() != mine {
-                    return;
-                }
-                page.set(Some(result));
-                if ok && !counted {
-                    // After the results are on screen; a failure leaves the
-                    // chips as they were.
-                    if let Ok(counts) = source.facets(&state).await {
-                        if *generation.borrow() == mine {
-                            facets.set(Some((state, counts)));
-                        }
-                    }
+                if *generation.borrow() == mine {
+                    page.set(Some(result));
                 }
             });
         });
@@ -143,6 +129,31 @@ pub fn ResultList(props: &Props) -> Html {
             }
         }
     });
+
+    // Then, once a list is on screen, its facet counts (kept for "Show
+    // more"); a failure leaves the chips as they were.
+    {
+        let facets = facets.clone();
+        let source = props.source.clone();
+        let generation = generation.clone();
+        let listed = page
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|p| p.state.clone());
+        use_effect_with(listed, move |listed| {
+            let counted = |s: &ListState| facets.as_ref().is_some_and(|(c, _)| c == s);
+            if let Some(state) = listed.clone().filter(|s| !counted(s)) {
+                let mine = *generation.borrow();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(counts) = source.facets(&state).await {
+                        if *generation.borrow() == mine {
+                            facets.set(Some((state, counts)));
+                        }
+                    }
+                });
+            }
+        });
+    }
 
     let Some(result) = &*page else {
         return html! { <p class="status" aria-busy="true">{ "Loading…" }</p> };
