@@ -73,17 +73,19 @@ pub async fn page(
     }
     let items = bundle
         .run(|e| {
+            // Snippets for the results whose packs are loaded, all at once
+            // (their words are worked out once for the page).
+            let has_body = |d: u32| {
+                let pack = e.manifest().pack_file(d);
+                with_snippets && pack.is_some_and(|p| e.is_loaded(p))
+            };
+            let bodies: Vec<u32> = docs.iter().copied().filter(|&d| has_body(d)).collect();
+            let mut snippets = e.snippets(&bodies, &results.matched)?.into_iter();
             docs.iter()
                 .map(|&d| {
-                    let pack = e.manifest().pack_file(d);
-                    let has_body = pack.is_some_and(|p| e.is_loaded(p));
                     Ok(Item {
                         meta: e.meta(d)?.into_owned(),
-                        snippet: if with_snippets && has_body {
-                            Some(e.snippet(d, &results.matched)?)
-                        } else {
-                            None
-                        },
+                        snippet: if has_body(d) { snippets.next() } else { None },
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()

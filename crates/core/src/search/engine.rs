@@ -448,6 +448,17 @@ impl Engine {
     /// answer, only how soon it comes.
     pub fn set_cache_limit(&mut self, postings: usize) {
         *self.cache.get_mut().unwrap_or_else(|e| e.into_inner()) = EntryCache::new(postings);
+        self.forget(false);
+    }
+
+    /// Forgets the answers kept across queries (each word's matches, the
+    /// last results) and, with `entries`, the decoded term entries: what a
+    /// query costs the first time, for benchmarks. Loaded files stay.
+    pub fn forget(&mut self, entries: bool) {
+        if entries {
+            let cache = self.cache.get_mut().unwrap_or_else(|e| e.into_inner());
+            *cache = EntryCache::new(cache.limit);
+        }
         self.words
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
@@ -1146,6 +1157,23 @@ impl Engine {
     /// document's body pack.
     pub fn snippet(&self, doc: u32, matched: &Matched) -> Result<Snippet, EngineError> {
         Ok(snippet::snippet(self.article(doc)?, matched))
+    }
+
+    /// The snippets of several documents (a result page), each as
+    /// [`Engine::snippet`] gives it; the words of the page are worked out
+    /// once per language, not once per article. Needs their body packs.
+    pub fn snippets(&self, docs: &[u32], matched: &Matched) -> Result<Vec<Snippet>, EngineError> {
+        let mut markers: HashMap<&str, Marker> = HashMap::new();
+        docs.iter()
+            .map(|&d| {
+                let article = self.article(d)?;
+                let lang = article.lang.as_str();
+                let marker = markers
+                    .entry(lang)
+                    .or_insert_with(|| Marker::new(matched, lang));
+                Ok(snippet::snippet_with(article, marker))
+            })
+            .collect()
     }
 
     /// Runs `f`, loading whatever files it reports missing with `load`, until

@@ -58,8 +58,9 @@ pub struct Marker<'a> {
     /// [`Marker::focus`]).
     fuzzy_ok: Vec<bool>,
     /// Per distinct exact form, a bit per query word it is a strong match
-    /// of (the word, a completion, the same stem).
-    strong: HashMap<String, u32>,
+    /// of (the word, a completion, the same stem). Looked up for every
+    /// word of an article: a fast hash.
+    strong: HashMap<String, u32, foldhash::fast::RandomState>,
 }
 
 impl<'a> Marker<'a> {
@@ -69,7 +70,7 @@ impl<'a> Marker<'a> {
             lang,
             stems: keys.terms.iter().any(|t| !t.stems.is_empty()),
             fuzzy_ok: vec![true; keys.terms.len()],
-            strong: HashMap::new(),
+            strong: HashMap::default(),
         }
     }
 
@@ -146,10 +147,15 @@ pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> 
 /// most matches), or the opening words when nothing matches. Near misses
 /// count only for query words the article lacks (see [`Marker::focus`]).
 pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
+    snippet_with(article, &mut Marker::new(keys, &article.lang))
+}
+
+/// [`snippet`] with a marker for the article's language, which may have
+/// marked other articles of it (the words it worked out are kept).
+pub fn snippet_with(article: &Article, marker: &mut Marker) -> Snippet {
     let texts: Vec<&str> = body_texts(article).collect();
     let title = tokenize(&article.title);
     let body: Vec<Vec<Token>> = texts.iter().map(|t| tokenize(t)).collect();
-    let mut marker = Marker::new(keys, &article.lang);
     marker.focus(title.iter().chain(body.iter().flatten()));
     let mut best: Option<(usize, usize, usize, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
     let mut words: Vec<Vec<&Token>> = Vec::with_capacity(texts.len());
