@@ -158,6 +158,9 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
         } else {
             (None, None)
         };
+        // The builds leave up to gigabytes of writes for the kernel to
+        // flush; flushed now, they do not compete with the browser.
+        let _ = Command::new("sync").status();
         eprintln!("measuring {n} articles in Chromium");
         let figures = browser::measure(&out, html.as_deref(), QUERY, NEXT)?;
         let row = Row {
