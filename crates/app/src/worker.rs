@@ -208,29 +208,31 @@ mod imp {
 
     /// Runs in the worker: answers the page's requests, each as soon as it
     /// is done (a page request may wait for files while an article request
-    /// is answered). A list request (page or facet counts) that a newer one
-    /// arrived after gives up at its next step: the page shows only the
-    /// newest list anyway.
+    /// is answered). A list request (a page, or facet counts) that a newer
+    /// page request arrived after gives up at its next step: the page shows
+    /// only the newest list anyway. Facet requests never overtake a page
+    /// request: they are sent for the list on screen, which may already be
+    /// an older one than the page being searched for.
     pub fn serve() {
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let bundle: Rc<RefCell<Option<Bundle>>> = Rc::default();
-        // The number of list requests received, and so the newest one's.
-        let lists: Rc<Cell<u64>> = Rc::default();
+        // The number of page requests received, and so the newest one's.
+        let pages: Rc<Cell<u64>> = Rc::default();
         let reply_to = scope.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let message = Array::from(&e.data());
             let id = message.get(0);
             let bytes = Uint8Array::new(&message.get(1)).to_vec();
-            let (bundle, scope, lists) = (bundle.clone(), reply_to.clone(), lists.clone());
+            let (bundle, scope, pages) = (bundle.clone(), reply_to.clone(), pages.clone());
             spawn_local(async move {
                 let reply = match postcard::from_bytes::<Request>(&bytes) {
                     Ok(request) => {
-                        let list = matches!(request, Request::Page { .. } | Request::Facets { .. });
-                        if list {
-                            lists.set(lists.get() + 1);
+                        if matches!(request, Request::Page { .. }) {
+                            pages.set(pages.get() + 1);
                         }
-                        let mine = lists.get();
-                        let stale = move || list && lists.get() != mine;
+                        let list = matches!(request, Request::Page { .. } | Request::Facets { .. });
+                        let mine = pages.get();
+                        let stale = move || list && pages.get() != mine;
                         answer(&bundle, request, &stale).await
                     }
                     Err(e) => Reply::Opened(Err(format!("unreadable request: {e}"))),

@@ -109,7 +109,8 @@ pub fn ResultList(props: &Props) -> Html {
             let mine = *generation.borrow();
             wasm_bindgen_futures::spawn_local(async move {
                 let result = source.page(&state, limit).await;
-                if *generation.borrow() == mine {
+                let superseded = matches!(&result, Err(e) if e == crate::queries::SUPERSEDED);
+                if *generation.borrow() == mine && !superseded {
                     page.set(Some(result));
                 }
             });
