@@ -63,13 +63,16 @@ impl Site {
             .resolve(load, |e| e.need_docs(&docs, true))
             .map_err(err)?;
         let e = &self.engine;
+        // All at once, as the viewer does: a page's words are worked out once.
+        let snippets = e
+            .snippets(&docs, &results.matched)
+            .map_err(|e| anyhow!("{}: {e}", self.data.display()))?;
         let hits = results
             .hits
             .iter()
-            .take(limit)
-            .map(|h| {
+            .zip(snippets)
+            .map(|(h, snippet)| {
                 let meta = e.meta(h.doc)?;
-                let snippet = e.snippet(h.doc, &results.matched)?;
                 Ok(JsonHit {
                     slug: meta.slug.clone(),
                     title: meta.title.clone(),

@@ -322,12 +322,6 @@ pub struct Matched {
 }
 
 impl Matched {
-    /// Whether a word of a document in `lang` is one the query matched.
-    /// (To mark many words, a [`Marker`] works each distinct one out once.)
-    pub fn hit(&self, lang: &str, exact: &str, folded: &str) -> bool {
-        Marker::new(self, lang).hit(exact, folded)
-    }
-
     /// The matches to highlight in one article: a query word's near misses
     /// only where the article lacks the word itself (so `bang` does not
     /// light up every `ban` in an article that has `Bằng`).
