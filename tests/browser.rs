@@ -471,8 +471,9 @@ async fn facets_and_sort_live_in_the_url() {
     b.titles_when(3).await;
 
     // Sort newest first: dated articles first, in date order.
+    // Chosen at once, while the previous list (Cao Bang's) may still be on
+    // screen: the order must apply to the words in the URL.
     b.goto("#/?q=Hanoi%20").await;
-    b.titles_when(3).await;
     b.client
         .find(Locator::Css("select"))
         .await
@@ -487,6 +488,8 @@ async fn facets_and_sort_live_in_the_url() {
             .then_some(())
     })
     .await;
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("/?q=Hanoi%20&sort=new"));
     // The re-sorted list replaces the first one when it arrives.
     b.wait("dated articles first, in date order", || async {
         let t = b.texts("li.result a.title").await;

@@ -31,11 +31,19 @@ fn facet_label(facet: &str) -> &'static str {
 
 /// The facet chips and the sort order. `facets` may be the previous list's
 /// for a moment: counts come after the results (see [`crate::queries::facets`]).
-fn facets_view(page: &Page, facets: &[FacetCounts], navigate: &Callback<(Route, bool)>) -> Html {
+/// The controls act on `current`, the list the route asks for, which may be
+/// newer than the one on screen while its results are on their way: a chip
+/// or a sort order chosen then applies to the words just typed, never
+/// brings back the list on screen.
+fn facets_view(
+    current: &ListState,
+    facets: &[FacetCounts],
+    navigate: &Callback<(Route, bool)>,
+) -> Html {
     let groups = facets.iter().filter(|f| !f.values.is_empty()).map(|f| {
         let buttons = f.values.iter().map(|v| {
-            let pressed = page.state.selected(&f.facet) == Some(v.value.as_str());
-            let next = Route::List(page.state.toggled(&f.facet, &v.value));
+            let pressed = current.selected(&f.facet) == Some(v.value.as_str());
+            let next = Route::List(current.toggled(&f.facet, &v.value));
             let navigate = navigate.clone();
             let onclick = Callback::from(move |_| navigate.emit((next.clone(), false)));
             let label = if f.facet == "lang" { lang_name(&v.value).to_string() } else { v.value.clone() };
@@ -55,7 +63,7 @@ fn facets_view(page: &Page, facets: &[FacetCounts], navigate: &Callback<(Route, 
     });
     let sort = {
         let navigate = navigate.clone();
-        let state = page.state.clone();
+        let state = current.clone();
         let onchange = Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             let sort = if select.value() == "new" {
@@ -71,7 +79,7 @@ fn facets_view(page: &Page, facets: &[FacetCounts], navigate: &Callback<(Route, 
                 false,
             ));
         });
-        let newest = page.state.sort == Sort::Newest;
+        let newest = current.sort == Sort::Newest;
         html! {
             <label class="sort">{ "Sort " }
                 <select {onchange} aria-label="Sort results">
@@ -177,7 +185,7 @@ pub fn ResultList(props: &Props) -> Html {
 
     html! {
         <section class="list">
-            { facets_view(page_data, facets.as_ref().map_or(&[][..], |(_, f)| &f[..]), &props.navigate) }
+            { facets_view(&props.state, facets.as_ref().map_or(&[][..], |(_, f)| &f[..]), &props.navigate) }
             <h2 class="count" aria-live="polite">{ heading }</h2>
             if page_data.total == 0 && !q.is_empty() {
                 <p class="empty">{ "No article matches these words." }</p>
