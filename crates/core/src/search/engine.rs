@@ -1323,49 +1323,56 @@ fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<Hit> {
 /// Score buckets the hits below the top [`RANKED_EXACTLY`] are ordered by.
 const TAIL_BUCKETS: usize = 1024;
 
-/// Orders hits best first. The first [`RANKED_EXACTLY`] exactly: by score,
-/// ties newest first. The rest, which a reader reaches only by paging far,
-/// by score to within 1/[`TAIL_BUCKETS`] of the best of them, newest first
-/// within that: linear passes where sorting tens of thousands of hits of a
-/// frequent word was a third of a warm query's time.
-fn rank(mut hits: Vec<Hit>) -> Vec<Hit> {
+/// Orders hits, given in ascending document order, best first. The first
+/// [`RANKED_EXACTLY`] exactly: by score, ties newest first. The rest, which
+/// a reader reaches only by paging far, by score to within
+/// 1/[`TAIL_BUCKETS`] of the best of them, newest first within that. Only
+/// the top is sorted; the tail is placed by a stable counting sort, which
+/// keeps the document order it came in within each bucket: linear passes
+/// where sorting tens of thousands of hits of a frequent word was a third
+/// of a warm query's time.
+fn rank(hits: Vec<Hit>) -> Vec<Hit> {
+    debug_assert!(hits.windows(2).all(|w| w[0].doc < w[1].doc));
     // One integer key: scores are never negative, so their bits order
-    // like their values.
+    // like their values; documents make every key distinct.
     let key = |h: &Hit| (u64::from(!h.score.to_bits()) << 32) | u64::from(h.doc);
-    if hits.len() > RANKED_EXACTLY {
-        hits.select_nth_unstable_by_key(RANKED_EXACTLY, key);
+    if hits.len() <= RANKED_EXACTLY {
+        let mut hits = hits;
+        hits.sort_unstable_by_key(key);
+        return hits;
     }
-    let split = RANKED_EXACTLY.min(hits.len());
-    let (head, tail) = hits.split_at_mut(split);
-    head.sort_unstable_by_key(key);
-    let top = tail.iter().map(|h| h.score).fold(0.0f32, f32::max);
-    if tail.len() > 1 && top > 0.0 {
-        let last = (TAIL_BUCKETS - 1) as f32;
-        // Bucket 0 holds the best.
-        let bucket =
-            |h: &Hit| TAIL_BUCKETS - 1 - ((h.score / top * last) as usize).min(TAIL_BUCKETS - 1);
-        let mut starts = vec![0usize; TAIL_BUCKETS + 1];
-        for h in tail.iter() {
-            starts[bucket(h) + 1] += 1;
-        }
-        for b in 0..TAIL_BUCKETS {
-            starts[b + 1] += starts[b];
-        }
-        let mut placed = vec![Hit { doc: 0, score: 0.0 }; tail.len()];
-        let mut at = starts.clone();
-        for h in tail.iter() {
-            let b = bucket(h);
-            placed[at[b]] = *h;
-            at[b] += 1;
-        }
-        for b in 0..TAIL_BUCKETS {
-            placed[starts[b]..starts[b + 1]].sort_unstable_by_key(|h| h.doc);
-        }
-        tail.copy_from_slice(&placed);
-    } else {
-        tail.sort_unstable_by_key(|h| h.doc);
+    // The top are the hits whose key is at most the RANKED_EXACTLY-th
+    // smallest.
+    let mut keys: Vec<u64> = hits.iter().map(key).collect();
+    let cut = *keys.select_nth_unstable(RANKED_EXACTLY - 1).1;
+    let mut out = Vec::with_capacity(hits.len());
+    out.extend(hits.iter().filter(|h| key(h) <= cut));
+    out.sort_unstable_by_key(key);
+    let tail = || hits.iter().filter(|h| key(h) > cut);
+    let top = tail().map(|h| h.score).fold(0.0f32, f32::max);
+    if top <= 0.0 {
+        out.extend(tail());
+        return out;
     }
-    hits
+    let last = (TAIL_BUCKETS - 1) as f32;
+    // Bucket 0 holds the best.
+    let bucket =
+        |h: &Hit| TAIL_BUCKETS - 1 - ((h.score / top * last) as usize).min(TAIL_BUCKETS - 1);
+    let mut at = vec![0usize; TAIL_BUCKETS + 1];
+    for h in tail() {
+        at[bucket(h) + 1] += 1;
+    }
+    for b in 0..TAIL_BUCKETS {
+        at[b + 1] += at[b];
+    }
+    let head = out.len();
+    out.resize(hits.len(), Hit { doc: 0, score: 0.0 });
+    for h in tail() {
+        let b = bucket(h);
+        out[head + at[b]] = *h;
+        at[b] += 1;
+    }
+    out
 }
 
 /// The first index at or after `from` whose document is not below `doc`:
@@ -1394,8 +1401,8 @@ const RANKED_EXACTLY: usize = 200;
 
 /// Ranks documents `k` of `docs` by `exact(k)`, visiting them by the upper
 /// bound `bounds(k).1` on it until no remaining document can enter the top
-/// [`RANKED_EXACTLY`]; the rest keep the lower bound `bounds(k).0`. Scores
-/// are never negative, so their bits order like their values.
+/// [`RANKED_EXACTLY`]; the rest keep the lower bound `bounds(k).0`. The
+/// hits come back in the order of `docs`.
 fn top_ranked(
     docs: &[u32],
     bounds: impl Fn(usize) -> (f32, f32),
@@ -1403,42 +1410,36 @@ fn top_ranked(
 ) -> Vec<Hit> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    // Highest bound first (ties: lower document first), by integer keys;
+    // Highest bound first, ties in the order of `docs`, by one integer key
+    // (scores are never negative, so their bits order like their values);
     // a heap, as only the documents visited need ordering.
-    let mut lower = Vec::with_capacity(docs.len());
-    let mut order: BinaryHeap<(u32, Reverse<u32>, usize)> = (0..docs.len())
+    let mut scores = Vec::with_capacity(docs.len());
+    let mut order: BinaryHeap<u64> = (0..docs.len())
         .map(|k| {
             let (lo, hi) = bounds(k);
-            lower.push(lo);
-            (hi.to_bits(), Reverse(docs[k]), k)
+            scores.push(lo);
+            (u64::from(hi.to_bits()) << 32) | u64::from(u32::MAX - k as u32)
         })
         .collect();
     let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
-    let mut hits = Vec::with_capacity(docs.len());
-    while let Some((hi, _, k)) = order.pop() {
+    while let Some(top) = order.pop() {
+        let hi = (top >> 32) as u32;
         if best.len() >= RANKED_EXACTLY && best.peek().is_some_and(|t| hi < t.0) {
             // Nothing left can reach the top: the rest keep their lower bound.
-            hits.push(Hit {
-                doc: docs[k],
-                score: lower[k],
-            });
-            hits.extend(order.into_iter().map(|(_, _, k)| Hit {
-                doc: docs[k],
-                score: lower[k],
-            }));
             break;
         }
+        let k = (u32::MAX - top as u32) as usize;
         let s = exact(k);
         best.push(Reverse(s.to_bits()));
         if best.len() > RANKED_EXACTLY {
             best.pop();
         }
-        hits.push(Hit {
-            doc: docs[k],
-            score: s,
-        });
+        scores[k] = s;
     }
-    hits
+    docs.iter()
+        .zip(scores)
+        .map(|(&doc, score)| Hit { doc, score })
+        .collect()
 }
 
 /// A document's score for all the query's words (`scores`, at `rows`),
