@@ -1,11 +1,12 @@
 //! The search engine over a (partially) loaded bundle.
 
+use super::memo::{ByOffset, Recent};
 use super::query::{Query, QueryTerm};
 use super::rank::{
     self, COMPOUND_WEIGHT, EXACT_BONUS, FUZZY1_WEIGHT, FUZZY2_WEIGHT, PREFIX_WEIGHT,
     PROXIMITY_WEIGHT, STEM_WEIGHT,
 };
-use super::snippet::{self, Marker, Snippet};
+use super::snippet::{self, ArticleTokens, Marker, Snippet};
 use crate::bundle::{
     self, postings::dequantize_len, shard_for, shards_in_range, BundleError, DocMeta, FileKind,
     Manifest, ShardRef, TermEntry,
@@ -19,7 +20,7 @@ use fst::{IntoStreamer, Map, Streamer};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// At most this many dictionary words stand in for one query word
 /// (completions and near misses together): the closest win. Bounds the work
@@ -112,28 +113,9 @@ impl Scored {
     }
 }
 
-/// Decoded entries by shard file and offset, bounded by their postings:
-/// once over the bound it starts afresh (queries touch a few entries; the
-/// bound is what keeps a long session's memory flat).
-struct EntryCache {
-    shards: HashMap<String, HashMap<u64, Arc<Scored>>>,
-    postings: usize,
-    limit: usize,
-}
-
-/// Postings the entry cache holds at most by default (tens of bytes each):
-/// a few of the most frequent words' entries at a million articles.
+/// Postings the entry memory holds at most by default (tens of bytes
+/// each): a few of the most frequent words' entries at a million articles.
 const CACHE_POSTINGS: usize = 2_000_000;
-
-impl EntryCache {
-    fn new(limit: usize) -> EntryCache {
-        EntryCache {
-            shards: HashMap::new(),
-            postings: 0,
-            limit,
-        }
-    }
-}
 
 /// What a query word's matches depend on: the word, how it was looked up
 /// (`wide`, `typos`), and the query's exclusions and filters.
@@ -151,9 +133,15 @@ struct WordKey {
 /// (tens of thousands of documents for a frequent word) are reused.
 const WORD_CACHE: usize = 8;
 
-/// Answers kept for repeated queries (see [`Engine::search`]): the last
-/// one, which a screen asks for again for its facet counts or next page.
-const LAST_RESULTS: usize = 1;
+/// Answers kept for repeated queries (see [`Engine::search`]): a screen
+/// asks for its query again for the facet counts, the next page or another
+/// order, and a reader deleting letters goes back to queries just answered.
+const LAST_RESULTS: usize = 4;
+
+/// Articles whose words are kept for snippets: a page of results and the
+/// next, or the pages of the last few keystrokes, which mostly show the
+/// same articles (about 100 bytes per word).
+const TOKEN_CACHE: usize = 40;
 
 /// Where a word occurs in a document: the expansion and its posting index.
 type Occ = (u16, u32);
@@ -326,12 +314,8 @@ impl Matched {
     /// only where the article lacks the word itself (so `bang` does not
     /// light up every `ban` in an article that has `Bằng`).
     pub fn focus(&self, article: &Article) -> Matched {
-        let tokens: Vec<_> = std::iter::once(article.title.as_str())
-            .chain(crate::index::body_texts(article))
-            .flat_map(crate::analysis::tokenize)
-            .collect();
         let mut marker = Marker::new(self, &article.lang);
-        marker.focus(&tokens);
+        marker.focus(&ArticleTokens::of(article));
         Matched {
             terms: self
                 .terms
@@ -416,9 +400,11 @@ pub struct Engine {
     slugs: HashMap<String, Map<Vec<u8>>>,
     metas: HashMap<String, Vec<DocMeta>>,
     packs: HashMap<String, Vec<Article>>,
-    cache: Mutex<EntryCache>,
-    words: Mutex<Vec<(WordKey, Arc<TermDocs>)>>,
-    last: Mutex<Vec<(Query, Arc<Results>)>>,
+    /// Decoded, scored term entries by shard and offset.
+    cache: ByOffset<Arc<Scored>>,
+    words: Recent<WordKey, Arc<TermDocs>>,
+    last: Recent<Query, Arc<Results>>,
+    tokens: Recent<u32, Arc<ArticleTokens>>,
 }
 
 impl Engine {
@@ -431,9 +417,10 @@ impl Engine {
             slugs: HashMap::new(),
             metas: HashMap::new(),
             packs: HashMap::new(),
-            cache: Mutex::new(EntryCache::new(CACHE_POSTINGS)),
-            words: Mutex::default(),
-            last: Mutex::default(),
+            cache: ByOffset::new(CACHE_POSTINGS),
+            words: Recent::new(WORD_CACHE),
+            last: Recent::new(LAST_RESULTS),
+            tokens: Recent::new(TOKEN_CACHE),
         })
     }
 
@@ -441,26 +428,21 @@ impl Engine {
     /// (2 million by default; 0 keeps none). What is kept never changes an
     /// answer, only how soon it comes.
     pub fn set_cache_limit(&mut self, postings: usize) {
-        *self.cache.get_mut().unwrap_or_else(|e| e.into_inner()) = EntryCache::new(postings);
+        self.cache = ByOffset::new(postings);
         self.forget(false);
     }
 
     /// Forgets the answers kept across queries (each word's matches, the
-    /// last results) and, with `entries`, the decoded term entries: what a
-    /// query costs the first time, for benchmarks. Loaded files stay.
+    /// last results) and, with `entries`, what was decoded (term entries,
+    /// articles' words): what a query costs the first time, for
+    /// benchmarks. Loaded files stay.
     pub fn forget(&mut self, entries: bool) {
         if entries {
-            let cache = self.cache.get_mut().unwrap_or_else(|e| e.into_inner());
-            *cache = EntryCache::new(cache.limit);
+            self.cache = ByOffset::new(self.cache.limit());
+            self.tokens.clear();
         }
-        self.words
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.last
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.words.clear();
+        self.last.clear();
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -605,9 +587,8 @@ impl Engine {
     /// The entry at `offset` of a loaded term shard, decoded and scored
     /// once and then taken from the cache.
     fn scored(&self, file: &str, offset: u64) -> Result<Arc<Scored>, EngineError> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(hit) = cache.shards.get(file).and_then(|m| m.get(&offset)) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.cache.get(file, offset) {
+            return Ok(hit);
         }
         let Some(shard) = self.terms.get(file) else {
             return Err(EngineError::Missing(vec![file.to_string()]));
@@ -615,15 +596,8 @@ impl Engine {
         let m = &self.manifest;
         let entry = shard.entry(offset, m.doc_count)?;
         let scored = Arc::new(Scored::new(entry, m.doc_count, m.avg_body_len));
-        if cache.postings + scored.entry.len() > cache.limit {
-            *cache = EntryCache::new(cache.limit);
-        }
-        cache.postings += scored.entry.len();
-        cache
-            .shards
-            .entry(file.to_string())
-            .or_default()
-            .insert(offset, scored.clone());
+        self.cache
+            .put(file, offset, scored.clone(), scored.entry.len());
         Ok(scored)
     }
 
@@ -873,19 +847,13 @@ impl Engine {
     /// When still nothing has every word, the documents with most of them
     /// are returned, marked [`Results::partial`], rather than an empty page.
     ///
-    /// The last answer is kept: a screen asks for the same query's results
-    /// again for its facet counts, another page or another order.
+    /// The last few answers are kept (see [`LAST_RESULTS`]).
     pub fn search(&self, q: &Query) -> Result<Results, EngineError> {
-        let lock = || self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, r)) = lock().iter().find(|(k, _)| k == q) {
-            return Ok(Results::clone(r));
+        if let Some(r) = self.last.get(q) {
+            return Ok(Results::clone(&r));
         }
         let results = Arc::new(self.run(q)?);
-        let mut last = lock();
-        if last.len() >= LAST_RESULTS {
-            last.remove(0);
-        }
-        last.push((q.clone(), results.clone()));
+        self.last.put(q.clone(), results.clone());
         Ok(Results::clone(&results))
     }
 
@@ -975,16 +943,11 @@ impl Engine {
             excluded: q.excluded.clone(),
             filters: q.filters.clone(),
         };
-        let lock = || self.words.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, docs)) = lock().iter().find(|(k, _)| *k == key) {
-            return Ok(docs.clone());
+        if let Some(docs) = self.words.get(&key) {
+            return Ok(docs);
         }
         let docs = Arc::new(self.look_up(t, wide, typos, keep)?);
-        let mut words = lock();
-        if words.len() >= WORD_CACHE {
-            words.remove(0);
-        }
-        words.push((key, docs.clone()));
+        self.words.put(key, docs.clone());
         Ok(docs)
     }
 
@@ -1150,7 +1113,26 @@ impl Engine {
     /// The best passage of a document for the matched words. Needs the
     /// document's body pack.
     pub fn snippet(&self, doc: u32, matched: &Matched) -> Result<Snippet, EngineError> {
-        Ok(snippet::snippet(self.article(doc)?, matched))
+        let article = self.article(doc)?;
+        let mut marker = Marker::new(matched, &article.lang);
+        Ok(snippet::snippet_from(
+            article,
+            &*self.tokens(doc)?,
+            &mut marker,
+        ))
+    }
+
+    /// The words of a document's title and body texts, tokenised once
+    /// while it is among the last [`TOKEN_CACHE`] shown: the next
+    /// keystroke's page mostly shows the same articles, and tokenising
+    /// them was most of a warm page's snippet time. Needs its body pack.
+    fn tokens(&self, doc: u32) -> Result<Arc<ArticleTokens>, EngineError> {
+        if let Some(t) = self.tokens.get(&doc) {
+            return Ok(t);
+        }
+        let tokens = Arc::new(ArticleTokens::of(self.article(doc)?));
+        self.tokens.put(doc, tokens.clone());
+        Ok(tokens)
     }
 
     /// The snippets of several documents (a result page), each as
@@ -1165,7 +1147,7 @@ impl Engine {
                 let marker = markers
                     .entry(lang)
                     .or_insert_with(|| Marker::new(matched, lang));
-                Ok(snippet::snippet_with(article, marker))
+                Ok(snippet::snippet_from(article, &*self.tokens(d)?, marker))
             })
             .collect()
     }

@@ -8,6 +8,7 @@
 //! a synchronous native shell and an asynchronous browser shell.
 
 mod engine;
+mod memo;
 mod query;
 mod rank;
 mod snippet;
@@ -16,7 +17,7 @@ pub use engine::{
     Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results, TermMatch,
 };
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
-pub use snippet::{highlight, segments, Marker, Snippet};
+pub use snippet::{highlight, segments, ArticleTokens, Marker, Snippet};
 
 #[cfg(test)]
 mod tests;

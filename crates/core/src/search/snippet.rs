@@ -76,10 +76,22 @@ impl<'a> Marker<'a> {
 
     /// Query words `exact` (folded: `folded`) strongly matches, a bit each.
     fn strong(&mut self, exact: &str, folded: &str) -> u32 {
+        let lang = self.lang;
+        self.strong_given(exact, folded, || stem_always(lang, exact))
+    }
+
+    /// [`Marker::strong`] with the word's stem from `stem` (asked only
+    /// when the query has stems and the word is new to the marker).
+    fn strong_given(
+        &mut self,
+        exact: &str,
+        folded: &str,
+        stem: impl FnOnce() -> Option<String>,
+    ) -> u32 {
         if let Some(&m) = self.strong.get(exact) {
             return m;
         }
-        let stem = self.stems.then(|| stem_always(self.lang, exact)).flatten();
+        let stem = self.stems.then(stem).flatten();
         let mask = self
             .keys
             .terms
@@ -93,13 +105,15 @@ impl<'a> Marker<'a> {
         mask
     }
 
-    /// Keeps a query word's near misses only where `tokens` (a whole
-    /// article) lack the word itself, so `bang` does not light up every
-    /// `ban` in an article that has `Bằng`.
-    pub fn focus<'t>(&mut self, tokens: impl IntoIterator<Item = &'t Token>) {
-        let found = tokens
-            .into_iter()
-            .fold(0u32, |m, t| m | self.strong(&t.exact, &t.folded));
+    /// Keeps a query word's near misses only where the article lacks the
+    /// word itself, so `bang` does not light up every `ban` in an article
+    /// that has `Bằng`. Every word of the article is then known to the
+    /// marker.
+    pub fn focus(&mut self, words: &ArticleTokens) {
+        let found = words.all().fold(0u32, |m, t| {
+            let stem = || words.stems.get(t.exact.as_str()).cloned().flatten();
+            m | self.strong_given(&t.exact, &t.folded, stem)
+        });
         for (i, ok) in self.fuzzy_ok.iter_mut().enumerate() {
             *ok = found & (1 << i.min(31)) == 0;
         }
@@ -143,20 +157,50 @@ pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> 
     Marker::new(keys, lang).highlight(text)
 }
 
-/// The window of the article with the most distinct matched words (then the
-/// most matches), or the opening words when nothing matches. Near misses
-/// count only for query words the article lacks (see [`Marker::focus`]).
-pub fn snippet(article: &Article, keys: &Matched) -> Snippet {
-    snippet_with(article, &mut Marker::new(keys, &article.lang))
+/// The words of an article's title and of each of its body texts (see
+/// [`body_texts`]), as snippets look for them, with the stem of each
+/// distinct word in the article's language: stemming the words of a page
+/// of articles was most of its snippets' time, and the engine keeps these
+/// for the articles it showed last.
+pub struct ArticleTokens {
+    title: Vec<Token>,
+    body: Vec<Vec<Token>>,
+    stems: HashMap<String, Option<String>, foldhash::fast::RandomState>,
 }
 
-/// [`snippet`] with a marker for the article's language, which may have
-/// marked other articles of it (the words it worked out are kept).
-pub fn snippet_with(article: &Article, marker: &mut Marker) -> Snippet {
+impl ArticleTokens {
+    pub fn of(article: &Article) -> ArticleTokens {
+        let mut words = ArticleTokens {
+            title: tokenize(&article.title),
+            body: body_texts(article).map(tokenize).collect(),
+            stems: HashMap::default(),
+        };
+        let mut stems = std::mem::take(&mut words.stems);
+        for t in words.all() {
+            if !stems.contains_key(t.exact.as_str()) {
+                stems.insert(t.exact.clone(), stem_always(&article.lang, &t.exact));
+            }
+        }
+        words.stems = stems;
+        words
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Token> {
+        self.title.iter().chain(self.body.iter().flatten())
+    }
+}
+
+/// The window of the article (its words tokenised beforehand) with the
+/// most distinct matched words (then the most matches), or the opening
+/// words when nothing matches. Near misses count only for query words the
+/// article lacks (see [`Marker::focus`]). The marker, for the article's
+/// language, may have marked other articles of it: the words it worked
+/// out are kept.
+pub fn snippet_from(article: &Article, words: &ArticleTokens, marker: &mut Marker) -> Snippet {
     let texts: Vec<&str> = body_texts(article).collect();
-    let title = tokenize(&article.title);
-    let body: Vec<Vec<Token>> = texts.iter().map(|t| tokenize(t)).collect();
-    marker.focus(title.iter().chain(body.iter().flatten()));
+    let body = &words.body;
+    debug_assert_eq!(texts.len(), body.len());
+    marker.focus(words);
     let mut best: Option<(usize, usize, usize, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
     let mut words: Vec<Vec<&Token>> = Vec::with_capacity(texts.len());
     for (ti, all) in body.iter().enumerate() {

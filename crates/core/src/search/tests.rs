@@ -198,9 +198,9 @@ fn results_with_snippets_need_no_meta_chunks() {
     }
 }
 
-/// The decoded-entry and word caches never change an answer: a long-lived
-/// engine (with a cache small enough to be emptied again and again)
-/// answers every query as a fresh engine does, scores and all.
+/// What the engine remembers never changes an answer: a long-lived engine
+/// (with an entry memory small enough to be emptied again and again)
+/// answers every query as a fresh engine does, scores and snippets and all.
 #[test]
 fn answers_do_not_depend_on_what_was_asked_before() {
     let words = [
@@ -248,6 +248,7 @@ fn answers_do_not_depend_on_what_was_asked_before() {
     let (mut long_lived, bundle) = engine_with(articles.clone(), &opts);
     long_lived.set_cache_limit(150);
     let load = |n: &str| bundle.load(n);
+    let mut marked = 0;
     for round in 0..2 {
         for q in queries {
             let query = Query::parse(q);
@@ -256,8 +257,22 @@ fn answers_do_not_depend_on_what_was_asked_before() {
             let got = long_lived.resolve(load, |e| e.search(&query)).unwrap();
             assert!(!expected.hits.is_empty(), "{q}: the test needs hits");
             assert_eq!(got, expected, "{q} (round {round})");
+            // Snippets too, from the articles' words the long-lived engine
+            // kept from earlier pages.
+            let docs: Vec<u32> = got.hits.iter().take(10).map(|h| h.doc).collect();
+            let snippets = |e: &mut Engine| {
+                e.resolve(load, |e| e.need_docs(&docs, true)).unwrap();
+                e.snippets(&docs, &got.matched).unwrap()
+            };
+            let expected = snippets(&mut fresh);
+            marked += expected.iter().filter(|s| !s.highlights.is_empty()).count();
+            assert_eq!(snippets(&mut long_lived), expected, "{q} (round {round})");
         }
     }
+    assert!(
+        marked > 100,
+        "the test needs snippets with matches: {marked}"
+    );
 }
 
 /// In a large dictionary a query fetches a bounded handful of term shards,
