@@ -547,14 +547,19 @@ impl Engine {
     /// looks for typos, so those shards are asked for (one more round trip)
     /// only once a word turns out rare.
     pub fn files_for(&self, q: &Query) -> Vec<String> {
+        let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
+        self.files_planned(q, &plans)
+    }
+
+    /// [`Engine::files_for`] with the query words' plans worked out.
+    fn files_planned(&self, q: &Query, plans: &[TermPlan]) -> Vec<String> {
         let shards = &self.manifest.term_shards;
         let mut files: Vec<String> = Vec::new();
         // An exact key is in one shard; completions in the first few of
         // their range.
         let mut exact: Vec<Vec<u8>> = Vec::new();
-        for t in &q.terms {
-            let plan = self.plan(t);
-            exact.extend(plan.exact.into_iter().map(|(k, ..)| k));
+        for (t, plan) in q.terms.iter().zip(plans) {
+            exact.extend(plan.exact.iter().map(|(k, ..)| k.clone()));
             if plan.prefix.is_some() {
                 let range = self.completion_shards(t.folded.as_bytes());
                 files.extend(range.iter().map(|s| s.file.clone()));
@@ -673,13 +678,11 @@ impl Engine {
     fn expand(
         &self,
         t: &QueryTerm,
+        plan: &TermPlan,
         wide: bool,
         typos: bool,
     ) -> Result<Vec<Expansion>, EngineError> {
-        let mut plan = self.plan(t);
-        if !typos {
-            plan.fuzzy = 0;
-        }
+        let fuzzy = if typos { plan.fuzzy } else { 0 };
         let mut out: Vec<Expansion> = Vec::new();
         for (key, weight, via) in &plan.exact {
             if let Some(entry) = self.entry(key)? {
@@ -719,15 +722,16 @@ impl Engine {
         // A word being typed that has completions is taken as meant too.
         let found_docs = out.iter().map(|e| e.entry.entry.len()).max().unwrap_or(0);
         let completed = t.prefix && !candidates.is_empty();
-        if plan.fuzzy > 0 && found_docs < self.fuzzy_threshold() && !completed {
+        if fuzzy > 0 && found_docs < self.fuzzy_threshold() && !completed {
             // Typos are looked for near the word under its first letter;
-            // `wide` (a retry after no results) and a word with no match at
-            // all look under every letter, in a small bundle.
-            let wide = wide && self.wide_typos();
-            let mut found = self.fuzzy(t, plan.fuzzy, wide)?;
+            // in a small bundle, `wide` (a retry after no results, asked
+            // for only there) and a word with no match at all look under
+            // every letter.
+            debug_assert!(!wide || self.wide_typos());
+            let mut found = self.fuzzy(t, fuzzy, wide)?;
             let nothing = found.is_empty() && out.is_empty() && candidates.is_empty();
             if nothing && !wide && self.wide_typos() {
-                found = self.fuzzy(t, plan.fuzzy, true)?;
+                found = self.fuzzy(t, fuzzy, true)?;
             }
             candidates.extend(found);
         }
@@ -858,7 +862,9 @@ impl Engine {
     }
 
     fn run(&self, q: &Query) -> Result<Results, EngineError> {
-        let files = self.files_for(q);
+        // How each word is looked up, worked out once for the query.
+        let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
+        let files = self.files_planned(q, &plans);
         self.require(files.iter().map(String::as_str))?;
         let allowed = self.allowed(q)?;
         let mut excluded: HashSet<u32> = HashSet::new();
@@ -893,18 +899,17 @@ impl Engine {
         // costs an automaton and posting lists, and a query of many words
         // is found by its other words.
         let mut typo_words = 0;
-        let typos: Vec<bool> = q
-            .terms
+        let typos: Vec<bool> = plans
             .iter()
-            .map(|t| {
-                let ok = self.plan(t).fuzzy > 0 && typo_words < MAX_TYPO_WORDS;
+            .map(|plan| {
+                let ok = plan.fuzzy > 0 && typo_words < MAX_TYPO_WORDS;
                 typo_words += ok as usize;
                 ok
             })
             .collect();
         let mut per_term = Vec::with_capacity(q.terms.len());
-        for (t, &typo) in q.terms.iter().zip(&typos) {
-            per_term.push(self.term_docs(q, t, (false, typo), &keep)?);
+        for ((t, plan), &typo) in q.terms.iter().zip(&plans).zip(&typos) {
+            per_term.push(self.term_docs(q, t, plan, (false, typo), &keep)?);
         }
         results.hits = combine(q, &per_term, Mode::All);
         // Retry wider only when every word matched something but no
@@ -915,7 +920,7 @@ impl Engine {
             for (i, t) in q.terms.iter().enumerate() {
                 // Only words rare enough to look for typos expand differently.
                 if typos[i] && per_term[i].rows.len() < self.fuzzy_threshold() {
-                    per_term[i] = self.term_docs(q, t, (true, true), &keep)?;
+                    per_term[i] = self.term_docs(q, t, &plans[i], (true, true), &keep)?;
                 }
             }
             results.hits = combine(q, &per_term, Mode::All);
@@ -933,6 +938,7 @@ impl Engine {
         &self,
         q: &Query,
         t: &QueryTerm,
+        plan: &TermPlan,
         (wide, typos): (bool, bool),
         keep: &dyn Fn(u32) -> bool,
     ) -> Result<Arc<TermDocs>, EngineError> {
@@ -946,7 +952,7 @@ impl Engine {
         if let Some(docs) = self.words.get(&key) {
             return Ok(docs);
         }
-        let docs = Arc::new(self.look_up(t, wide, typos, keep)?);
+        let docs = Arc::new(self.look_up(t, plan, wide, typos, keep)?);
         self.words.put(key, docs.clone());
         Ok(docs)
     }
@@ -956,6 +962,7 @@ impl Engine {
     fn look_up(
         &self,
         t: &QueryTerm,
+        plan: &TermPlan,
         wide: bool,
         typos: bool,
         keep: &dyn Fn(u32) -> bool,
@@ -964,7 +971,7 @@ impl Engine {
         let mut entries = Vec::new();
         // One run of matches per dictionary word, each in document order.
         let mut runs: Vec<Run> = Vec::new();
-        for (xi, x) in self.expand(t, wide, typos)?.into_iter().enumerate() {
+        for (xi, x) in self.expand(t, plan, wide, typos)?.into_iter().enumerate() {
             let e = &x.entry.entry;
             let (tf, weight) = (&x.entry.tf, x.weight * x.entry.idf);
             let exact_id = (x.key == t.folded.as_bytes())
