@@ -42,20 +42,35 @@ pub enum Spill<'a> {
     Files(&'a Path),
 }
 
-/// Builds the bundle of `plan`, handing every finished file to `write`,
+/// What the second pass indexes, and how.
+pub struct Job<'a> {
+    pub files: &'a [InputFile],
+    /// The articles, in document order.
+    pub plan: Vec<Planned>,
+    pub layout: Layout,
+    pub opts: BuildOptions,
+    /// Bytes of postings held in memory before they are spilled as a run.
+    pub run_bytes: usize,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// Builds the bundle of `job`, handing every finished file to `write`,
 /// which is called from several threads at once: files are compressed and
 /// written while indexing goes on.
-#[allow(clippy::too_many_arguments)]
 pub fn index(
-    files: &[InputFile],
-    mut plan: Vec<Planned>,
-    layout: Layout,
-    opts: BuildOptions,
-    run_bytes: usize,
+    job: Job<'_>,
     spill: Spill<'_>,
-    quiet: bool,
     write: &(dyn Fn(BundleFile) -> Result<()> + Sync),
 ) -> Result<Manifest> {
+    let Job {
+        files,
+        mut plan,
+        layout,
+        opts,
+        run_bytes,
+        quiet,
+    } = job;
     let sink = Sink {
         write,
         in_flight: AtomicUsize::new(0),

@@ -2,8 +2,8 @@
 
 use crate::assets::{APP_FILES, APP_WASM};
 use crate::cli::BuildArgs;
-use crate::indexer::{self, Planned, Spill};
-use crate::inputs::{self, InputFile, Scan};
+use crate::indexer::{self, Job, Planned, Spill};
+use crate::inputs::{self, Scan};
 use crate::shell::{self, BaseUrl, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
@@ -81,13 +81,14 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
         plan,
         layout,
         opts,
-        args,
+        run_bytes: args.run_bytes,
+        quiet: args.quiet,
     };
 
     let (out, written, manifest) = match &args.single_file {
         Some(file) => {
             let all = Mutex::new(Vec::new());
-            let manifest = job.index(Spill::Memory, &|f| {
+            let manifest = indexer::index(job, Spill::Memory, &|f| {
                 all.lock().expect("no panics hold it").push(f);
                 Ok(())
             })?;
@@ -152,34 +153,6 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     })
 }
 
-/// Everything the second pass needs.
-struct Job<'a> {
-    files: &'a [InputFile],
-    plan: Vec<Planned>,
-    layout: Layout,
-    opts: BuildOptions,
-    args: &'a BuildArgs,
-}
-
-impl Job<'_> {
-    fn index(
-        self,
-        spill: Spill<'_>,
-        write: &(dyn Fn(index::BundleFile) -> Result<()> + Sync),
-    ) -> Result<Manifest> {
-        indexer::index(
-            self.files,
-            self.plan,
-            self.layout,
-            self.opts,
-            self.args.run_bytes,
-            spill,
-            self.args.quiet,
-            write,
-        )
-    }
-}
-
 /// Writes files into a folder with their .br/.gz siblings, from any
 /// thread, and keeps count.
 #[derive(Default)]
@@ -227,7 +200,7 @@ fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Man
     std::fs::create_dir_all(&runs)?;
     let writer = DirWriter::default();
     let manifest_bytes = Mutex::new(Vec::new());
-    let manifest = job.index(Spill::Files(&runs), &|f| {
+    let manifest = indexer::index(job, Spill::Files(&runs), &|f| {
         if f.name == MANIFEST_FILE {
             *manifest_bytes.lock().expect("no panics hold it") = f.bytes.clone();
         }
