@@ -218,48 +218,49 @@ fn thousands(n: usize) -> String {
     out
 }
 
+/// What a plot panel shows: a figure of the builds or of the browser runs.
+#[derive(Clone, Copy)]
+enum Measure {
+    Build(fn(&Build) -> f64),
+    Browser(fn(&Figures) -> f64),
+}
+
+impl Measure {
+    /// The figure at one corpus size, Pagefind's or Broadsheet's (Pagefind
+    /// was not run at every size).
+    fn of(self, r: &Row, pagefind: bool) -> Option<f64> {
+        match (self, pagefind) {
+            (Measure::Build(f), false) => Some(f(&r.broadsheet)),
+            (Measure::Build(f), true) => r.pagefind.as_ref().map(f),
+            (Measure::Browser(f), false) => Some(f(&r.browser.0)),
+            (Measure::Browser(f), true) => r.browser.1.as_ref().map(f),
+        }
+    }
+}
+
 /// Four log-log panels: build time, first-query bytes, cold time to first
 /// results, files written; Broadsheet and Pagefind against corpus size.
 fn plot(rows: &[Row], svg: &Path) -> Result<()> {
-    type Pick = fn(&Row, bool) -> Option<f64>;
-    let panels: [(&str, Pick); 4] = [
-        ("build time (s)", |r, p| {
-            if p {
-                r.pagefind.map(|b| b.secs)
-            } else {
-                Some(r.broadsheet.secs)
-            }
-        }),
-        ("first query: bytes transferred (KB)", |r, p| {
-            if p {
-                r.browser.1.as_ref().map(|f| f.bytes / 1024.0)
-            } else {
-                Some(r.browser.0.bytes / 1024.0)
-            }
-        }),
-        ("cold: first results on screen (ms)", |r, p| {
-            if p {
-                r.browser.1.as_ref().map(|f| f.cold_ms)
-            } else {
-                Some(r.browser.0.cold_ms)
-            }
-        }),
-        ("files written", |r, p| {
-            if p {
-                r.pagefind.map(|b| b.files as f64)
-            } else {
-                Some(r.broadsheet.files as f64)
-            }
-        }),
+    let panels = [
+        ("build time (s)", Measure::Build(|b| b.secs)),
+        (
+            "first query: bytes transferred (KB)",
+            Measure::Browser(|f| f.bytes / 1024.0),
+        ),
+        (
+            "cold: first results on screen (ms)",
+            Measure::Browser(|f| f.cold_ms),
+        ),
+        ("files written", Measure::Build(|b| b.files as f64)),
     ];
     let root = SVGBackend::new(svg, (960, 720)).into_drawing_area();
     root.fill(&WHITE)?;
     let x_max = rows.iter().map(|r| r.articles).max().unwrap_or(10) as f64 * 1.5;
     let x_min = rows.iter().map(|r| r.articles).min().unwrap_or(1) as f64 / 1.5;
-    for (area, (title, pick)) in root.split_evenly((2, 2)).iter().zip(panels) {
+    for (area, (title, measure)) in root.split_evenly((2, 2)).iter().zip(panels) {
         let values: Vec<f64> = rows
             .iter()
-            .flat_map(|r| [pick(r, false), pick(r, true)])
+            .flat_map(|r| [measure.of(r, false), measure.of(r, true)])
             .flatten()
             .filter(|v| *v > 0.0)
             .collect();
@@ -280,7 +281,7 @@ fn plot(rows: &[Row], svg: &Path) -> Result<()> {
         for (name, color, pagefind) in [("Broadsheet", RED, false), ("Pagefind", BLUE, true)] {
             let points: Vec<(f64, f64)> = rows
                 .iter()
-                .filter_map(|r| pick(r, pagefind).map(|v| (r.articles as f64, v)))
+                .filter_map(|r| measure.of(r, pagefind).map(|v| (r.articles as f64, v)))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
