@@ -6,7 +6,7 @@ use crate::analysis::{stem_always, tokenize, Token};
 use crate::index::body_texts;
 use crate::model::Article;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Words in a snippet window.
 const WINDOW: usize = 28;
@@ -110,9 +110,8 @@ impl<'a> Marker<'a> {
     /// that has `Bằng`. Every word of the article is then known to the
     /// marker.
     pub fn focus(&mut self, words: &ArticleTokens) {
-        let found = words.all().fold(0u32, |m, t| {
-            let stem = || words.stems.get(t.exact.as_str()).cloned().flatten();
-            m | self.strong_given(&t.exact, &t.folded, stem)
+        let found = words.words.iter().fold(0u32, |m, w| {
+            m | self.strong_given(&w.exact, &w.folded, || w.stem.clone())
         });
         for (i, ok) in self.fuzzy_ok.iter_mut().enumerate() {
             *ok = found & (1 << i.min(31)) == 0;
@@ -157,36 +156,74 @@ pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> 
     Marker::new(keys, lang).highlight(text)
 }
 
-/// The words of an article's title and of each of its body texts (see
-/// [`body_texts`]), as snippets look for them, with the stem of each
-/// distinct word in the article's language: stemming the words of a page
-/// of articles was most of its snippets' time, and the engine keeps these
-/// for the articles it showed last.
+/// The words of an article as snippets look for them: each distinct word
+/// once, with its stem in the article's language, and where the words of
+/// each body text (see [`body_texts`]) are. Matching a page of articles
+/// then works on each distinct word once instead of on every occurrence,
+/// and stemming, most of a page's snippet time, is done once per article:
+/// the engine keeps these for the articles it showed last.
 pub struct ArticleTokens {
-    title: Vec<Token>,
-    body: Vec<Vec<Token>>,
-    stems: HashMap<String, Option<String>, foldhash::fast::RandomState>,
+    /// Distinct words (by exact form) of the title and body, identifier
+    /// wholes included.
+    words: Vec<Word>,
+    /// Per body text, its words in order, identifier wholes left out.
+    body: Vec<Vec<Spot>>,
+}
+
+struct Word {
+    exact: String,
+    folded: String,
+    stem: Option<String>,
+    /// The same number for words with the same folded form.
+    folded_id: u32,
+}
+
+/// One word of a text: which distinct word, and its byte range.
+#[derive(Clone, Copy)]
+struct Spot {
+    word: u32,
+    start: u32,
+    end: u32,
 }
 
 impl ArticleTokens {
     pub fn of(article: &Article) -> ArticleTokens {
-        let mut words = ArticleTokens {
-            title: tokenize(&article.title),
-            body: body_texts(article).map(tokenize).collect(),
-            stems: HashMap::default(),
-        };
-        let mut stems = std::mem::take(&mut words.stems);
-        for t in words.all() {
-            if !stems.contains_key(t.exact.as_str()) {
-                stems.insert(t.exact.clone(), stem_always(&article.lang, &t.exact));
+        let mut words: Vec<Word> = Vec::new();
+        let mut by_exact: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut by_folded: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut intern = |t: Token| -> u32 {
+            if let Some(&id) = by_exact.get(&t.exact) {
+                return id;
             }
+            let next = by_folded.len() as u32;
+            let folded_id = *by_folded.entry(t.folded.clone()).or_insert(next);
+            let id = words.len() as u32;
+            by_exact.insert(t.exact.clone(), id);
+            words.push(Word {
+                stem: stem_always(&article.lang, &t.exact),
+                exact: t.exact,
+                folded: t.folded,
+                folded_id,
+            });
+            id
+        };
+        for t in tokenize(&article.title) {
+            intern(t);
         }
-        words.stems = stems;
-        words
-    }
-
-    fn all(&self) -> impl Iterator<Item = &Token> {
-        self.title.iter().chain(self.body.iter().flatten())
+        let body = body_texts(article)
+            .map(|text| {
+                let mut spots = Vec::new();
+                for t in tokenize(text) {
+                    let (joined, start, end) = (t.joined, t.start as u32, t.end as u32);
+                    let word = intern(t);
+                    if !joined {
+                        spots.push(Spot { word, start, end });
+                    }
+                }
+                spots
+            })
+            .collect();
+        ArticleTokens { words, body }
     }
 }
 
@@ -198,35 +235,37 @@ impl ArticleTokens {
 /// out are kept.
 pub fn snippet_from(article: &Article, words: &ArticleTokens, marker: &mut Marker) -> Snippet {
     let texts: Vec<&str> = body_texts(article).collect();
-    let body = &words.body;
-    debug_assert_eq!(texts.len(), body.len());
+    debug_assert_eq!(texts.len(), words.body.len());
     marker.focus(words);
+    // Whether each distinct word is a match, worked out once.
+    let matches: Vec<bool> = words
+        .words
+        .iter()
+        .map(|w| marker.hit(&w.exact, &w.folded))
+        .collect();
     let mut best: Option<(usize, usize, usize, usize, usize)> = None; // (distinct, count, text, start tok, end tok)
-    let mut words: Vec<Vec<&Token>> = Vec::with_capacity(texts.len());
-    for (ti, all) in body.iter().enumerate() {
-        let tokens: Vec<&Token> = all.iter().filter(|t| !t.joined).collect();
-        let hits: Vec<bool> = tokens
-            .iter()
-            .map(|t| marker.hit(&t.exact, &t.folded))
-            .collect();
-        for start in (0..tokens.len()).filter(|&i| hits[i]) {
+    let mut folded: Vec<u32> = Vec::with_capacity(WINDOW);
+    for (ti, spots) in words.body.iter().enumerate() {
+        let hits: Vec<bool> = spots.iter().map(|s| matches[s.word as usize]).collect();
+        for start in (0..spots.len()).filter(|&i| hits[i]) {
             let from = start.saturating_sub(4);
-            let to = (from + WINDOW).min(tokens.len());
-            let window = &tokens[from..to];
-            let matched: Vec<&str> = window
-                .iter()
-                .zip(&hits[from..to])
-                .filter(|(_, h)| **h)
-                .map(|(t, _)| t.folded.as_str())
-                .collect();
-            let count = matched.len();
-            let distinct: HashSet<&str> = matched.into_iter().collect();
-            let better = best.is_none_or(|(d, c, ..)| (distinct.len(), count) > (d, c));
+            let to = (from + WINDOW).min(spots.len());
+            folded.clear();
+            folded.extend(
+                spots[from..to]
+                    .iter()
+                    .zip(&hits[from..to])
+                    .filter(|(_, h)| **h)
+                    .map(|(s, _)| words.words[s.word as usize].folded_id),
+            );
+            let count = folded.len();
+            folded.sort_unstable();
+            folded.dedup();
+            let better = best.is_none_or(|(d, c, ..)| (folded.len(), count) > (d, c));
             if better {
-                best = Some((distinct.len(), count, ti, from, to));
+                best = Some((folded.len(), count, ti, from, to));
             }
         }
-        words.push(tokens);
     }
     let Some((_, _, ti, from, to)) = best else {
         let first = article.first_text();
@@ -235,12 +274,16 @@ pub fn snippet_from(article: &Article, words: &ArticleTokens, marker: &mut Marke
             highlights: vec![],
         };
     };
-    let (text, tokens) = (texts[ti], &words[ti]);
-    let start = if from == 0 { 0 } else { tokens[from].start };
-    let end = if to >= tokens.len() {
+    let (text, spots) = (texts[ti], &words.body[ti]);
+    let start = if from == 0 {
+        0
+    } else {
+        spots[from].start as usize
+    };
+    let end = if to >= spots.len() {
         text.len()
     } else {
-        tokens[to - 1].end
+        spots[to - 1].end as usize
     };
     let mut out = String::new();
     if start > 0 {
