@@ -11,26 +11,6 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs in the app module before it starts its wasm. On a page of its own
-/// (one that names its search worker in `<meta name="broadsheet-worker">`)
-/// it starts that worker at once, so that the worker fetches and compiles
-/// the wasm while the page does, rather than after the page has started,
-/// rendered and asked for the manifest; `worker::Remote::start` adopts it
-/// once it is listening. Embedded viewers and the worker itself skip it.
-const EARLY_WORKER: &str = r#"if (typeof document !== "undefined") {
-  const meta = document.querySelector('meta[name="broadsheet-worker"]');
-  if (meta && meta.content) {
-    try {
-      const worker = new Worker(new URL(meta.content, document.baseURI), { type: "module" });
-      const ready = new Promise((resolve) => {
-        worker.onmessage = () => resolve(true);
-        worker.onerror = (e) => { e.preventDefault(); resolve(false); };
-      });
-      globalThis.__broadsheetWorker = { worker, ready };
-    } catch (_) {}
-  }
-}"#;
-
 fn main() -> Result<()> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
@@ -73,7 +53,7 @@ fn main() -> Result<()> {
         bail!("unexpected wasm-bindgen output: no `__wbg_init` export");
     }
     let js = format!(
-        "{bare_js}\n{EARLY_WORKER}\nexport const ready = __wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
+        "{bare_js}\nexport const ready = __wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
     );
     let js_name = hashed("app", "js", js.as_bytes());
     let css = std::fs::read(root.join("crates/app/style.css"))?;

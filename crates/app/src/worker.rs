@@ -6,10 +6,7 @@
 //! worker: the same wasm, so the same engine, loaded from the HTTP cache. In
 //! a worker, [`crate::start`] finds no window and calls [`serve`]. Messages
 //! are `[id, bytes]`; the worker first posts `[READY]` once it listens, since
-//! a message sent before that would be lost. On a page of its own the app
-//! module starts the worker as it loads, before the page's own wasm runs
-//! (see `EARLY_WORKER` in build.rs), and [`Remote::start`] adopts it: the
-//! two compile the wasm side by side.
+//! a message sent before that would be lost.
 //!
 //! Where no worker can start (another origin's page embedding the viewer, a
 //! page opened from `file://`), [`Source::open`] falls back to running the
@@ -250,21 +247,6 @@ mod imp {
         let _ = scope.post_message(&Array::of2(&READY.into(), &JsValue::NULL));
     }
 
-    /// The worker the app module started as the page loaded (see
-    /// `EARLY_WORKER` in build.rs), with the promise of its first message
-    /// (`true`) or failure (`false`); taken once.
-    fn early() -> Option<(Worker, Promise)> {
-        let global = js_sys::global();
-        let key = JsValue::from_str("__broadsheetWorker");
-        let early = js_sys::Reflect::get(&global, &key)
-            .ok()
-            .filter(|v| v.is_object())?;
-        let _ = js_sys::Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
-        let worker = js_sys::Reflect::get(&early, &"worker".into()).ok()?;
-        let ready = js_sys::Reflect::get(&early, &"ready".into()).ok()?;
-        Some((worker.dyn_into().ok()?, ready.dyn_into().ok()?))
-    }
-
     /// The page's handle on its worker.
     pub struct Remote {
         worker: Worker,
@@ -287,27 +269,11 @@ mod imp {
             data: &str,
             manifest: Vec<u8>,
         ) -> Result<Remote, StartError> {
-            let (worker, listening) = match early() {
-                // Started by the app module as the page loaded; listening
-                // once its first message came (before any handler of ours
-                // is set, so that message cannot be missed).
-                Some((worker, ready)) => {
-                    let listening = JsFuture::from(ready).await.ok();
-                    if listening.and_then(|v| v.as_bool()) != Some(true) {
-                        worker.terminate();
-                        return Err(StartError::NoWorker);
-                    }
-                    (worker, true)
-                }
-                None => {
-                    let options = WorkerOptions::new();
-                    options.set_type(WorkerType::Module);
-                    // Refused synchronously for another origin's script.
-                    let worker = Worker::new_with_options(script, &options)
-                        .map_err(|_| StartError::NoWorker)?;
-                    (worker, false)
-                }
-            };
+            let options = WorkerOptions::new();
+            options.set_type(WorkerType::Module);
+            // Refused synchronously for another origin's script.
+            let worker =
+                Worker::new_with_options(script, &options).map_err(|_| StartError::NoWorker)?;
             let pending: Rc<RefCell<HashMap<u32, Function>>> = Rc::default();
             let onmessage = {
                 let pending = pending.clone();
@@ -341,7 +307,7 @@ mod imp {
                 _onmessage: onmessage,
                 _onerror: onerror,
             };
-            if !listening && remote.answer(READY).await.is_none() {
+            if remote.answer(READY).await.is_none() {
                 return Err(StartError::NoWorker);
             }
             let open = Request::Open {
