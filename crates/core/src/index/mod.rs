@@ -122,7 +122,7 @@ pub struct BundleFile {
 }
 
 /// A built bundle: the manifest and every file, the manifest's own file
-/// ([`bundle::MANIFEST_FILE`]) included.
+/// ([`crate::bundle::MANIFEST_FILE`]) included.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub manifest: Manifest,

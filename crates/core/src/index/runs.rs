@@ -182,7 +182,7 @@ impl Runs {
 
 /// Reads the frames of a run from wherever the caller keeps it: `&[u8]` or
 /// a `Cursor` for a run in memory, a buffered file for one parked on disk.
-/// The one decoder of the framing [`Runs::spill`] writes.
+/// The one decoder of the framing `Runs::spill` writes.
 pub struct Frames<R> {
     source: R,
     failed: bool,

@@ -6,7 +6,18 @@
 //! from disk, the browser fetching over HTTP) loads them with
 //! [`Engine::add_file`] and asks again. The same engine code thus serves both
 //! a synchronous native shell and an asynchronous browser shell.
+//!
+//! * `query`: what the reader typed, parsed (words, phrases, `-word`,
+//!   `lang:` and `year:` filters);
+//! * `engine`: the [`Engine`]: which files a query needs, how each word is
+//!   looked up (stems, completions, typos), facets, documents;
+//! * `combine`: from each word's matches to ranked hits (AND/OR,
+//!   proximity for what can reach the top, the order of the rest);
+//! * `rank`: the scoring formulas and weights;
+//! * `snippet`: passages and highlights;
+//! * `memo`: what the engine remembers between queries.
 
+mod combine;
 mod engine;
 mod memo;
 mod query;
