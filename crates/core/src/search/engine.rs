@@ -140,7 +140,8 @@ const LAST_RESULTS: usize = 4;
 
 /// Articles whose words are kept for snippets: a page of results and the
 /// next, or the pages of the last few keystrokes, which mostly show the
-/// same articles (about 100 bytes per word).
+/// same articles (each distinct word of an article with its stem, and 12
+/// bytes per word: tens of kilobytes an article).
 const TOKEN_CACHE: usize = 40;
 
 /// One dictionary entry standing for a query word, with its weight.

@@ -98,12 +98,13 @@ impl<V: Clone> ByOffset<V> {
     }
 
     pub(crate) fn put(&self, file: &str, offset: u64, value: V, weight: usize) {
+        if weight > self.limit {
+            // Kept, it would push out everything else and still overflow.
+            return;
+        }
         let mut inner = lock(&self.inner);
         if inner.1 + weight > self.limit {
             *inner = Default::default();
-        }
-        if weight > self.limit {
-            return;
         }
         inner.1 += weight;
         inner
@@ -148,5 +149,6 @@ mod tests {
         assert_eq!((m.get("f", 1), m.get("f", 2)), (None, Some('c')));
         m.put("h", 0, 'd', 11);
         assert_eq!(m.get("h", 0), None, "heavier than the bound: not kept");
+        assert_eq!(m.get("f", 2), Some('c'), "nor pushes anything out");
     }
 }
