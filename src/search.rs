@@ -62,11 +62,12 @@ impl Site {
         self.engine
             .resolve(load, |e| e.need_docs(&docs, true))
             .map_err(err)?;
-        let e = &self.engine;
         // All at once, as the viewer does: a page's words are worked out once.
-        let snippets = e
-            .snippets(&docs, &results.matched)
-            .map_err(|e| anyhow!("{}: {e}", self.data.display()))?;
+        let snippets = self
+            .engine
+            .resolve(load, |e| e.snippets(&docs, &results.matched))
+            .map_err(err)?;
+        let e = &self.engine;
         let hits = results
             .hits
             .iter()

@@ -127,11 +127,8 @@ pub async fn article(bundle: &Bundle, slug: &str, q: &str) -> Result<Loaded, Str
     let matched = if query.is_empty() {
         Matched::default()
     } else {
-        bundle
-            .run(|e| e.search(&query))
-            .await?
-            .matched
-            .focus(&article)
+        let matched = bundle.run(|e| e.search(&query)).await?.matched;
+        bundle.run(|e| e.focus(doc, &matched)).await?
     };
     Ok(Some((article, matched)))
 }

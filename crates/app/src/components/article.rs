@@ -6,7 +6,7 @@ use crate::nav::Nav;
 use crate::queries::Loaded;
 use crate::worker::Source;
 use broadsheet_core::bundle::DocMeta;
-use broadsheet_core::search::{highlight, segments, Matched};
+use broadsheet_core::search::{segments, Marker};
 use broadsheet_core::Block;
 use yew::prelude::*;
 
@@ -18,22 +18,26 @@ pub struct Props {
     pub q: String,
 }
 
-/// Text with the query's words marked.
-fn text(t: &str, lang: &str, matched: &Matched) -> Html {
-    marked(&segments(t, &highlight(t, lang, matched)))
+/// Text with the query's words marked. One marker serves the whole
+/// article, so each distinct word is worked out once.
+fn text(t: &str, m: &mut Marker) -> Html {
+    marked(&segments(t, &m.highlight(t)))
 }
 
-fn block(b: &Block, lang: &str, m: &Matched) -> Html {
+fn block(b: &Block, m: &mut Marker) -> Html {
     match b {
-        Block::Paragraph(t) => html! { <p>{ text(t, lang, m) }</p> },
-        Block::Heading(t) => html! { <h2>{ text(t, lang, m) }</h2> },
-        Block::Figure { image, caption } => html! {
-            <figure data-image={image.clone()}>
-                if let Some(c) = caption {
-                    <figcaption>{ text(c, lang, m) }</figcaption>
-                }
-            </figure>
-        },
+        Block::Paragraph(t) => html! { <p>{ text(t, m) }</p> },
+        Block::Heading(t) => html! { <h2>{ text(t, m) }</h2> },
+        Block::Figure { image, caption } => {
+            let caption = caption.as_ref().map(|c| text(c, m));
+            html! {
+                <figure data-image={image.clone()}>
+                    if let Some(c) = caption {
+                        <figcaption>{ c }</figcaption>
+                    }
+                </figure>
+            }
+        }
     }
 }
 
@@ -85,14 +89,17 @@ pub fn ArticleView(props: &Props) -> Html {
         }
         Some(Ok(Some((a, m)))) => (a, m),
     };
-    let (a, m) = a;
-    let lang = a.lang.as_str();
+    let (a, matched) = a;
+    let m = &mut Marker::new(matched, &a.lang);
     let meta = DocMeta::of(a);
+    let title = text(&a.title, m);
+    let lead = a.summary.as_ref().map(|s| text(s, m));
+    let blocks: Vec<Html> = a.blocks.iter().map(|b| block(b, m)).collect();
     html! {
         <>
             { back }
             <article lang={a.lang.clone()} ref={article_ref}>
-                <h1>{ text(&a.title, lang, m) }</h1>
+                <h1>{ title }</h1>
                 <p class="byline">
                     { byline(&meta) }
                     if let Some(url) = a.url.as_deref().and_then(safe_url) {
@@ -100,10 +107,10 @@ pub fn ArticleView(props: &Props) -> Html {
                         <a class="source" href={url.to_string()} rel="noopener noreferrer" target="_blank">{ "Source" }</a>
                     }
                 </p>
-                if let Some(s) = &a.summary {
-                    <p class="lead">{ text(s, lang, m) }</p>
+                if let Some(lead) = lead {
+                    <p class="lead">{ lead }</p>
                 }
-                { for a.blocks.iter().map(|b| block(b, lang, m)) }
+                { for blocks }
                 if let Some(c) = &a.credit {
                     <p class="credit">{ format!("({c})") }</p>
                 }

@@ -193,12 +193,13 @@ pub struct Matched {
 }
 
 impl Matched {
-    /// The matches to highlight in one article: a query word's near misses
-    /// only where the article lacks the word itself (so `bang` does not
-    /// light up every `ban` in an article that has `Bằng`).
-    pub fn focus(&self, article: &Article) -> Matched {
-        let mut marker = Marker::new(self, &article.lang);
-        marker.focus(&ArticleTokens::of(article));
+    /// The matches to highlight in one article (in `lang`, its words
+    /// `words`): a query word's near misses only where the article lacks
+    /// the word itself (so `bang` does not light up every `ban` in an
+    /// article that has `Bằng`).
+    fn focus(&self, lang: &str, words: &ArticleTokens) -> Matched {
+        let mut marker = Marker::new(self, lang);
+        marker.focus(words);
         Matched {
             terms: self
                 .terms
@@ -1004,13 +1005,16 @@ impl Engine {
     /// The best passage of a document for the matched words. Needs the
     /// document's body pack.
     pub fn snippet(&self, doc: u32, matched: &Matched) -> Result<Snippet, EngineError> {
-        let article = self.article(doc)?;
-        let mut marker = Marker::new(matched, &article.lang);
-        Ok(snippet::snippet_from(
-            article,
-            &*self.tokens(doc)?,
-            &mut marker,
-        ))
+        Ok(self.snippets(&[doc], matched)?.remove(0))
+    }
+
+    /// The matches of a query to highlight in one of its documents: near
+    /// misses only for query words the document lacks (see
+    /// [`Marker::focus`]), from the words kept for it when it was last
+    /// shown. Needs its body pack.
+    pub fn focus(&self, doc: u32, matched: &Matched) -> Result<Matched, EngineError> {
+        let lang = &self.article(doc)?.lang;
+        Ok(matched.focus(lang, &*self.tokens(doc)?))
     }
 
     /// The words of a document's title and body texts, tokenised once

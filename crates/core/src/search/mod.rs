@@ -28,7 +28,7 @@ pub use engine::{
     Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results, TermMatch,
 };
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
-pub use snippet::{highlight, segments, ArticleTokens, Marker, Snippet};
+pub use snippet::{segments, ArticleTokens, Marker, Snippet};
 
 #[cfg(test)]
 mod tests;

@@ -151,11 +151,6 @@ impl<'a> Marker<'a> {
     }
 }
 
-/// Byte ranges in `text` (in language `lang`) of the words the query matched.
-pub fn highlight(text: &str, lang: &str, keys: &Matched) -> Vec<(usize, usize)> {
-    Marker::new(keys, lang).highlight(text)
-}
-
 /// The words of an article as snippets look for them: each distinct word
 /// once, with its stem in the article's language, and where the words of
 /// each body text (see [`body_texts`]) are. Matching a page of articles
