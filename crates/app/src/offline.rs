@@ -7,13 +7,38 @@
 
 use gloo::events::EventListener;
 use js_sys::{Object, Reflect};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::ServiceWorkerContainer;
 
-/// Milliseconds after start-up before the worker is registered.
-const REGISTER_DELAY_MS: u32 = 2_000;
+/// The worker is registered once the first screen is shown (see
+/// [`first_screen_shown`]), or this many milliseconds after start-up if
+/// that never comes (an error, a reader who never looks).
+const REGISTER_LATEST_MS: u32 = 10_000;
+
+thread_local! {
+    /// Whether a list of results or an article has been shown.
+    static SHOWN: Cell<bool> = const { Cell::new(false) };
+    /// The registration waiting for the first screen.
+    static PENDING: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+}
+
+/// Tells the worker's registration that the first screen (a list of
+/// results or an article) is on show. Registering starts the worker's
+/// install, which downloads the app and, for a small site, the index: it
+/// waits for this, so that the first screen and query have the network to
+/// themselves however long they take, and it starts no later than needed
+/// (a fixed delay was both: too soon on a slow network, idle on a fast one).
+pub fn first_screen_shown() {
+    if SHOWN.replace(true) {
+        return;
+    }
+    if let Some(start) = PENDING.with(|p| p.borrow_mut().take()) {
+        // After the browser has painted the screen just built.
+        gloo::timers::callback::Timeout::new(0, start).forget();
+    }
+}
 
 /// What the worker reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,21 +113,30 @@ impl Worker {
                 }
             })
         };
-        // Registering starts the worker's install, which downloads the app
-        // and the index: let the first screen and query have the network
-        // to themselves first.
+        // Registered once the first screen is shown (see
+        // `first_screen_shown`), or at the latest after REGISTER_LATEST_MS.
         {
             let container = container.clone();
             let url = url.to_string();
-            gloo::timers::callback::Timeout::new(REGISTER_DELAY_MS, move || {
+            let start = move || {
                 let promise = container.register(&url);
                 wasm_bindgen_futures::spawn_local(async move {
                     if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
                         post(&container, "status");
                     }
                 });
-            })
-            .forget();
+            };
+            if SHOWN.get() {
+                start();
+            } else {
+                PENDING.with(|p| *p.borrow_mut() = Some(Box::new(start)));
+                gloo::timers::callback::Timeout::new(REGISTER_LATEST_MS, || {
+                    if let Some(start) = PENDING.with(|p| p.borrow_mut().take()) {
+                        start();
+                    }
+                })
+                .forget();
+            }
         }
         Some(Worker {
             container,
