@@ -24,6 +24,14 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
         let addr = listener.local_addr()?;
+        // Small files are the whole point of the bundle: without
+        // TCP_NODELAY a response written in two parts (headers, body) waits
+        // for the browser's delayed ACK, 40 ms on Linux, per request.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                eprintln!("warning: could not set TCP_NODELAY: {e}");
+            }
+        });
         // Precompressed siblings first; anything else is compressed on the
         // fly (the layer leaves already-encoded responses alone).
         let files = ServeDir::new(&built.out)

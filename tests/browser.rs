@@ -934,6 +934,9 @@ async fn static_server(root: std::path::PathBuf) -> String {
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new()
         .fallback_service(tower_http::services::ServeDir::new(root).precompressed_gzip());
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}/")
 }
