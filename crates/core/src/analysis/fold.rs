@@ -43,8 +43,17 @@ pub fn fold(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
+    fold_normalized(&normalize(s))
+}
+
+/// [`fold`] of a string already [`normalize`]d: tokens have both forms,
+/// and normalising twice was a good part of tokenising non-ASCII text.
+pub fn fold_normalized(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
-    for c in NFD.normalize_iter(normalize(s).chars()) {
+    for c in NFD.normalize_iter(s.chars()) {
         if COMBINING_CLASS.get_u8(c) != 0 {
             continue;
         }

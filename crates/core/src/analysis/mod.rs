@@ -11,4 +11,4 @@ mod tokenize;
 
 pub use fold::{fold, normalize};
 pub use stem::{stem, stem_always, stemmer, STEMMED_LANGS};
-pub use tokenize::{tokenize, Token};
+pub use tokenize::{for_each_word, tokenize, RawWord, Token};

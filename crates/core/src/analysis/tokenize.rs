@@ -1,6 +1,6 @@
 //! Word segmentation (UAX #29) with identifiers kept whole.
 
-use super::{fold, normalize};
+use super::fold::{fold_normalized, normalize};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// One word of a text.
@@ -38,9 +38,36 @@ fn is_word(s: &str) -> bool {
 /// whole (marked [`Token::joined`]), so that decree numbers such as
 /// `205/2025/ND-CP` are findable exactly as typed.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let segments: Vec<(usize, &str)> = text.split_word_bound_indices().collect();
     let mut tokens = Vec::new();
+    for_each_word(text, |w| tokens.push(Token::of(w)));
+    tokens
+}
+
+/// One word of a text as [`for_each_word`] finds it, before normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawWord<'t> {
+    /// The word as written.
+    pub text: &'t str,
+    /// See [`Token`].
+    pub pos: u32,
+    pub start: usize,
+    pub joined: bool,
+}
+
+/// The words [`tokenize`] finds, as written, without normalising them: for
+/// callers that see most words many times (an article's snippets, its
+/// index terms) and normalise, fold and stem each distinct one once.
+pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(RawWord<'t>)) {
+    let segments: Vec<(usize, &str)> = text.split_word_bound_indices().collect();
     let mut pos = 0u32;
+    let mut word = |text: &'t str, pos: u32, start: usize, joined: bool| {
+        f(RawWord {
+            text,
+            pos,
+            start,
+            joined,
+        })
+    };
     let mut i = 0;
     while i < segments.len() {
         let (start, seg) = segments[i];
@@ -60,33 +87,37 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             let end = segments[j].0 + segments[j].1.len();
             let whole = &text[start..end];
             if whole.chars().any(|c| c.is_numeric()) {
-                tokens.push(make(whole, pos, start, true));
+                word(whole, pos, start, true);
             }
         }
         for k in (i..=j).step_by(2) {
             let (s, w) = segments[k];
-            let parts: Vec<(usize, &str)> = split_elision(w);
-            if parts.len() > 1 {
-                tokens.push(make(w, pos, s, true));
-                for (off, part) in parts {
-                    tokens.push(make(part, pos, s + off, false));
+            match split_elision(w) {
+                Some(parts) => {
+                    word(w, pos, s, true);
+                    for (off, part) in parts {
+                        word(part, pos, s + off, false);
+                        pos += 1;
+                    }
+                }
+                None => {
+                    word(w, pos, s, false);
                     pos += 1;
                 }
-            } else {
-                tokens.push(make(w, pos, s, false));
-                pos += 1;
             }
         }
         i = j + 1;
     }
-    tokens
 }
 
 /// Splits a word at apostrophes (`l'objet`, `dell’uomo`, `un'effettiva`):
 /// UAX #29 keeps elided articles glued to their noun, but readers search
-/// for the noun. Returns the parts with their byte offsets; one part when
-/// there is nothing to split.
-fn split_elision(word: &str) -> Vec<(usize, &str)> {
+/// for the noun. Returns the parts with their byte offsets; `None` when
+/// there is nothing to split (nearly always: checked without allocating).
+fn split_elision(word: &str) -> Option<Vec<(usize, &str)>> {
+    if !word.contains(['\'', '’', 'ʼ']) {
+        return None;
+    }
     let mut parts = Vec::new();
     let mut start = 0;
     for (i, c) in word.char_indices() {
@@ -101,20 +132,21 @@ fn split_elision(word: &str) -> Vec<(usize, &str)> {
         parts.push((start, &word[start..]));
     }
     parts.retain(|(_, p)| is_word(p));
-    if parts.len() < 2 {
-        return vec![(0, word)];
-    }
-    parts
+    (parts.len() >= 2).then_some(parts)
 }
 
-fn make(word: &str, pos: u32, start: usize, joined: bool) -> Token {
-    Token {
-        exact: normalize(word),
-        folded: fold(word),
-        pos,
-        start,
-        end: start + word.len(),
-        joined,
+impl Token {
+    /// The token of a word found in a text.
+    pub fn of(w: RawWord<'_>) -> Token {
+        let exact = normalize(w.text);
+        Token {
+            folded: fold_normalized(&exact),
+            exact,
+            pos: w.pos,
+            start: w.start,
+            end: w.start + w.text.len(),
+            joined: w.joined,
+        }
     }
 }
 

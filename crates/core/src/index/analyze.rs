@@ -2,10 +2,10 @@
 //! the document, so that callers may run it on many documents in parallel.
 
 use super::{body_texts, facet_key, facet_values, stem_key, BLOCK_GAP};
-use crate::analysis::{stem, stemmer, tokenize, Token};
+use crate::analysis::{for_each_word, stem, stemmer, RawWord, Token};
 use crate::bundle::postings::quantize_len;
 use crate::model::Article;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Occurrences of one dictionary key in a document: (position, exact form)
 /// in the title and in the body. Stem keys have empty exact forms.
@@ -30,53 +30,104 @@ pub struct DocTerms {
     pub facets: Vec<(&'static str, String)>,
 }
 
+/// The keys of one document and their occurrences, each key stored once:
+/// a distinct word finds its keys' slots through [`Keys`], so recording an
+/// occurrence neither hashes nor compares keys.
+#[derive(Default)]
+struct Terms {
+    slots: HashMap<Vec<u8>, usize, foldhash::fast::RandomState>,
+    terms: Vec<(Vec<u8>, Occurrences)>,
+}
+
+impl Terms {
+    /// The slot of `key`, added when new.
+    fn slot(&mut self, key: Vec<u8>) -> usize {
+        let next = self.terms.len();
+        let slot = *self.slots.entry(key.clone()).or_insert(next);
+        if slot == next {
+            self.terms.push((key, Occurrences::default()));
+        }
+        slot
+    }
+
+    fn push(&mut self, slot: usize, title: bool, at: (u32, String)) {
+        let o = &mut self.terms[slot].1;
+        if title {
+            o.title.push(at);
+        } else {
+            o.body.push(at);
+        }
+    }
+
+    /// The keys with their occurrences, in key order.
+    fn into_sorted(self) -> Vec<(Vec<u8>, Occurrences)> {
+        let mut terms = self.terms;
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        terms
+    }
+}
+
+/// What a distinct word of a document is indexed under: its exact form,
+/// and the slots of its key and of its stem key.
+struct Keys {
+    exact: String,
+    key: usize,
+    stem: Option<usize>,
+}
+
 /// Analyses `a`: tokenises its title and body, stems each word in the
 /// article's language, and lists every key with its positions.
-pub fn analyze(a: &Article) -> DocTerms {
-    let mut occ: BTreeMap<Vec<u8>, Occurrences> = BTreeMap::new();
+pub fn analyze<'a>(a: &'a Article) -> DocTerms {
+    let mut terms = Terms::default();
     let stems = stemmer(&a.lang).is_some();
-    let mut add = |t: Token, pos: u32, title: bool| {
-        let stemmed = (stems && !t.joined)
-            .then(|| stem(&a.lang, &t.exact, &t.folded))
-            .flatten();
-        if let Some(s) = stemmed {
-            let o = occ.entry(stem_key(&s)).or_default();
-            let list = if title { &mut o.title } else { &mut o.body };
-            list.push((pos, String::new()));
+    // Each distinct word as written is normalised, folded and stemmed once
+    // per document: most words recur.
+    let mut seen: HashMap<(&'a str, bool), Keys, foldhash::fast::RandomState> = HashMap::default();
+    let mut add = |w: RawWord<'a>, pos: u32, title: bool| {
+        let keys = seen.entry((w.text, w.joined)).or_insert_with(|| {
+            let t = Token::of(w);
+            let stem = (stems && !t.joined)
+                .then(|| stem(&a.lang, &t.exact, &t.folded))
+                .flatten()
+                .map(|s| terms.slot(stem_key(&s)));
+            Keys {
+                key: terms.slot(t.folded.into_bytes()),
+                exact: t.exact,
+                stem,
+            }
+        });
+        if let Some(s) = keys.stem {
+            terms.push(s, title, (pos, String::new()));
         }
-        let o = occ.entry(t.folded.into_bytes()).or_default();
-        let list = if title { &mut o.title } else { &mut o.body };
-        list.push((pos, t.exact));
+        terms.push(keys.key, title, (pos, keys.exact.clone()));
     };
-    let title_tokens = tokenize(&a.title);
-    let title_words = title_tokens.iter().filter(|t| !t.joined).count() as u32;
-    for t in title_tokens {
-        let pos = t.pos;
-        add(t, pos, true);
-    }
+    let mut title_words = 0u32;
+    for_each_word(&a.title, |w| {
+        title_words += u32::from(!w.joined);
+        add(w, w.pos, true);
+    });
     let mut base = 0u32;
     let mut body_words = 0u32;
     for text in body_texts(a) {
         let mut last = 0;
-        for t in tokenize(text) {
-            last = last.max(t.pos);
-            if !t.joined {
+        for_each_word(text, |w| {
+            last = last.max(w.pos);
+            if !w.joined {
                 body_words += 1;
             }
-            let pos = base + t.pos;
-            add(t, pos, false);
-        }
+            add(w, base + w.pos, false);
+        });
         base += last + BLOCK_GAP;
     }
     let facets = facet_values(a);
     for (facet, value) in &facets {
-        occ.entry(facet_key(facet, value)).or_default();
+        terms.slot(facet_key(facet, value));
     }
     DocTerms {
         title_words,
         body_words,
         norm: quantize_len(body_words),
-        terms: occ.into_iter().collect(),
+        terms: terms.into_sorted(),
         facets,
     }
 }

@@ -2,7 +2,7 @@
 //! words marked.
 
 use super::engine::Matched;
-use crate::analysis::{stem_always, tokenize, Token};
+use crate::analysis::{for_each_word, stem_always, tokenize, RawWord, Token};
 use crate::index::body_texts;
 use crate::model::Article;
 use serde::{Deserialize, Serialize};
@@ -182,39 +182,53 @@ struct Spot {
 }
 
 impl ArticleTokens {
-    pub fn of(article: &Article) -> ArticleTokens {
+    pub fn of<'a>(article: &'a Article) -> ArticleTokens {
+        type Map<K> = HashMap<K, u32, foldhash::fast::RandomState>;
         let mut words: Vec<Word> = Vec::new();
-        let mut by_exact: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
-        let mut by_folded: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
-        let mut intern = |t: Token| -> u32 {
-            if let Some(&id) = by_exact.get(&t.exact) {
+        // A word as written is normalised, folded and stemmed once: most
+        // words of an article recur, and in the browser's wasm each of
+        // those steps costs allocations.
+        let mut by_text: Map<&'a str> = HashMap::default();
+        let mut by_exact: Map<String> = HashMap::default();
+        let mut by_folded: Map<String> = HashMap::default();
+        let mut intern = |w: RawWord<'a>| -> u32 {
+            if let Some(&id) = by_text.get(w.text) {
                 return id;
             }
-            let next = by_folded.len() as u32;
-            let folded_id = *by_folded.entry(t.folded.clone()).or_insert(next);
-            let id = words.len() as u32;
-            by_exact.insert(t.exact.clone(), id);
-            words.push(Word {
-                stem: stem_always(&article.lang, &t.exact),
-                exact: t.exact,
-                folded: t.folded,
-                folded_id,
-            });
+            let t = Token::of(w);
+            let id = match by_exact.get(&t.exact) {
+                Some(&id) => id,
+                None => {
+                    let next = by_folded.len() as u32;
+                    let folded_id = *by_folded.entry(t.folded.clone()).or_insert(next);
+                    let id = words.len() as u32;
+                    by_exact.insert(t.exact.clone(), id);
+                    words.push(Word {
+                        stem: stem_always(&article.lang, &t.exact),
+                        exact: t.exact,
+                        folded: t.folded,
+                        folded_id,
+                    });
+                    id
+                }
+            };
+            by_text.insert(w.text, id);
             id
         };
-        for t in tokenize(&article.title) {
-            intern(t);
-        }
+        for_each_word(&article.title, |w| {
+            intern(w);
+        });
         let body = body_texts(article)
             .map(|text| {
                 let mut spots = Vec::new();
-                for t in tokenize(text) {
-                    let (joined, start, end) = (t.joined, t.start as u32, t.end as u32);
-                    let word = intern(t);
+                for_each_word(text, |w| {
+                    let (joined, start, end) =
+                        (w.joined, w.start as u32, (w.start + w.text.len()) as u32);
+                    let word = intern(w);
                     if !joined {
                         spots.push(Spot { word, start, end });
                     }
-                }
+                });
                 spots
             })
             .collect();
