@@ -12,31 +12,44 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::ServiceWorkerContainer;
 
-/// The worker is registered once the first screen is shown (see
-/// [`first_screen_shown`]), or this many milliseconds after start-up if
-/// that never comes (an error, a reader who never looks).
-const REGISTER_LATEST_MS: u32 = 10_000;
+/// The worker is registered once a screen (a list of results or an
+/// article) has been in front of the reader this long with no new one (see
+/// [`screen_shown`])…
+const QUIET_MS: u32 = 2_000;
+/// …or this long after start-up, whichever comes first (an error screen, a
+/// reader who keeps typing).
+const REGISTER_LATEST_MS: u32 = 15_000;
 
 thread_local! {
-    /// Whether a list of results or an article has been shown.
+    /// Whether a screen has been shown yet.
     static SHOWN: Cell<bool> = const { Cell::new(false) };
-    /// The registration waiting for the first screen.
+    /// The registration, while it waits.
     static PENDING: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+    /// The countdown to it, restarted by every screen shown.
+    static COUNTDOWN: RefCell<Option<gloo::timers::callback::Timeout>> =
+        const { RefCell::new(None) };
 }
 
-/// Tells the worker's registration that the first screen (a list of
-/// results or an article) is on show. Registering starts the worker's
-/// install, which downloads the app and, for a small site, the index: it
-/// waits for this, so that the first screen and query have the network to
-/// themselves however long they take, and it starts no later than needed
-/// (a fixed delay was both: too soon on a slow network, idle on a fast one).
-pub fn first_screen_shown() {
-    if SHOWN.replace(true) {
+/// Tells the worker's registration that a screen (a list of results or an
+/// article) is on show. Registering starts the worker's install, which
+/// downloads the app and, for a small site, the whole index: it waits until
+/// the reader has had a screen for [`QUIET_MS`], so that neither the first
+/// screen, however long it takes, nor the queries typed right after it
+/// share the network and the processor with it.
+pub fn screen_shown() {
+    SHOWN.set(true);
+    if PENDING.with(|p| p.borrow().is_none()) {
         return;
     }
+    // Replacing the countdown cancels the previous one.
+    let countdown = gloo::timers::callback::Timeout::new(QUIET_MS, register_now);
+    COUNTDOWN.with(|c| *c.borrow_mut() = Some(countdown));
+}
+
+/// Starts the waiting registration, if it has not started.
+fn register_now() {
     if let Some(start) = PENDING.with(|p| p.borrow_mut().take()) {
-        // After the browser has painted the screen just built.
-        gloo::timers::callback::Timeout::new(0, start).forget();
+        start();
     }
 }
 
@@ -113,8 +126,8 @@ impl Worker {
                 }
             })
         };
-        // Registered once the first screen is shown (see
-        // `first_screen_shown`), or at the latest after REGISTER_LATEST_MS.
+        // Registered once a screen has been shown for a while (see
+        // `screen_shown`), or at the latest after REGISTER_LATEST_MS.
         {
             let container = container.clone();
             let url = url.to_string();
@@ -126,16 +139,10 @@ impl Worker {
                     }
                 });
             };
+            PENDING.with(|p| *p.borrow_mut() = Some(Box::new(start)));
+            gloo::timers::callback::Timeout::new(REGISTER_LATEST_MS, register_now).forget();
             if SHOWN.get() {
-                start();
-            } else {
-                PENDING.with(|p| *p.borrow_mut() = Some(Box::new(start)));
-                gloo::timers::callback::Timeout::new(REGISTER_LATEST_MS, || {
-                    if let Some(start) = PENDING.with(|p| p.borrow_mut().take()) {
-                        start();
-                    }
-                })
-                .forget();
+                screen_shown();
             }
         }
         Some(Worker {

@@ -71,7 +71,7 @@ pub fn ArticleView(props: &Props) -> Html {
         let article_ref = article_ref.clone();
         use_effect_with(state.as_ref().map(|r| r.is_ok()), move |loaded| {
             if loaded.is_some() {
-                crate::offline::first_screen_shown();
+                crate::offline::screen_shown();
             }
             if *loaded == Some(true) {
                 let mark = article_ref

@@ -136,7 +136,7 @@ pub fn ResultList(props: &Props) -> Html {
             if let Some(perf) = gloo::utils::window().performance() {
                 let _ = perf.mark("broadsheet:results");
             }
-            crate::offline::first_screen_shown();
+            crate::offline::screen_shown();
         }
     });
 
