@@ -65,11 +65,30 @@ pub fn decode_slug_shard(bytes: &[u8]) -> Result<Map<Vec<u8>>, BundleError> {
 
 /// Opens an fst and verifies its checksum. `Map::new` checks only the
 /// header and footer, and walking a damaged automaton can panic, so every
-/// byte is checked (CRC32C, fast) before the map is used.
+/// byte is checked before the map is used.
 fn checked(bytes: Vec<u8>) -> Result<Map<Vec<u8>>, BundleError> {
-    let map = Map::new(bytes).map_err(fst_error)?;
-    map.as_fst().verify().map_err(fst_error)?;
-    Ok(map)
+    verify(&bytes)?;
+    Map::new(bytes).map_err(fst_error)
+}
+
+/// Checks an fst's own checksum: its last four bytes (little-endian) are
+/// the CRC-32C of all the bytes before them, "masked" as in the Snappy
+/// frame format. `Fst::verify` checks the same with sixteen 1 KB tables,
+/// which every reader would download in the wasm; one table (the `crc`
+/// crate's `Table<1>`) is 16 KB smaller and fast enough for the shards a
+/// query fetches.
+fn verify(bytes: &[u8]) -> Result<(), BundleError> {
+    const CRC32C: crc::Crc<u32, crc::Table<1>> =
+        crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISCSI);
+    let Some((data, stored)) = bytes.split_last_chunk::<4>() else {
+        return Err(BundleError::Corrupt("fst: truncated".into()));
+    };
+    let sum = CRC32C.checksum(data);
+    let masked = sum.rotate_right(15).wrapping_add(0xA282_EAD8);
+    if masked != u32::from_le_bytes(*stored) {
+        return Err(BundleError::Corrupt("fst: checksum mismatch".into()));
+    }
+    Ok(())
 }
 
 /// Writes term shards from `(key, encoded entry)` pairs in key order,
@@ -148,4 +167,41 @@ pub(super) fn write_slug_shards(
         emit(file);
     }
     shards
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verify;
+    use fst::Map;
+    use proptest::prelude::*;
+
+    fn map_bytes(keys: &[String]) -> Vec<u8> {
+        let mut keys: Vec<&String> = keys.iter().collect();
+        keys.sort();
+        keys.dedup();
+        Map::from_iter(keys.into_iter().enumerate().map(|(i, k)| (k, i as u64)))
+            .unwrap()
+            .into_fst()
+            .into_inner()
+    }
+
+    proptest! {
+        /// The one-table checksum accepts exactly what fst's own
+        /// `verify` accepts, intact or with a byte changed anywhere.
+        #[test]
+        fn agrees_with_fst_verify(
+            keys in proptest::collection::vec("[a-zà-ỹ]{1,12}", 1..60),
+            at in any::<prop::sample::Index>(),
+            flip in 1u8..=255,
+        ) {
+            let mut bytes = map_bytes(&keys);
+            prop_assert!(verify(&bytes).is_ok());
+            let i = at.index(bytes.len());
+            bytes[i] ^= flip;
+            let ours = verify(&bytes).is_ok();
+            let theirs = fst::raw::Fst::new(bytes).is_ok_and(|f| f.verify().is_ok());
+            prop_assert!(!ours);
+            prop_assert_eq!(ours, theirs);
+        }
+    }
 }
