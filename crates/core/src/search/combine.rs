@@ -55,13 +55,71 @@ impl TermDocs {
 pub(super) type Run = (u16, Vec<(u32, f32, u32)>);
 
 /// Merges one word's runs of matches (one per dictionary word, each in
-/// document order, tagged with its expansion) into rows in document order:
-/// a k-way merge by a heap of the runs' heads, so the cost is `n log k`
-/// whatever the corpus size. A document several dictionary words matched
-/// keeps the best score and every occurrence, the earliest run's first.
+/// document order, tagged with its expansion) into rows in document order.
+/// A document several dictionary words matched keeps the best score and
+/// every occurrence, the earliest run's first.
+///
+/// A frequent word's runs cover much of the bundle (tens of thousands of
+/// documents each at 100,000 articles): those are merged by a counting sort
+/// over the documents they span, linear in their length. Runs spread thin
+/// over a wide span are merged by a heap of their heads instead, `n log k`,
+/// so that a few far-apart matches never cost a pass over the span.
 pub(super) fn merge_runs(runs: Vec<Run>) -> (Vec<Row>, Vec<Occ>) {
-    use std::cmp::Reverse;
     let total: usize = runs.iter().map(|r| r.1.len()).sum();
+    let lo = runs.iter().filter_map(|r| r.1.first()).map(|h| h.0).min();
+    let hi = runs.iter().filter_map(|r| r.1.last()).map(|h| h.0).max();
+    match (lo, hi) {
+        (Some(lo), Some(hi)) if ((hi - lo) as usize) < DENSE_SPAN * total => {
+            merge_dense(&runs, lo, hi, total)
+        }
+        _ => merge_heap(runs, total),
+    }
+}
+
+/// Runs are merged by counting when the documents they span are fewer than
+/// this many times their matches (the counting sort's arrays, 12 bytes a
+/// document of the span, stay within a few times the matches' own size).
+const DENSE_SPAN: usize = 4;
+
+/// [`merge_runs`] by a counting sort over the documents `lo..=hi`.
+fn merge_dense(runs: &[Run], lo: u32, hi: u32, total: usize) -> (Vec<Row>, Vec<Occ>) {
+    let span = (hi - lo) as usize + 1;
+    // start[d]: where document lo + d's occurrences begin.
+    let mut start = vec![0u32; span + 1];
+    for (_, run) in runs {
+        for &(doc, ..) in run {
+            start[(doc - lo) as usize + 1] += 1;
+        }
+    }
+    for d in 0..span {
+        start[d + 1] += start[d];
+    }
+    let mut next = start.clone();
+    let mut best = vec![f32::NEG_INFINITY; span];
+    let mut occ: Vec<Occ> = vec![(0, 0); total];
+    // Runs in order, so a document's occurrences keep the earliest first.
+    for (x, run) in runs {
+        for &(doc, score, i) in run {
+            let d = (doc - lo) as usize;
+            occ[next[d] as usize] = (*x, i);
+            next[d] += 1;
+            best[d] = best[d].max(score);
+        }
+    }
+    let rows = (0..span)
+        .filter(|&d| start[d + 1] > start[d])
+        .map(|d| Row {
+            doc: lo + d as u32,
+            score: best[d],
+            start: start[d],
+        })
+        .collect();
+    (rows, occ)
+}
+
+/// [`merge_runs`] by a k-way merge over a heap of the runs' heads.
+fn merge_heap(runs: Vec<Run>, total: usize) -> (Vec<Row>, Vec<Occ>) {
+    use std::cmp::Reverse;
     let mut rows: Vec<Row> = Vec::with_capacity(total);
     let mut occ: Vec<Occ> = Vec::with_capacity(total);
     let mut at = vec![0usize; runs.len()];
@@ -493,6 +551,36 @@ mod tests {
             let from = from.min(rows.len());
             let expected = from + rows[from..].partition_point(|r| r.doc < doc);
             prop_assert_eq!(gallop(&rows, from, doc), expected);
+        }
+
+        /// The counting merge and the heap merge agree, on runs dense or
+        /// spread over a wide span.
+        #[test]
+        fn both_merges_agree(
+            runs in proptest::collection::vec(
+                proptest::collection::btree_map(0u32..200, 0u32..50, 0..40), 0..6),
+            stretch in prop_oneof![Just(1u32), Just(3u32), Just(50u32)],
+        ) {
+            let tagged: Vec<super::Run> = runs
+                .iter()
+                .enumerate()
+                .map(|(x, r)| (x as u16, r.iter().map(|(&d, &s)| (d * stretch, s as f32, d)).collect()))
+                .collect();
+            let total: usize = tagged.iter().map(|r| r.1.len()).sum();
+            let lo = tagged.iter().filter_map(|r| r.1.first()).map(|h| h.0).min();
+            let hi = tagged.iter().filter_map(|r| r.1.last()).map(|h| h.0).max();
+            let heap = super::merge_heap(tagged.clone(), total);
+            let chosen = merge_runs(tagged.clone());
+            prop_assert_eq!(&chosen.1, &heap.1);
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                let dense = super::merge_dense(&tagged, lo, hi, total);
+                let key = |(rows, occ): &(Vec<Row>, Vec<super::Occ>)| {
+                    (rows.iter().map(|r| (r.doc, r.score.to_bits(), r.start)).collect::<Vec<_>>(), occ.clone())
+                };
+                prop_assert_eq!(key(&dense), key(&heap));
+            } else {
+                prop_assert!(heap.0.is_empty() && heap.1.is_empty());
+            }
         }
 
         /// Merging runs gives each document once, ascending, with its best
