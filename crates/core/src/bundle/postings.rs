@@ -212,9 +212,12 @@ pub fn quantize_len(words: u32) -> u8 {
     ((words as f32 + 1.0).ln() * 20.0).round().min(255.0) as u8
 }
 
-/// Inverse of [`quantize_len`] (approximately).
+/// Inverse of [`quantize_len`] (approximately). One of 256 values, worked
+/// out once: it is asked for every posting of every entry decoded (tens of
+/// thousands for a frequent word), and `exp` is slow in wasm.
 pub fn dequantize_len(q: u8) -> f32 {
-    (q as f32 / 20.0).exp() - 1.0
+    static LENS: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
+    LENS.get_or_init(|| std::array::from_fn(|q| (q as f32 / 20.0).exp() - 1.0))[usize::from(q)]
 }
 
 #[cfg(test)]
