@@ -36,22 +36,22 @@ pub struct DocTerms {
 #[derive(Default)]
 struct Terms {
     slots: HashMap<Vec<u8>, usize, foldhash::fast::RandomState>,
-    terms: Vec<(Vec<u8>, Occurrences)>,
+    occurrences: Vec<Occurrences>,
 }
 
 impl Terms {
     /// The slot of `key`, added when new.
     fn slot(&mut self, key: Vec<u8>) -> usize {
-        let next = self.terms.len();
-        let slot = *self.slots.entry(key.clone()).or_insert(next);
+        let next = self.occurrences.len();
+        let slot = *self.slots.entry(key).or_insert(next);
         if slot == next {
-            self.terms.push((key, Occurrences::default()));
+            self.occurrences.push(Occurrences::default());
         }
         slot
     }
 
     fn push(&mut self, slot: usize, title: bool, at: (u32, String)) {
-        let o = &mut self.terms[slot].1;
+        let o = &mut self.occurrences[slot];
         if title {
             o.title.push(at);
         } else {
@@ -60,8 +60,12 @@ impl Terms {
     }
 
     /// The keys with their occurrences, in key order.
-    fn into_sorted(self) -> Vec<(Vec<u8>, Occurrences)> {
-        let mut terms = self.terms;
+    fn into_sorted(mut self) -> Vec<(Vec<u8>, Occurrences)> {
+        let mut terms: Vec<(Vec<u8>, Occurrences)> = self
+            .slots
+            .into_iter()
+            .map(|(key, slot)| (key, std::mem::take(&mut self.occurrences[slot])))
+            .collect();
         terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         terms
     }
