@@ -7,12 +7,15 @@ use crate::bundle::postings::quantize_len;
 use crate::model::Article;
 use std::collections::HashMap;
 
-/// Occurrences of one dictionary key in a document: (position, exact form)
-/// in the title and in the body. Stem keys have empty exact forms.
+/// Occurrences of one dictionary key in a document: its positions in the
+/// title and in the body, and the distinct exact forms it takes there.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Occurrences {
-    pub title: Vec<(u32, String)>,
-    pub body: Vec<(u32, String)>,
+    pub title: Vec<u32>,
+    pub body: Vec<u32>,
+    /// Distinct exact forms in order of first occurrence (title first): the
+    /// order in which the index numbers them. A stem key has one, empty.
+    pub forms: Vec<String>,
 }
 
 /// What one document contributes to the index.
@@ -50,12 +53,21 @@ impl Terms {
         slot
     }
 
-    fn push(&mut self, slot: usize, title: bool, at: (u32, String)) {
+    fn push(&mut self, slot: usize, title: bool, pos: u32) {
         let o = &mut self.occurrences[slot];
         if title {
-            o.title.push(at);
+            o.title.push(pos);
         } else {
-            o.body.push(at);
+            o.body.push(pos);
+        }
+    }
+
+    /// Notes that the key at `slot` occurs as `form` (before its first
+    /// occurrence as that form is pushed, so forms keep occurrence order).
+    fn form(&mut self, slot: usize, form: &str) {
+        let forms = &mut self.occurrences[slot].forms;
+        if !forms.iter().any(|f| f == form) {
+            forms.push(form.to_string());
         }
     }
 
@@ -71,10 +83,9 @@ impl Terms {
     }
 }
 
-/// What a distinct word of a document is indexed under: its exact form,
-/// and the slots of its key and of its stem key.
+/// What a distinct word of a document is indexed under: the slots of its
+/// key and of its stem key.
 struct Keys {
-    exact: String,
     key: usize,
     stem: Option<usize>,
 }
@@ -94,16 +105,17 @@ pub fn analyze<'a>(a: &'a Article) -> DocTerms {
                 .then(|| stem(&a.lang, &t.exact, &t.folded))
                 .flatten()
                 .map(|s| terms.slot(stem_key(&s)));
-            Keys {
-                key: terms.slot(t.folded.into_bytes()),
-                exact: t.exact,
-                stem,
+            if let Some(s) = stem {
+                terms.form(s, "");
             }
+            let key = terms.slot(t.folded.into_bytes());
+            terms.form(key, &t.exact);
+            Keys { key, stem }
         });
         if let Some(s) = keys.stem {
-            terms.push(s, title, (pos, String::new()));
+            terms.push(s, title, pos);
         }
-        terms.push(keys.key, title, (pos, keys.exact.clone()));
+        terms.push(keys.key, title, pos);
     };
     let mut title_words = 0u32;
     for_each_word(&a.title, |w| {

@@ -15,7 +15,7 @@ use crate::bundle::postings::{push_deltas, StoredEntry};
 use crate::bundle::BundleError;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, HashMap};
 
 use super::analyze::Occurrences;
 
@@ -75,8 +75,8 @@ impl Pending {
 
     fn push(&mut self, doc: u32, norm: u8, occ: &Occurrences) {
         let mut mask = 0u64;
-        for (_, exact) in occ.title.iter().chain(&occ.body) {
-            mask |= 1 << self.variant_id(exact).min(63);
+        for form in &occ.forms {
+            mask |= 1 << self.variant_id(form).min(63);
         }
         if mask == 0 {
             // A facet key: no occurrences, variant 0 stands for "present".
@@ -95,7 +95,7 @@ impl Pending {
         put(s, mask);
         for list in [&occ.title, &occ.body] {
             let mut prev = 0;
-            for &(p, _) in list {
+            for &p in list {
                 put(s, u64::from(p - prev));
                 prev = p;
             }
@@ -132,10 +132,12 @@ fn get_u32(bytes: &[u8], at: &mut usize) -> Result<u32, BundleError> {
         .map_err(|_| BundleError::Corrupt("index run: value out of range".into()))
 }
 
-/// The postings accumulated since the last spill.
+/// The postings accumulated since the last spill. A hash map, sorted once
+/// per spill: every document looks up each of its hundreds of keys, and an
+/// ordered map compared key bytes a dozen times for each.
 #[derive(Default)]
 pub struct Runs {
-    terms: BTreeMap<Vec<u8>, Pending>,
+    terms: HashMap<Vec<u8>, Pending, foldhash::fast::RandomState>,
     bytes: usize,
 }
 
@@ -165,7 +167,10 @@ impl Runs {
     /// afresh.
     pub fn spill(&mut self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.bytes);
-        for (key, entry) in std::mem::take(&mut self.terms) {
+        let mut terms: Vec<(Vec<u8>, Pending)> =
+            std::mem::take(&mut self.terms).into_iter().collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (key, entry) in terms {
             let frame = Frame {
                 key: &key,
                 variants: &entry.variants,
