@@ -4,7 +4,7 @@ use crate::cli::SearchArgs;
 use crate::shell::DATA_DIR;
 use anyhow::{anyhow, Context, Result};
 use broadsheet_core::bundle::MANIFEST_FILE;
-use broadsheet_core::search::{Engine, Query};
+use broadsheet_core::search::{Engine, Need, Query};
 use serde::Serialize;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -50,7 +50,9 @@ impl Site {
     fn run(&mut self, query: &str, limit: usize) -> Result<JsonResults> {
         let q = Query::parse(query);
         let data = self.data.clone();
-        let load = |name: &str| std::fs::read(data.join(name)).map_err(|e| (name.to_string(), e));
+        let load = |need: &Need| {
+            read(&data.join(&need.file), need.range).map_err(|e| (need.file.clone(), e))
+        };
         let err = |e| match e {
             broadsheet_core::search::ResolveError::Load((name, io)) => {
                 anyhow!("reading {}: {io}", data.join(name).display())
@@ -139,4 +141,25 @@ fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
         writeln!(out, "    {}", h.snippet)?;
     }
     Ok(())
+}
+
+/// Reads a file, or the bytes `start..end` of it (an article's record in
+/// a body pack) without reading the rest.
+fn read(path: &Path, range: Option<(u64, u64)>) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Some((start, end)) = range else {
+        return std::fs::read(path);
+    };
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.take(end.saturating_sub(start))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != end.saturating_sub(start) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the file ends before byte {end}"),
+        ));
+    }
+    Ok(bytes)
 }

@@ -34,8 +34,8 @@ fn bundle() -> &'static Bundle {
 /// they are partial (no document has every word).
 fn run(q: &str) -> (Vec<String>, bool) {
     let b = bundle();
-    let file = |name: &str| b.load(name);
-    let mut engine = Engine::open(&file(MANIFEST_FILE).unwrap()).unwrap();
+    let file = |need: &broadsheet_core::search::Need| b.load(need);
+    let mut engine = Engine::open(b.file(MANIFEST_FILE).unwrap()).unwrap();
     let query = Query::parse(q);
     let results = engine.resolve(file, |e| e.search(&query)).unwrap();
     let docs: Vec<u32> = results.hits.iter().map(|h| h.doc).collect();

@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = decode_term_shard(data);
     let _ = decode_slug_shard(data);
     let _ = decode::<Vec<broadsheet_core::bundle::DocMeta>>(FileKind::Meta, data);
-    let _ = decode::<Vec<broadsheet_core::Article>>(FileKind::Pack, data);
+    let _ = broadsheet_core::bundle::pack::decode_pack(data);
+    let _ = broadsheet_core::bundle::pack::decode_record(data);
+    let _ = broadsheet_core::bundle::pack::record_range(data);
     if let Ok(mut engine) = Engine::open(data) {
         let files: Vec<String> = engine.manifest().files().map(String::from).collect();
         for f in &files {

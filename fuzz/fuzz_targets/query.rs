@@ -3,7 +3,7 @@
 
 use broadsheet_core::bundle::MANIFEST_FILE;
 use broadsheet_core::index::{build, order, BuildOptions, Bundle};
-use broadsheet_core::search::{Engine, Query};
+use broadsheet_core::search::{Engine, Need, Query};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -25,8 +25,8 @@ fn bundle() -> &'static Bundle {
 
 fuzz_target!(|q: &str| {
     let b = bundle();
-    let get = |n: &str| b.files.iter().find(|f| f.name == n).map(|f| f.bytes.clone()).ok_or(());
-    let mut engine = Engine::open(&get(MANIFEST_FILE).unwrap()).unwrap();
+    let get = |n: &Need| b.load(n);
+    let mut engine = Engine::open(b.file(MANIFEST_FILE).unwrap()).unwrap();
     let query = Query::parse(q);
     let results = engine.resolve(get, |e| e.search(&query)).unwrap();
     for h in results.hits {

@@ -1,10 +1,10 @@
 //! Fetching bundle files for the core engine.
 //!
-//! The engine answers "missing files" instead of doing I/O; [`Bundle::run`]
-//! fetches those files and asks again, which is the asynchronous twin of
-//! `Engine::resolve` used by the CLI.
+//! The engine answers "missing" (whole files, or byte ranges of body packs)
+//! instead of doing I/O; [`Bundle::run`] fetches them and asks again, which
+//! is the asynchronous twin of `Engine::resolve` used by the CLI.
 
-use broadsheet_core::search::{Engine, EngineError};
+use broadsheet_core::search::{Engine, EngineError, Need};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -36,60 +36,85 @@ impl Bundle {
         })
     }
 
-    /// Runs `f` against the engine, fetching the files it reports missing
-    /// until it answers.
+    /// Runs `f` against the engine, fetching what it reports missing until
+    /// it answers.
     pub async fn run<T>(&self, f: impl Fn(&Engine) -> Result<T, EngineError>) -> Result<T, String> {
         loop {
-            let missing = match f(&self.engine.borrow()) {
+            // Bound first: a borrow in the match would last through `load`,
+            // which borrows the engine mutably.
+            let answer = f(&self.engine.borrow());
+            match answer {
                 Ok(v) => return Ok(v),
-                Err(EngineError::Missing(files)) => files,
+                Err(EngineError::Missing(needs)) => self.load(needs).await?,
                 Err(e) => return Err(e.to_string()),
-            };
-            let missing: Vec<String> = missing
-                .into_iter()
-                .filter(|f| !self.engine.borrow().is_loaded(f))
-                .collect();
-            // All at once: a result page may need a dozen shards and packs,
-            // and one round trip each, in turn, would add up to seconds.
-            let urls: Vec<String> = missing
-                .iter()
-                .map(|f| format!("{}{f}", self.base))
-                .collect();
-            let fetched = fetch_all(urls).await;
-            for (file, bytes) in missing.iter().zip(fetched) {
-                // Another query may have loaded it meanwhile.
-                if self.engine.borrow().is_loaded(file) {
-                    continue;
-                }
-                self.engine
-                    .borrow_mut()
-                    .add_file(file, &bytes?)
-                    .map_err(|e| format!("{file}: {e}"))?;
             }
         }
     }
+
+    /// Fetches and adds what the engine asked for. Not generic, unlike
+    /// [`Bundle::run`], so the wasm has it once, not once per caller.
+    async fn load(&self, missing: Vec<Need>) -> Result<(), String> {
+        let missing: Vec<Need> = missing
+            .into_iter()
+            .filter(|n| !self.engine.borrow().has(n))
+            .collect();
+        // All at once: a result page may need a dozen shards and articles,
+        // and one round trip each, in turn, would add up to seconds.
+        let wanted: Vec<(String, Option<(u64, u64)>)> = missing
+            .iter()
+            .map(|n| (format!("{}{}", self.base, n.file), n.range))
+            .collect();
+        let fetched = fetch_all(wanted).await;
+        for (need, bytes) in missing.iter().zip(fetched) {
+            // Another query may have loaded it meanwhile.
+            if self.engine.borrow().has(need) {
+                continue;
+            }
+            let bytes = bytes?;
+            // A host that ignores ranges sends the whole file.
+            let bytes = match need.range {
+                Some((start, end)) if bytes.len() as u64 != end - start => {
+                    need.cut(&bytes).map_err(|e| e.to_string())?.to_vec()
+                }
+                _ => bytes,
+            };
+            let bytes = match need.deflated() {
+                true => inflate(&bytes).await.map_err(|e| format!("{need}: {e}"))?,
+                false => bytes,
+            };
+            self.engine
+                .borrow_mut()
+                .add(need, &bytes)
+                .map_err(|e| format!("{need}: {e}"))?;
+        }
+        Ok(())
+    }
 }
 
-/// Fetches every URL concurrently; results in the same order. A URL
-/// already on its way (asked for by an earlier keystroke's query) is not
-/// fetched again: its request is awaited.
+/// Fetches every URL (or byte range of one) concurrently; results in the
+/// same order. One already on its way (asked for by an earlier keystroke's
+/// query) is not fetched again: its request is awaited.
 #[cfg(target_arch = "wasm32")]
-pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
+pub async fn fetch_all(wanted: Vec<(String, Option<(u64, u64)>)>) -> Vec<Result<Vec<u8>, String>> {
     use wasm_bindgen::JsValue;
     thread_local! {
         static IN_FLIGHT: RefCell<std::collections::HashMap<String, js_sys::Promise>> =
             RefCell::default();
     }
     let promises = js_sys::Array::new();
-    for url in &urls {
+    for (url, range) in &wanted {
+        let key = match range {
+            Some((start, end)) => format!("{url}#{start}-{end}"),
+            None => url.clone(),
+        };
         let promise = IN_FLIGHT.with_borrow_mut(|in_flight| {
             in_flight
-                .entry(url.clone())
+                .entry(key.clone())
                 .or_insert_with(|| {
-                    let url = url.clone();
+                    let (url, range) = (url.clone(), *range);
                     wasm_bindgen_futures::future_to_promise(async move {
-                        let fetched = fetch(&url).await;
-                        IN_FLIGHT.with_borrow_mut(|f| f.remove(&url));
+                        let fetched = fetch_range(&url, range).await;
+                        IN_FLIGHT.with_borrow_mut(|f| f.remove(&key));
                         // Errors travel as values, so one failure does not
                         // hide the rest.
                         Ok(match fetched {
@@ -104,9 +129,9 @@ pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
     }
     let all = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&promises)).await;
     let Ok(all) = all else {
-        return urls
+        return wanted
             .iter()
-            .map(|u| Err(format!("could not load {u}")))
+            .map(|(u, _)| Err(format!("could not load {u}")))
             .collect();
     };
     js_sys::Array::from(&all)
@@ -119,19 +144,61 @@ pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub async fn fetch_all(urls: Vec<String>) -> Vec<Result<Vec<u8>, String>> {
+pub async fn fetch_all(wanted: Vec<(String, Option<(u64, u64)>)>) -> Vec<Result<Vec<u8>, String>> {
     let mut out = Vec::new();
-    for url in urls {
-        out.push(fetch(&url).await);
+    for (url, range) in wanted {
+        out.push(fetch_range(&url, range).await);
     }
     out
 }
 
+/// Inflates a raw-deflated pack record with the browser's own
+/// `DecompressionStream`, so that the wasm carries no inflater.
+#[cfg(target_arch = "wasm32")]
+async fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
+    // web-sys has it behind `web_sys_unstable_apis`; it has been in every
+    // engine since 2023 (Chrome 103, Firefox 113, Safari 16.4).
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(extends = js_sys::Object)]
+        type DecompressionStream;
+        #[wasm_bindgen(constructor, catch)]
+        fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+    }
+    let damaged = |_| "damaged bundle file: pack record: not raw deflate".to_string();
+    let stream = DecompressionStream::new("deflate-raw")
+        .map_err(|_| "this browser cannot inflate (no DecompressionStream)".to_string())?;
+    let input = web_sys::Response::new_with_opt_u8_array(Some(&mut bytes.to_vec()))
+        .map_err(|_| "no Response".to_string())?;
+    let body = input.body().ok_or("no body")?;
+    // A transform stream is a readable/writable pair.
+    let inflated = body.pipe_through(stream.unchecked_ref());
+    let output = web_sys::Response::new_with_opt_readable_stream(Some(&inflated))
+        .map_err(|_| "no Response".to_string())?;
+    let buf = output.array_buffer().map_err(damaged)?;
+    let buf = JsFuture::from(buf).await.map_err(damaged)?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    broadsheet_core::bundle::pack::inflate(bytes).map_err(|e| e.to_string())
+}
+
 /// Fetches a URL's bytes, retrying transient failures.
 pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    fetch_range(url, None).await
+}
+
+/// Fetches a URL's bytes, or the bytes `start..end` of it, retrying
+/// transient failures. A host that ignores the range answers with the whole
+/// file; the caller cuts it.
+pub async fn fetch_range(url: &str, range: Option<(u64, u64)>) -> Result<Vec<u8>, String> {
     let mut last = String::new();
     for attempt in 0..FETCH_ATTEMPTS {
-        match fetch_once(url).await {
+        match fetch_once(url, range).await {
             Ok(b) => return Ok(b),
             Err(e) => last = e,
         }
@@ -158,17 +225,28 @@ fn inline_url(url: &str) -> Option<String> {
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn fetch_once(url: &str) -> Result<Vec<u8>, String> {
+async fn fetch_once(url: &str, range: Option<(u64, u64)>) -> Result<Vec<u8>, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    let url = inline_url(url).unwrap_or_else(|| url.to_string());
+    let inline = inline_url(url);
+    let url = inline.clone().unwrap_or_else(|| url.to_string());
+    let init = web_sys::RequestInit::new();
+    if let (Some((start, end)), None) = (range, &inline) {
+        // A single range `bytes=a-b` is a CORS-safelisted header: an
+        // embedding page on another origin needs no preflight for it.
+        let headers = web_sys::Headers::new().map_err(|_| "no Headers".to_string())?;
+        headers
+            .set("Range", &format!("bytes={start}-{}", end.saturating_sub(1)))
+            .map_err(|_| "bad Range header".to_string())?;
+        init.set_headers(&headers);
+    }
     // On the page or in the search worker: whichever global this is.
     let global = js_sys::global();
     let request = match global.dyn_ref::<web_sys::Window>() {
-        Some(window) => window.fetch_with_str(&url),
+        Some(window) => window.fetch_with_str_and_init(&url, &init),
         None => global
             .unchecked_into::<web_sys::WorkerGlobalScope>()
-            .fetch_with_str(&url),
+            .fetch_with_str_and_init(&url, &init),
     };
     let resp = JsFuture::from(request)
         .await
@@ -187,7 +265,7 @@ async fn fetch_once(url: &str) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn fetch_once(_url: &str) -> Result<Vec<u8>, String> {
+async fn fetch_once(_url: &str, _range: Option<(u64, u64)>) -> Result<Vec<u8>, String> {
     Err("fetching is only available in the browser".into())
 }
 

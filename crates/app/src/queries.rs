@@ -65,20 +65,17 @@ pub async fn page(
 
     let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
     let with_snippets = !query.is_empty();
-    // Results show snippets from their articles' packs. Where packs cannot
-    // be had (offline, not saved), they show their listing excerpts: a
-    // search that found articles never ends in an error for want of them.
+    // Results show snippets from their articles. Where articles cannot be
+    // had (offline, not saved), they show their listing excerpts: a search
+    // that found articles never ends in an error for want of them.
     if !with_snippets || bundle.run(|e| e.need_docs(&docs, true)).await.is_err() {
         bundle.run(|e| e.need_docs(&docs, false)).await?;
     }
     let items = bundle
         .run(|e| {
-            // Snippets for the results whose packs are loaded, all at once
-            // (their words are worked out once for the page).
-            let has_body = |d: u32| {
-                let pack = e.manifest().pack_file(d);
-                with_snippets && pack.is_some_and(|p| e.is_loaded(p))
-            };
+            // Snippets for the results whose articles are loaded, all at
+            // once (their words are worked out once for the page).
+            let has_body = |d: u32| with_snippets && e.has_article(d);
             let bodies: Vec<u32> = docs.iter().copied().filter(|&d| has_body(d)).collect();
             let mut snippets = e.snippets(&bodies, &results.matched)?.into_iter();
             docs.iter()

@@ -3,9 +3,12 @@
 // * install: caches the app shell and the search index (PRECACHE), so that
 //   the site opens and searches with the network gone;
 // * fetch: content-hashed files are immutable, so they are served from the
-//   cache first and cached as they are read (articles, shards); the few
+//   cache first and cached as they are read (shards, chunks); the few
 //   files with fixed names (the page, manifest.bin) go to the network first
 //   and fall back to the cache, so a new build is seen as soon as it is up;
+//   articles are byte ranges of body packs: served from a saved pack, or
+//   kept one by one as they are read (the Cache API refuses partial
+//   responses, so each is kept as a whole response under its own key);
 // * message "save": downloads every file of the build (listed in FILE_LIST)
 //   with progress, for corpora too large to cache up front;
 // * a new build has new hashes, so this script changes, the browser installs
@@ -50,7 +53,9 @@ async function prune() {
   for (const [path] of list) keep.add(scoped(path));
   const cache = await caches.open(CACHE);
   for (const request of await cache.keys()) {
-    if (!keep.has(request.url) && request.url !== SAVED) await cache.delete(request);
+    // An article kept alone is `PACK?bytes=a-b`: it goes with its pack.
+    const file = request.url.split("?bytes=")[0];
+    if (!keep.has(file) && request.url !== SAVED) await cache.delete(request);
   }
 }
 
@@ -77,7 +82,10 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET" || !request.url.startsWith(self.registration.scope)) return;
   const url = new URL(request.url);
-  if (HASHED.test(url.pathname)) {
+  const range = request.headers.get("range");
+  if (range && HASHED.test(url.pathname)) {
+    event.respondWith(ranged(request, range));
+  } else if (HASHED.test(url.pathname)) {
     event.respondWith(cacheFirst(request));
   } else {
     event.respondWith(networkFirst(request));
@@ -90,6 +98,35 @@ async function cacheFirst(request) {
   if (hit) return hit;
   const response = await fetch(request);
   if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+// A byte range (`bytes=a-b`, as the viewer asks) of an immutable file.
+async function ranged(request, range) {
+  const cache = await caches.open(CACHE);
+  const m = /^bytes=(\d+)-(\d+)$/.exec(range);
+  if (!m) return fetch(request);
+  const [start, end] = [Number(m[1]), Number(m[2]) + 1];
+  const partial = (body, size) =>
+    new Response(body, {
+      status: 206,
+      headers: {
+        "Content-Type": "application/octet-stream",
+        "Content-Range": `bytes ${start}-${end - 1}/${size}`,
+      },
+    });
+  const whole = await cache.match(request.url, { ignoreVary: true });
+  if (whole) {
+    const bytes = await whole.arrayBuffer();
+    return partial(bytes.slice(start, end), bytes.byteLength);
+  }
+  const key = `${request.url}?bytes=${start}-${end - 1}`;
+  const kept = await cache.match(key, { ignoreVary: true });
+  if (kept) return partial(await kept.arrayBuffer(), "*");
+  const response = await fetch(request);
+  if (response.status === 206) {
+    await cache.put(key, new Response(await response.clone().arrayBuffer()));
+  }
   return response;
 }
 

@@ -3,7 +3,7 @@
 use broadsheet_core::analysis::{fold, normalize, tokenize};
 use broadsheet_core::bundle::MANIFEST_FILE;
 use broadsheet_core::index::{build, order, BuildOptions};
-use broadsheet_core::search::{Engine, Query};
+use broadsheet_core::search::{Engine, Need, Query};
 use broadsheet_core::{Article, Block};
 use proptest::prelude::*;
 
@@ -71,8 +71,8 @@ proptest! {
         }).collect();
         let ordered = order(articles);
         let bundle = build(&ordered, &BuildOptions { term_shard_bytes: 256, ..Default::default() });
-        let file = |n: &str| bundle.load(n);
-        let mut engine = Engine::open(&file(MANIFEST_FILE).unwrap()).unwrap();
+        let file = |n: &Need| bundle.load(n);
+        let mut engine = Engine::open(bundle.file(MANIFEST_FILE).unwrap()).unwrap();
 
         let doc = pick.index(ordered.len());
         let tokens = tokenize(ordered[doc].blocks[0].text());
@@ -146,6 +146,8 @@ proptest! {
         for kind in [FileKind::Manifest, FileKind::Meta, FileKind::Pack] {
             let _ = bundle_fmt::decode::<broadsheet_core::Manifest>(kind, &bytes);
         }
+        let _ = broadsheet_core::bundle::pack::decode_pack(&bytes);
+        let _ = broadsheet_core::bundle::pack::decode_record(&bytes);
         let _ = broadsheet_core::index::decode_term_shard(&bytes);
         let _ = broadsheet_core::index::decode_slug_shard(&bytes);
         let _ = Engine::open(&bytes);
@@ -177,8 +179,9 @@ proptest! {
         let f = &mut files[i].1;
         let pos = at.index(f.len());
         if cut { f.truncate(pos); } else { f[pos] ^= byte | 1; }
-        let get = |n: &str| files.iter().find(|(name, _)| name == n).map(|(_, b)| b.clone()).ok_or(());
-        let Ok(mut engine) = Engine::open(&get(MANIFEST_FILE).unwrap()) else { return Ok(()) };
+        let whole = |n: &str| files.iter().find(|(name, _)| name == n).map(|(_, b)| b);
+        let get = |n: &Need| whole(&n.file).and_then(|b| n.cut(b).ok()).map(<[u8]>::to_vec).ok_or(());
+        let Ok(mut engine) = Engine::open(whole(MANIFEST_FILE).unwrap()) else { return Ok(()) };
         let query = Query::parse(&q);
         if let Ok(r) = engine.resolve(get, |e| e.search(&query)) {
             let docs: Vec<u32> = r.hits.iter().map(|h| h.doc).collect();

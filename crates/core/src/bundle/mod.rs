@@ -14,7 +14,8 @@
 //! * **meta chunks** (`meta-<hash>.bin`): what a result list shows (title,
 //!   date, language, publisher, first line) for a fixed run of documents.
 //! * **body packs** (`pack-<hash>.bin`): whole articles for a fixed run of
-//!   documents, for the article view and for snippets.
+//!   documents, for the article view and for snippets, each compressed on
+//!   its own and read by byte range (see [`pack`]).
 //!
 //! Documents are numbered newest first, so "ties newest first" and the
 //! default listing order are both just document order, and a listing page
@@ -25,6 +26,7 @@
 //! truncated or mismatched file is an error, never a panic.
 
 pub(crate) mod file;
+pub mod pack;
 pub mod postings;
 
 pub use file::{decode, encode, FileKind, FORMAT_VERSION, MAGIC};

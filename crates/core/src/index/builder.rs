@@ -112,7 +112,7 @@ impl Builder {
             ));
         }
         if self.pack.len() >= self.layout.pack_size as usize {
-            done.extend(flush(FileKind::Pack, &mut self.pack, &mut self.packs));
+            done.extend(flush_pack(&mut self.pack, &mut self.packs));
         }
         done
     }
@@ -140,7 +140,7 @@ impl Builder {
         emit: &mut dyn FnMut(BundleFile),
     ) -> Result<Manifest, BundleError> {
         let metas = flush(FileKind::Meta, &mut self.metas, &mut self.meta_chunks);
-        let pack = flush(FileKind::Pack, &mut self.pack, &mut self.packs);
+        let pack = flush_pack(&mut self.pack, &mut self.packs);
         metas.into_iter().chain(pack).for_each(&mut *emit);
         let last = self.spill();
         runs.push(Box::new(Frames::new(std::io::Cursor::new(last))));
@@ -204,8 +204,20 @@ impl Builder {
     }
 }
 
-/// Encodes the documents collected for one meta chunk or pack as a file of
-/// `kind`, records its name, and starts the next.
+/// Encodes the articles collected for one body pack, records its name, and
+/// starts the next.
+fn flush_pack(items: &mut Vec<Article>, names: &mut Vec<String>) -> Option<BundleFile> {
+    if items.is_empty() {
+        return None;
+    }
+    let file = named(FileKind::Pack, bundle::pack::encode_pack(items));
+    items.clear();
+    names.push(file.name.clone());
+    Some(file)
+}
+
+/// Encodes the documents collected for one meta chunk as a file of `kind`,
+/// records its name, and starts the next.
 fn flush<T: serde::Serialize>(
     kind: FileKind,
     items: &mut Vec<T>,

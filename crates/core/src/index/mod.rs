@@ -91,7 +91,9 @@ pub struct BuildOptions {
     pub slug_shard_len: usize,
     /// Documents per meta chunk (one listing screen or more).
     pub meta_chunk_size: u32,
-    /// Target bytes of article text per body pack.
+    /// Target bytes of article text per body pack. Readers fetch one
+    /// article of a pack by byte range, so a pack's size costs them
+    /// nothing; fewer, larger packs mean fewer files.
     pub pack_bytes: usize,
     /// The bundle's files stay under about this many (before .br/.gz
     /// siblings): for large corpora, packs, chunks and shards grow instead,
@@ -107,7 +109,7 @@ impl Default for BuildOptions {
             term_shard_bytes: 16 * 1024,
             slug_shard_len: 4096,
             meta_chunk_size: 100,
-            pack_bytes: 8 * 1024,
+            pack_bytes: 1 << 20,
             max_files: 6_000,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }
@@ -138,12 +140,15 @@ impl Bundle {
             .map(|f| f.bytes.as_slice())
     }
 
-    /// A copy of the file called `name`, or an error naming it: a loader for
+    /// A copy of what `need` asks for, or an error naming it: a loader for
     /// [`crate::search::Engine::resolve`] over a bundle held in memory.
-    pub fn load(&self, name: &str) -> Result<Vec<u8>, String> {
-        self.file(name)
+    pub fn load(&self, need: &crate::search::Need) -> Result<Vec<u8>, String> {
+        let file = self
+            .file(&need.file)
+            .ok_or_else(|| format!("no file {} in the bundle", need.file))?;
+        need.cut(file)
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| format!("no file {name} in the bundle"))
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -224,11 +224,79 @@ fn first_char(s: &str) -> &str {
     s.char_indices().nth(1).map_or(s, |(i, _)| &s[..i])
 }
 
+/// Bytes the engine needs before it can answer: a whole bundle file, or a
+/// byte range of a body pack. The shell fetches them (`Range: bytes=` over
+/// HTTP, a seek on disk) and hands them back with [`Engine::add`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Need {
+    /// A file of the bundle, named as in the manifest.
+    pub file: String,
+    /// `start..end` of the file, or `None` for all of it.
+    pub range: Option<(u64, u64)>,
+    /// What the bytes are, so that [`Engine::add`] knows what to do with
+    /// them without guessing from the range.
+    piece: Piece,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Piece {
+    Whole,
+    /// The offsets of a document's record in its pack.
+    Offsets(u32),
+    /// A document's record.
+    Record(u32),
+}
+
+impl Need {
+    /// Whether the bytes are a deflated pack record, which the shell must
+    /// inflate before handing them to [`Engine::add`] (see
+    /// [`bundle::pack`]).
+    pub fn deflated(&self) -> bool {
+        matches!(self.piece, Piece::Record(_))
+    }
+
+    fn whole(file: &str) -> Need {
+        Need {
+            file: file.to_string(),
+            range: None,
+            piece: Piece::Whole,
+        }
+    }
+
+    /// This need's bytes out of the whole file's, for loaders that have the
+    /// whole file (a bundle in memory, a host that ignores ranges).
+    pub fn cut<'a>(&self, file: &'a [u8]) -> Result<&'a [u8], BundleError> {
+        let Some((start, end)) = self.range else {
+            return Ok(file);
+        };
+        usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(s, e)| file.get(s..e))
+            .ok_or_else(|| {
+                BundleError::Corrupt(format!(
+                    "{} has {} bytes, not the {start}..{end} its pack's offsets point to",
+                    self.file,
+                    file.len()
+                ))
+            })
+    }
+}
+
+impl std::fmt::Display for Need {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.range {
+            Some((start, end)) => write!(f, "{} (bytes {start}..{end})", self.file),
+            None => f.write_str(&self.file),
+        }
+    }
+}
+
 /// Why an engine operation could not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
-    /// These bundle files must be loaded first (see [`Engine::add_file`]).
-    Missing(Vec<String>),
+    /// These bytes must be loaded first (see [`Engine::add`]).
+    Missing(Vec<Need>),
     /// A loaded file is damaged or inconsistent.
     Bundle(BundleError),
 }
@@ -242,8 +310,12 @@ impl From<BundleError> for EngineError {
 impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EngineError::Missing(files) => {
-                write!(f, "bundle files not loaded: {}", files.join(", "))
+            EngineError::Missing(needs) => {
+                f.write_str("bundle files not loaded:")?;
+                for (i, n) in needs.iter().enumerate() {
+                    write!(f, "{}{n}", if i == 0 { " " } else { ", " })?;
+                }
+                Ok(())
             }
             EngineError::Bundle(e) => e.fmt(f),
         }
@@ -283,7 +355,10 @@ pub struct Engine {
     terms: HashMap<String, TermShard>,
     slugs: HashMap<String, Map<Vec<u8>>>,
     metas: HashMap<String, Vec<DocMeta>>,
-    packs: HashMap<String, Vec<Article>>,
+    /// Where each document's record is in its pack, once its offsets are in.
+    records: HashMap<u32, (u64, u64)>,
+    /// Articles read from their packs.
+    articles: HashMap<u32, Article>,
     /// Decoded, scored term entries by shard and offset.
     cache: ByOffset<Arc<Scored>>,
     words: Recent<WordKey, Arc<TermDocs>>,
@@ -300,7 +375,8 @@ impl Engine {
             terms: HashMap::new(),
             slugs: HashMap::new(),
             metas: HashMap::new(),
-            packs: HashMap::new(),
+            records: HashMap::new(),
+            articles: HashMap::new(),
             cache: ByOffset::new(CACHE_POSTINGS),
             words: Recent::new(WORD_CACHE),
             last: Recent::new(LAST_RESULTS),
@@ -333,15 +409,62 @@ impl Engine {
         &self.manifest
     }
 
+    /// Whether a whole file (a shard or meta chunk) is loaded.
     pub fn is_loaded(&self, name: &str) -> bool {
         self.terms.contains_key(name)
             || self.slugs.contains_key(name)
             || self.metas.contains_key(name)
-            || self.packs.contains_key(name)
     }
 
-    /// Validates and adds a bundle file. The kind comes from the file's
-    /// header; the name must be one the manifest lists.
+    /// Whether what `need` asks for is in already (another query may have
+    /// brought it meanwhile).
+    pub fn has(&self, need: &Need) -> bool {
+        match need.piece {
+            Piece::Whole => self.is_loaded(&need.file),
+            Piece::Offsets(doc) => {
+                self.records.contains_key(&doc) || self.articles.contains_key(&doc)
+            }
+            Piece::Record(doc) => self.articles.contains_key(&doc),
+        }
+    }
+
+    /// Whether a document's article is loaded (for its snippet and view).
+    pub fn has_article(&self, doc: u32) -> bool {
+        self.articles.contains_key(&doc)
+    }
+
+    /// Validates and adds the bytes `need` asked for, inflated if
+    /// [`Need::deflated`].
+    pub fn add(&mut self, need: &Need, bytes: &[u8]) -> Result<(), BundleError> {
+        let mismatch = || {
+            BundleError::Corrupt(format!(
+                "{} answered with {} bytes where {} were asked for",
+                need.file,
+                bytes.len(),
+                need.range.map_or(0, |(s, e)| e - s)
+            ))
+        };
+        match need.piece {
+            Piece::Whole => self.add_file(&need.file, bytes),
+            Piece::Offsets(doc) => {
+                let r = bundle::pack::record_range(bytes).map_err(|e| match bytes.len() {
+                    8 => e,
+                    _ => mismatch(),
+                })?;
+                self.records.insert(doc, (r.start, r.end));
+                Ok(())
+            }
+            Piece::Record(doc) => {
+                let article = bundle::pack::decode_article(bytes)?;
+                self.articles.insert(doc, article);
+                Ok(())
+            }
+        }
+    }
+
+    /// Validates and adds a whole bundle file. The kind comes from the
+    /// file's header; the name must be one the manifest lists. Body packs
+    /// are read by range ([`Engine::add`]), never whole.
     pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), BundleError> {
         if !self.manifest.files().any(|f| f == name) {
             return Err(BundleError::Corrupt(format!(
@@ -361,8 +484,9 @@ impl Engine {
                 self.metas.insert(name.into(), metas);
             }
             FileKind::Pack => {
-                let pack: Vec<Article> = bundle::decode(FileKind::Pack, bytes)?;
-                self.packs.insert(name.into(), pack);
+                return Err(BundleError::Corrupt(format!(
+                    "{name} is a body pack, read by byte range, not whole"
+                )))
             }
             FileKind::Manifest => {
                 return Err(BundleError::Corrupt(format!(
@@ -384,7 +508,9 @@ impl Engine {
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(EngineError::Missing(missing))
+            Err(EngineError::Missing(
+                missing.iter().map(|f| Need::whole(f)).collect(),
+            ))
         }
     }
 
@@ -480,7 +606,7 @@ impl Engine {
             return Ok(hit);
         }
         let Some(shard) = self.terms.get(file) else {
-            return Err(EngineError::Missing(vec![file.to_string()]));
+            return Err(EngineError::Missing(vec![Need::whole(file)]));
         };
         let m = &self.manifest;
         let entry = shard.entry(offset, m.doc_count)?;
@@ -946,20 +1072,56 @@ impl Engine {
         Ok(out)
     }
 
-    /// Reports, all at once, the files the given documents need and that
-    /// are not loaded yet: their meta chunks for a listing, or with `bodies`
-    /// their body packs (which hold everything a meta chunk would: a result
-    /// with a snippet never costs a meta chunk as well).
+    /// Reports, all at once, what the given documents need and is not
+    /// loaded yet: their meta chunks for a listing, or with `bodies` their
+    /// articles (which hold everything a meta chunk would: a result with a
+    /// snippet never costs a meta chunk as well).
     pub fn need_docs(&self, docs: &[u32], bodies: bool) -> Result<(), EngineError> {
-        let m = &self.manifest;
-        let files = docs.iter().filter_map(|&d| {
-            if bodies {
-                m.pack_file(d)
-            } else {
-                m.meta_file(d)
+        if !bodies {
+            return self.require(docs.iter().filter_map(|&d| self.manifest.meta_file(d)));
+        }
+        // A page's few documents, in the order asked for.
+        let mut missing: Vec<Need> = Vec::new();
+        for &d in docs {
+            if let Some(need) = self.article_need(d)? {
+                if !missing.contains(&need) {
+                    missing.push(need);
+                }
             }
-        });
-        self.require(files)
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(EngineError::Missing(missing))
+        }
+    }
+
+    /// What a document's article needs next: the offsets of its record in
+    /// its pack, then the record; `None` once it is loaded.
+    fn article_need(&self, doc: u32) -> Result<Option<Need>, EngineError> {
+        if self.articles.contains_key(&doc) {
+            return Ok(None);
+        }
+        let file = self
+            .manifest
+            .pack_file(doc)
+            .ok_or_else(|| out_of_range(doc))?;
+        let i = doc % self.manifest.pack_size.max(1);
+        Ok(Some(match self.records.get(&doc) {
+            Some(&range) => Need {
+                file: file.to_string(),
+                range: Some(range),
+                piece: Piece::Record(doc),
+            },
+            None => {
+                let r = bundle::pack::offsets_range(i);
+                Need {
+                    file: file.to_string(),
+                    range: Some((r.start, r.end)),
+                    piece: Piece::Offsets(doc),
+                }
+            }
+        }))
     }
 
     /// The listing data of a document: from its meta chunk, or made from
@@ -967,8 +1129,10 @@ impl Engine {
     pub fn meta(&self, doc: u32) -> Result<Cow<'_, DocMeta>, EngineError> {
         let m = &self.manifest;
         let file = m.meta_file(doc).ok_or_else(|| out_of_range(doc))?;
-        if !self.is_loaded(file) && m.pack_file(doc).is_some_and(|p| self.is_loaded(p)) {
-            return Ok(Cow::Owned(DocMeta::of(self.article(doc)?)));
+        if !self.is_loaded(file) {
+            if let Some(a) = self.articles.get(&doc) {
+                return Ok(Cow::Owned(DocMeta::of(a)));
+            }
         }
         self.require([file])?;
         let i = (doc % m.meta_chunk_size.max(1)) as usize;
@@ -978,15 +1142,12 @@ impl Engine {
             .ok_or_else(|| out_of_range(doc))
     }
 
-    /// A whole article. Needs its body pack.
+    /// A whole article. Needs its record from its body pack.
     pub fn article(&self, doc: u32) -> Result<&Article, EngineError> {
-        let file = self
-            .manifest
-            .pack_file(doc)
-            .ok_or_else(|| out_of_range(doc))?;
-        self.require([file])?;
-        let i = (doc % self.manifest.pack_size.max(1)) as usize;
-        self.packs[file].get(i).ok_or_else(|| out_of_range(doc))
+        match self.article_need(doc)? {
+            Some(need) => Err(EngineError::Missing(vec![need])),
+            None => Ok(&self.articles[&doc]),
+        }
     }
 
     /// The document with this slug, if any. Needs the slug's shard.
@@ -1047,22 +1208,26 @@ impl Engine {
             .collect()
     }
 
-    /// Runs `f`, loading whatever files it reports missing with `load`, until
-    /// it answers. For shells with synchronous I/O (the CLI); the browser
-    /// does the same loop asynchronously.
+    /// Runs `f`, loading whatever it reports missing with `load`, until it
+    /// answers. For shells with synchronous I/O (the CLI); the browser does
+    /// the same loop asynchronously.
     pub fn resolve<T, E>(
         &mut self,
-        mut load: impl FnMut(&str) -> Result<Vec<u8>, E>,
+        mut load: impl FnMut(&Need) -> Result<Vec<u8>, E>,
         f: impl Fn(&Engine) -> Result<T, EngineError>,
     ) -> Result<T, ResolveError<E>> {
         loop {
             match f(self) {
                 Ok(v) => return Ok(v),
-                Err(EngineError::Missing(files)) => {
-                    for file in files {
-                        let bytes = load(&file).map_err(ResolveError::Load)?;
-                        self.add_file(&file, &bytes)
-                            .map_err(|e| ResolveError::Engine(EngineError::Bundle(e)))?;
+                Err(EngineError::Missing(needs)) => {
+                    for need in needs {
+                        let bytes = load(&need).map_err(ResolveError::Load)?;
+                        let engine = |e| ResolveError::Engine(EngineError::Bundle(e));
+                        let bytes = match need.deflated() {
+                            true => bundle::pack::inflate(&bytes).map_err(engine)?,
+                            false => bytes,
+                        };
+                        self.add(&need, &bytes).map_err(engine)?;
                     }
                 }
                 Err(e) => return Err(ResolveError::Engine(e)),

@@ -2,9 +2,9 @@
 //!
 //! The [`Engine`] never fetches anything. When an operation needs a bundle
 //! file that has not been handed to it, it answers
-//! [`EngineError::Missing`] with the file names; the caller (the CLI reading
-//! from disk, the browser fetching over HTTP) loads them with
-//! [`Engine::add_file`] and asks again. The same engine code thus serves both
+//! [`EngineError::Missing`] with what it needs (whole files, or byte ranges
+//! of body packs); the caller (the CLI reading from disk, the browser
+//! fetching over HTTP) loads them with [`Engine::add`] and asks again. The same engine code thus serves both
 //! a synchronous native shell and an asynchronous browser shell.
 //!
 //! * `query`: what the reader typed, parsed (words, phrases, `-word`,
@@ -25,7 +25,7 @@ mod rank;
 mod snippet;
 
 pub use engine::{
-    Engine, EngineError, FacetCounts, Hit, Matched, ResolveError, Results, TermMatch,
+    Engine, EngineError, FacetCounts, Hit, Matched, Need, ResolveError, Results, TermMatch,
 };
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 pub use snippet::{segments, ArticleTokens, Marker, Snippet};

@@ -57,7 +57,7 @@ fn and_semantics_and_folding() {
     );
     // No article has both words: the partial results have one of them.
     let q = Query::parse("stahlwerk nichtvorhanden ");
-    let load = |n: &str| b.load(n);
+    let load = |n: &Need| b.load(n);
     let r = e.resolve(load, |e| e.search(&q)).unwrap();
     assert!(r.partial);
     assert_eq!(r.hits.len(), 1);
@@ -143,7 +143,7 @@ fn tiny_shards_give_identical_results() {
 fn snippets_mark_matches() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
     let q = Query::parse("umweltschutz ");
-    let load = |n: &str| b.load(n);
+    let load = |n: &Need| b.load(n);
     let r = e.resolve(load, |e| e.search(&q)).unwrap();
     let s = e
         .resolve(load, |e| e.snippet(r.hits[0].doc, &r.matched))
@@ -178,7 +178,7 @@ fn damaged_files_are_errors_not_panics() {
 fn results_with_snippets_need_no_meta_chunks() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
     let q = Query::parse("cao bang ");
-    let load = |n: &str| b.load(n);
+    let load = |n: &Need| b.load(n);
     let r = e.resolve(load, |e| e.search(&q)).unwrap();
     let docs: Vec<u32> = r.hits.iter().map(|h| h.doc).collect();
     assert_eq!(docs.len(), 3);
@@ -247,7 +247,7 @@ fn answers_do_not_depend_on_what_was_asked_before() {
     let opts = BuildOptions::default();
     let (mut long_lived, bundle) = engine_with(articles.clone(), &opts);
     long_lived.set_cache_limit(150);
-    let load = |n: &str| bundle.load(n);
+    let load = |n: &Need| bundle.load(n);
     let mut marked = 0;
     for round in 0..2 {
         for q in queries {

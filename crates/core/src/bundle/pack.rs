@@ -1,0 +1,207 @@
+//! Body packs: whole articles, each compressed on its own, behind a table of
+//! their byte offsets, so that a reader fetches one article with two small
+//! HTTP range requests instead of a whole pack.
+//!
+//! ```text
+//! header (7) | count u32 LE | offsets (count + 1) × u32 LE | records
+//! ```
+//!
+//! Record `i` is the bytes `offsets[i]..offsets[i + 1]` of the file (offsets
+//! are absolute): an article, postcard-encoded, then raw-deflated
+//! (RFC 1951). A reader that knows a document's place `i` in its pack first
+//! reads the eight bytes of `offsets[i]` and `offsets[i + 1]`
+//! ([`offsets_range`]), then the record itself.
+//!
+//! Shells inflate records themselves: the browser with its own
+//! `DecompressionStream("deflate-raw")`, so the wasm every reader downloads
+//! carries no inflater (miniz_oxide's would add 13 KB gzip); native shells
+//! with [`inflate`]. Deflate decoding is fully specified, so both hand the
+//! engine the same bytes.
+//!
+//! Why not a pack compressed as a whole (as before format 3): ten results
+//! are ten articles from ten packs, so a whole-pack layout either fetches
+//! ten packs of many articles (at 100,000 articles, packs of 42 articles:
+//! 180 KB for a page of results) or keeps packs tiny and the site made of
+//! hundreds of thousands of files. Ranges make a pack's size irrelevant to
+//! what a reader fetches: packs can be large and few. The price is a
+//! second round trip (the offsets) and compression per article instead of
+//! across a pack. Hosts must serve packs as they are, with range support:
+//! every static host and CDN does for files without a compressed sibling,
+//! which is why packs get none (their records are compressed already).
+
+use super::file::{header, split_header, HEADER_LEN};
+use super::{BundleError, FileKind};
+use crate::model::Article;
+use std::ops::Range;
+
+/// Where the offset table starts: after the header and the count.
+const OFFSETS_AT: u64 = HEADER_LEN as u64 + 4;
+
+/// The most bytes one record may take, compressed or not: an article is at
+/// most a 16 MB input file, and a damaged offset table must not make a
+/// reader fetch or inflate gigabytes.
+pub const MAX_RECORD_BYTES: u64 = 64 << 20;
+
+/// Deflate level for records: the highest. Records are small and written
+/// once; every reader fetches them.
+const LEVEL: u8 = 9;
+
+/// Encodes the articles of one pack, in document order.
+pub fn encode_pack(articles: &[Article]) -> Vec<u8> {
+    let records: Vec<Vec<u8>> = articles
+        .iter()
+        .map(|a| {
+            let plain = postcard::to_allocvec(a).expect("serialising to a Vec cannot fail");
+            miniz_oxide::deflate::compress_to_vec(&plain, LEVEL)
+        })
+        .collect();
+    let mut out = header(FileKind::Pack);
+    out.extend_from_slice(&(articles.len() as u32).to_le_bytes());
+    let mut at = OFFSETS_AT + 4 * (articles.len() as u64 + 1);
+    for r in std::iter::once(&Vec::new()).chain(&records) {
+        at += r.len() as u64;
+        let offset = u32::try_from(at).expect("a pack stays under 4 GB");
+        out.extend_from_slice(&offset.to_le_bytes());
+    }
+    for r in &records {
+        out.extend_from_slice(r);
+    }
+    out
+}
+
+/// The bytes of a pack holding the offsets of its `i`-th record and of the
+/// record after it.
+pub fn offsets_range(i: u32) -> Range<u64> {
+    let start = OFFSETS_AT + 4 * u64::from(i);
+    start..start + 8
+}
+
+/// The byte range of a record from the eight bytes at [`offsets_range`].
+pub fn record_range(offsets: &[u8]) -> Result<Range<u64>, BundleError> {
+    let corrupt = |what: &str| BundleError::Corrupt(format!("pack offsets: {what}"));
+    let [a0, a1, a2, a3, b0, b1, b2, b3] = offsets else {
+        return Err(corrupt("not eight bytes"));
+    };
+    let start = u64::from(u32::from_le_bytes([*a0, *a1, *a2, *a3]));
+    let end = u64::from(u32::from_le_bytes([*b0, *b1, *b2, *b3]));
+    if start < OFFSETS_AT + 8 || end < start {
+        return Err(corrupt(&format!("record at {start}..{end}")));
+    }
+    if end - start > MAX_RECORD_BYTES {
+        return Err(corrupt(&format!("record of {} bytes", end - start)));
+    }
+    Ok(start..end)
+}
+
+/// Inflates one record, for native shells (see the module docs).
+pub fn inflate(record: &[u8]) -> Result<Vec<u8>, BundleError> {
+    miniz_oxide::inflate::decompress_to_vec_with_limit(record, MAX_RECORD_BYTES as usize)
+        .map_err(|e| BundleError::Corrupt(format!("pack record: {e}")))
+}
+
+/// Decodes one record, inflated.
+pub fn decode_article(plain: &[u8]) -> Result<Article, BundleError> {
+    let corrupt = |what: String| BundleError::Corrupt(format!("pack record: {what}"));
+    let (article, rest) =
+        postcard::take_from_bytes::<Article>(plain).map_err(|e| corrupt(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(corrupt(format!("{} unexpected trailing bytes", rest.len())));
+    }
+    Ok(article)
+}
+
+/// Inflates and decodes one record.
+pub fn decode_record(record: &[u8]) -> Result<Article, BundleError> {
+    decode_article(&inflate(record)?)
+}
+
+/// Every article of a whole pack file, for readers that have all of it.
+pub fn decode_pack(bytes: &[u8]) -> Result<Vec<Article>, BundleError> {
+    let (kind, payload) = split_header(bytes)?;
+    if kind != FileKind::Pack {
+        return Err(BundleError::WrongKind {
+            found: kind as u8,
+            expected: FileKind::Pack as u8,
+        });
+    }
+    let count = payload
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| BundleError::Corrupt("pack truncated".into()))?;
+    let slice = |r: Range<u64>| -> Result<&[u8], BundleError> {
+        usize::try_from(r.start)
+            .ok()
+            .zip(usize::try_from(r.end).ok())
+            .and_then(|(s, e)| bytes.get(s..e))
+            .ok_or_else(|| BundleError::Corrupt(format!("pack truncated before byte {}", r.end)))
+    };
+    let mut articles = Vec::new();
+    let mut end = OFFSETS_AT + 4 * (u64::from(count) + 1);
+    for i in 0..count {
+        let record = record_range(slice(offsets_range(i))?)?;
+        if record.start != end {
+            return Err(BundleError::Corrupt(format!(
+                "pack record {i} starts at {}, not {end}",
+                record.start
+            )));
+        }
+        end = record.end;
+        articles.push(decode_record(slice(record)?)?);
+    }
+    if end != bytes.len() as u64 {
+        return Err(BundleError::Corrupt(format!(
+            "pack has {} unexpected trailing bytes",
+            bytes.len() as u64 - end.min(bytes.len() as u64)
+        )));
+    }
+    Ok(articles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::parse_text;
+
+    fn articles() -> Vec<Article> {
+        [
+            "Eins\n\nDer erste Text, lang genug.",
+            "Hai\n\nVăn bản thứ hai.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| parse_text(t, &format!("{i}.txt")).unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn records_are_read_by_range() {
+        let articles = articles();
+        let pack = encode_pack(&articles);
+        for (i, a) in articles.iter().enumerate() {
+            let o = offsets_range(i as u32);
+            let r = record_range(&pack[o.start as usize..o.end as usize]).unwrap();
+            let got = decode_record(&pack[r.start as usize..r.end as usize]).unwrap();
+            assert_eq!(&got, a);
+        }
+        assert_eq!(decode_pack(&pack).unwrap(), articles);
+    }
+
+    #[test]
+    fn damage_is_an_error() {
+        let pack = encode_pack(&articles());
+        for cut in [0, 7, 12, pack.len() / 2, pack.len() - 1] {
+            assert!(decode_pack(&pack[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut extra = pack.clone();
+        extra.push(0);
+        assert!(decode_pack(&extra).is_err());
+        // Offsets that run backwards, or ask for gigabytes.
+        assert!(record_range(&[40, 0, 0, 0, 30, 0, 0, 0]).is_err());
+        assert!(record_range(&[40, 0, 0, 0, 0, 0, 0, 0x40]).is_err());
+        assert!(record_range(&[1, 2, 3]).is_err());
+        // A record that is not deflate, or deflates to something else.
+        assert!(decode_record(b"not deflate at all").is_err());
+        let other = miniz_oxide::deflate::compress_to_vec(b"\xff\xff\xff\xff", 9);
+        assert!(decode_record(&other).is_err());
+    }
+}
