@@ -64,24 +64,30 @@ impl Bundle {
             .iter()
             .map(|n| (format!("{}{}", self.base, n.file), n.range))
             .collect();
-        let fetched = fetch_all(wanted).await;
+        let mut fetched: Vec<Vec<u8>> = Vec::with_capacity(missing.len());
+        for (need, bytes) in missing.iter().zip(fetch_all(wanted).await) {
+            let bytes = bytes?;
+            // A host that ignores ranges sends the whole file.
+            fetched.push(match need.range {
+                Some((start, end)) if bytes.len() as u64 != end - start => {
+                    need.cut(&bytes).map_err(|e| e.to_string())?.to_vec()
+                }
+                _ => bytes,
+            });
+        }
+        // Articles are inflated all at once, not one after the other.
+        let deflated: Vec<usize> = (0..missing.len())
+            .filter(|&i| missing[i].deflated())
+            .collect();
+        let records = deflated.iter().map(|&i| std::mem::take(&mut fetched[i]));
+        for (&i, plain) in deflated.iter().zip(inflate_all(records.collect()).await) {
+            fetched[i] = plain.map_err(|e| format!("{}: {e}", missing[i]))?;
+        }
         for (need, bytes) in missing.iter().zip(fetched) {
             // Another query may have loaded it meanwhile.
             if self.engine.borrow().has(need) {
                 continue;
             }
-            let bytes = bytes?;
-            // A host that ignores ranges sends the whole file.
-            let bytes = match need.range {
-                Some((start, end)) if bytes.len() as u64 != end - start => {
-                    need.cut(&bytes).map_err(|e| e.to_string())?.to_vec()
-                }
-                _ => bytes,
-            };
-            let bytes = match need.deflated() {
-                true => inflate(&bytes).await.map_err(|e| format!("{need}: {e}"))?,
-                false => bytes,
-            };
             self.engine
                 .borrow_mut()
                 .add(need, &bytes)
@@ -152,12 +158,48 @@ pub async fn fetch_all(wanted: Vec<(String, Option<(u64, u64)>)>) -> Vec<Result<
     out
 }
 
-/// Inflates a raw-deflated pack record with the browser's own
-/// `DecompressionStream`, so that the wasm carries no inflater.
+/// Inflates raw-deflated pack records with the browser's own
+/// `DecompressionStream`, so that the wasm carries no inflater; all at
+/// once, each in its own stream.
 #[cfg(target_arch = "wasm32")]
-async fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    use wasm_bindgen::prelude::*;
+async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
+    use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let started: Vec<Result<js_sys::Promise, String>> =
+        records.iter().map(|r| inflate(r)).collect();
+    let promises = js_sys::Array::new();
+    for p in started.iter().flatten() {
+        promises.push(p);
+    }
+    // Settled, not all: one damaged record does not hide the others.
+    let settled = JsFuture::from(js_sys::Promise::all_settled(&promises)).await;
+    let settled = settled.map(|v| js_sys::Array::from(&v)).unwrap_or_default();
+    let field = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
+    let mut next = 0;
+    started
+        .into_iter()
+        .map(|s| {
+            // A stream that could not start has no outcome below.
+            s.map(drop)?;
+            let outcome = settled.get(next);
+            next += 1;
+            match field(&outcome, "value") {
+                Some(buf) if buf.is_instance_of::<js_sys::ArrayBuffer>() => {
+                    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+                }
+                _ => Err("damaged bundle file: pack record: not raw deflate".to_string()),
+            }
+        })
+        .collect()
+}
+
+/// Starts inflating one record: a promise of its inflated `ArrayBuffer`.
+#[cfg(target_arch = "wasm32")]
+fn inflate(bytes: &[u8]) -> Result<js_sys::Promise, String> {
+    use wasm_bindgen::prelude::*;
     // web-sys has it behind `web_sys_unstable_apis`; it has been in every
     // engine since 2023 (Chrome 103, Firefox 113, Safari 16.4).
     #[wasm_bindgen]
@@ -167,7 +209,6 @@ async fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
         #[wasm_bindgen(constructor, catch)]
         fn new(format: &str) -> Result<DecompressionStream, JsValue>;
     }
-    let damaged = |_| "damaged bundle file: pack record: not raw deflate".to_string();
     let stream = DecompressionStream::new("deflate-raw")
         .map_err(|_| "this browser cannot inflate (no DecompressionStream)".to_string())?;
     let input = web_sys::Response::new_with_opt_u8_array(Some(&mut bytes.to_vec()))
@@ -177,14 +218,17 @@ async fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let inflated = body.pipe_through(stream.unchecked_ref());
     let output = web_sys::Response::new_with_opt_readable_stream(Some(&inflated))
         .map_err(|_| "no Response".to_string())?;
-    let buf = output.array_buffer().map_err(damaged)?;
-    let buf = JsFuture::from(buf).await.map_err(damaged)?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    output
+        .array_buffer()
+        .map_err(|_| "damaged bundle file: pack record: not raw deflate".to_string())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn inflate(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    broadsheet_core::bundle::pack::inflate(bytes).map_err(|e| e.to_string())
+async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
+    records
+        .iter()
+        .map(|r| broadsheet_core::bundle::pack::inflate(r).map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// Fetches a URL's bytes, retrying transient failures.

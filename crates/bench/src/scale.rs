@@ -39,6 +39,27 @@ struct Row {
     browser: (Figures, Option<Figures>),
 }
 
+/// Removes the previous run's outputs before either tool builds, and waits
+/// until the kernel forgets them. On ext4 without a journal (as on the
+/// benchmark machines) a new file skips every inode freed in the last 60 s
+/// (300 s while its inode table is dirty: hence the `sync`), reading each
+/// one's inode block to check: right after a large folder is deleted,
+/// creating files costs several times more. Removing the old output just
+/// before one tool's build charged that tool for it.
+fn settle(outputs: &[PathBuf]) -> Result<()> {
+    let mut removed = false;
+    for dir in outputs.iter().filter(|d| d.exists()) {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing `{}`", dir.display()))?;
+        removed = true;
+    }
+    if removed {
+        let _ = Command::new("sync").status();
+        eprintln!("waiting 61 s for the kernel to reuse the removed files' inodes freely");
+        std::thread::sleep(std::time::Duration::from_secs(61));
+    }
+    Ok(())
+}
+
 /// Runs a command to completion; its wall time and peak resident memory
 /// (from `wait4`, so the child's own, not this process's).
 fn run_measured(cmd: &mut Command) -> Result<(f64, f64)> {
@@ -118,6 +139,8 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
             crate::corpus(n, &corpus, &crate::seed_dir())?;
         }
         let out = work.join(format!("o{n}"));
+        let html = work.join(format!("h{n}"));
+        settle(&[out.clone(), html.join("pagefind")])?;
         eprintln!("building {n} articles with Broadsheet");
         let (secs, peak_mb) = run_measured(
             Command::new(&broadsheet)
@@ -135,11 +158,9 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
             bytes,
         };
         let (p, html) = if n <= PAGEFIND_MAX {
-            let html = work.join(format!("h{n}"));
             if !html.exists() {
                 crate::html(&corpus, &html)?;
             }
-            let _ = std::fs::remove_dir_all(html.join("pagefind"));
             eprintln!("building {n} articles with Pagefind");
             let (secs, peak_mb) = run_measured(
                 Command::new(&pagefind)

@@ -10,7 +10,8 @@
 //! are absolute): an article, postcard-encoded, then raw-deflated
 //! (RFC 1951). A reader that knows a document's place `i` in its pack first
 //! reads the eight bytes of `offsets[i]` and `offsets[i + 1]`
-//! ([`offsets_range`]), then the record itself.
+//! ([`offsets_range`]; for several documents of one pack, the one span of
+//! offsets from the first to the last), then the record itself.
 //!
 //! Shells inflate records themselves: the browser with its own
 //! `DecompressionStream("deflate-raw")`, so the wasm every reader downloads
@@ -69,28 +70,46 @@ pub fn encode_pack(articles: &[Article]) -> Vec<u8> {
     out
 }
 
-/// The bytes of a pack holding the offsets of its `i`-th record and of the
-/// record after it.
-pub fn offsets_range(i: u32) -> Range<u64> {
-    let start = OFFSETS_AT + 4 * u64::from(i);
-    start..start + 8
+/// The bytes of a pack holding the offsets of its records `first..=last`
+/// (and of the record after the last, where the last one ends).
+pub fn offsets_range(first: u32, last: u32) -> Range<u64> {
+    let start = OFFSETS_AT + 4 * u64::from(first);
+    start..OFFSETS_AT + 4 * (u64::from(last.max(first)) + 2)
 }
 
-/// The byte range of a record from the eight bytes at [`offsets_range`].
+/// The byte range of a record from the eight bytes at
+/// `offsets_range(i, i)`.
 pub fn record_range(offsets: &[u8]) -> Result<Range<u64>, BundleError> {
+    let mut ranges = record_ranges(offsets)?;
+    match (ranges.pop(), ranges.is_empty()) {
+        (Some(r), true) => Ok(r),
+        _ => Err(BundleError::Corrupt("pack offsets: not eight bytes".into())),
+    }
+}
+
+/// The byte ranges of consecutive records from the bytes at
+/// [`offsets_range`]: one fewer than the offsets given.
+pub fn record_ranges(offsets: &[u8]) -> Result<Vec<Range<u64>>, BundleError> {
     let corrupt = |what: &str| BundleError::Corrupt(format!("pack offsets: {what}"));
-    let [a0, a1, a2, a3, b0, b1, b2, b3] = offsets else {
-        return Err(corrupt("not eight bytes"));
-    };
-    let start = u64::from(u32::from_le_bytes([*a0, *a1, *a2, *a3]));
-    let end = u64::from(u32::from_le_bytes([*b0, *b1, *b2, *b3]));
-    if start < OFFSETS_AT + 8 || end < start {
-        return Err(corrupt(&format!("record at {start}..{end}")));
+    if offsets.len() < 8 || !offsets.len().is_multiple_of(4) {
+        return Err(corrupt(&format!("{} bytes", offsets.len())));
     }
-    if end - start > MAX_RECORD_BYTES {
-        return Err(corrupt(&format!("record of {} bytes", end - start)));
-    }
-    Ok(start..end)
+    let at: Vec<u64> = offsets
+        .chunks_exact(4)
+        .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect();
+    at.windows(2)
+        .map(|w| {
+            let (start, end) = (w[0], w[1]);
+            if start < OFFSETS_AT + 8 || end < start {
+                return Err(corrupt(&format!("record at {start}..{end}")));
+            }
+            if end - start > MAX_RECORD_BYTES {
+                return Err(corrupt(&format!("record of {} bytes", end - start)));
+            }
+            Ok(start..end)
+        })
+        .collect()
 }
 
 /// Inflates one record, for native shells (see the module docs).
@@ -138,7 +157,7 @@ pub fn decode_pack(bytes: &[u8]) -> Result<Vec<Article>, BundleError> {
     let mut articles = Vec::new();
     let mut end = OFFSETS_AT + 4 * (u64::from(count) + 1);
     for i in 0..count {
-        let record = record_range(slice(offsets_range(i))?)?;
+        let record = record_range(slice(offsets_range(i, i))?)?;
         if record.start != end {
             return Err(BundleError::Corrupt(format!(
                 "pack record {i} starts at {}, not {end}",
@@ -178,11 +197,17 @@ mod tests {
         let articles = articles();
         let pack = encode_pack(&articles);
         for (i, a) in articles.iter().enumerate() {
-            let o = offsets_range(i as u32);
+            let o = offsets_range(i as u32, i as u32);
             let r = record_range(&pack[o.start as usize..o.end as usize]).unwrap();
             let got = decode_record(&pack[r.start as usize..r.end as usize]).unwrap();
             assert_eq!(&got, a);
         }
+        // Both records' ranges from one span of offsets.
+        let o = offsets_range(0, 1);
+        let ranges = record_ranges(&pack[o.start as usize..o.end as usize]).unwrap();
+        assert_eq!(ranges.len(), 2);
+        assert_eq!(ranges[0].end, ranges[1].start);
+        assert_eq!(ranges[1].end, pack.len() as u64);
         assert_eq!(decode_pack(&pack).unwrap(), articles);
     }
 
@@ -199,6 +224,7 @@ mod tests {
         assert!(record_range(&[40, 0, 0, 0, 30, 0, 0, 0]).is_err());
         assert!(record_range(&[40, 0, 0, 0, 0, 0, 0, 0x40]).is_err());
         assert!(record_range(&[1, 2, 3]).is_err());
+        assert!(record_ranges(&[40, 0, 0, 0, 50, 0, 0, 0, 45, 0, 0, 0]).is_err());
         // A record that is not deflate, or deflates to something else.
         assert!(decode_record(b"not deflate at all").is_err());
         let other = miniz_oxide::deflate::compress_to_vec(b"\xff\xff\xff\xff", 9);

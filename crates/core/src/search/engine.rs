@@ -241,8 +241,13 @@ pub struct Need {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Piece {
     Whole,
-    /// The offsets of a document's record in its pack.
-    Offsets(u32),
+    /// The offsets of the records at places `first..=last` of a pack (the
+    /// documents of a page that share the pack, and those between).
+    Offsets {
+        pack: u32,
+        first: u32,
+        last: u32,
+    },
     /// A document's record.
     Record(u32),
 }
@@ -421,9 +426,10 @@ impl Engine {
     pub fn has(&self, need: &Need) -> bool {
         match need.piece {
             Piece::Whole => self.is_loaded(&need.file),
-            Piece::Offsets(doc) => {
+            Piece::Offsets { pack, first, last } => [first, last].iter().all(|&place| {
+                let doc = pack * self.manifest.pack_size.max(1) + place;
                 self.records.contains_key(&doc) || self.articles.contains_key(&doc)
-            }
+            }),
             Piece::Record(doc) => self.articles.contains_key(&doc),
         }
     }
@@ -446,12 +452,20 @@ impl Engine {
         };
         match need.piece {
             Piece::Whole => self.add_file(&need.file, bytes),
-            Piece::Offsets(doc) => {
-                let r = bundle::pack::record_range(bytes).map_err(|e| match bytes.len() {
-                    8 => e,
-                    _ => mismatch(),
-                })?;
-                self.records.insert(doc, (r.start, r.end));
+            Piece::Offsets { pack, first, last } => {
+                if need.range.is_some_and(|(s, e)| e - s != bytes.len() as u64) {
+                    return Err(mismatch());
+                }
+                let ranges = bundle::pack::record_ranges(bytes)?;
+                if ranges.len() as u64 != u64::from(last - first) + 1 {
+                    return Err(mismatch());
+                }
+                let base = pack * self.manifest.pack_size.max(1) + first;
+                for (doc, r) in (base..).zip(ranges) {
+                    if doc < self.manifest.doc_count {
+                        self.records.insert(doc, (r.start, r.end));
+                    }
+                }
                 Ok(())
             }
             Piece::Record(doc) => {
@@ -1080,13 +1094,36 @@ impl Engine {
         if !bodies {
             return self.require(docs.iter().filter_map(|&d| self.manifest.meta_file(d)));
         }
-        // A page's few documents, in the order asked for.
+        // A page's few documents, in the order asked for; the offsets of
+        // those that share a pack as one span, one request.
         let mut missing: Vec<Need> = Vec::new();
         for &d in docs {
-            if let Some(need) = self.article_need(d)? {
+            let Some(need) = self.article_need(d)? else {
+                continue;
+            };
+            let Piece::Offsets { pack, first, .. } = need.piece else {
                 if !missing.contains(&need) {
                     missing.push(need);
                 }
+                continue;
+            };
+            let same = missing
+                .iter_mut()
+                .find(|n| matches!(n.piece, Piece::Offsets { pack: p, .. } if p == pack));
+            match same {
+                Some(Need {
+                    range,
+                    piece:
+                        Piece::Offsets {
+                            first: f, last: l, ..
+                        },
+                    ..
+                }) => {
+                    (*f, *l) = ((*f).min(first), (*l).max(first));
+                    let r = bundle::pack::offsets_range(*f, *l);
+                    *range = Some((r.start, r.end));
+                }
+                _ => missing.push(need),
             }
         }
         if missing.is_empty() {
@@ -1106,7 +1143,8 @@ impl Engine {
             .manifest
             .pack_file(doc)
             .ok_or_else(|| out_of_range(doc))?;
-        let i = doc % self.manifest.pack_size.max(1);
+        let size = self.manifest.pack_size.max(1);
+        let (pack, place) = (doc / size, doc % size);
         Ok(Some(match self.records.get(&doc) {
             Some(&range) => Need {
                 file: file.to_string(),
@@ -1114,11 +1152,15 @@ impl Engine {
                 piece: Piece::Record(doc),
             },
             None => {
-                let r = bundle::pack::offsets_range(i);
+                let r = bundle::pack::offsets_range(place, place);
                 Need {
                     file: file.to_string(),
                     range: Some((r.start, r.end)),
-                    piece: Piece::Offsets(doc),
+                    piece: Piece::Offsets {
+                        pack,
+                        first: place,
+                        last: place,
+                    },
                 }
             }
         }))

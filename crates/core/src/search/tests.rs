@@ -325,3 +325,36 @@ fn queries_fetch_few_shards_of_a_large_dictionary() {
         assert_eq!(!results.hits.is_empty(), expect_hits, "{q}");
     }
 }
+
+/// A page's articles cost one span of offsets per pack, then one range per
+/// article: never a whole pack.
+#[test]
+fn a_page_reads_offsets_once_per_pack_then_each_article() {
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+    assert_eq!(e.manifest().packs.len(), 1);
+    let pack = e.manifest().packs[0].clone();
+    let docs = [2, 0, 1];
+    let mut asked = Vec::new();
+    let load = |n: &Need| {
+        asked.push((n.file.clone(), n.range, n.deflated()));
+        b.load(n)
+    };
+    e.resolve(load, |e| e.need_docs(&docs, true)).unwrap();
+    // Header (7) and count (4), then offsets 0 to 3: the records of all
+    // three documents and where the last ends.
+    assert_eq!(asked[0], (pack.clone(), Some((11, 27)), false));
+    assert_eq!(asked.len(), 4, "{asked:?}");
+    assert!(asked[1..]
+        .iter()
+        .all(|(f, r, deflated)| f == &pack && r.is_some() && *deflated));
+    let mut titles: Vec<String> = docs
+        .iter()
+        .map(|&d| e.article(d).unwrap().title.clone())
+        .collect();
+    let mut want: Vec<String> = corpus().into_iter().map(|a| a.title).collect();
+    titles.sort();
+    want.sort();
+    assert_eq!(titles, want);
+    // Loaded now: nothing more to fetch.
+    assert_eq!(e.need_docs(&docs, true), Ok(()));
+}
