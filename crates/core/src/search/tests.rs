@@ -358,3 +358,47 @@ fn a_page_reads_offsets_once_per_pack_then_each_article() {
     // Loaded now: nothing more to fetch.
     assert_eq!(e.need_docs(&docs, true), Ok(()));
 }
+
+/// A page's documents that share a pack read one span of offsets, from
+/// the first to the last of them, not the pack's whole table.
+#[test]
+fn many_packs_read_spans_of_offsets() {
+    let articles: Vec<Article> = (0..400)
+        .map(|i| {
+            article(
+                &format!("{i:03}.txt"),
+                &format!("Bericht {i}\n\nDer Bericht Nummer {i} handelt von Dingen."),
+            )
+        })
+        .collect();
+    let opts = BuildOptions {
+        pack_bytes: 160,
+        ..BuildOptions::default()
+    };
+    let (mut e, b) = engine_with(articles, &opts);
+    let size = e.manifest().pack_size;
+    assert!(size >= 3 && e.manifest().packs.len() > 5, "{size}");
+    // Places 0 and 2 of pack 0, place 1 of pack 5.
+    let docs = [2, 5 * size + 1, 0];
+    let Err(EngineError::Missing(needs)) = e.need_docs(&docs, true) else {
+        panic!("nothing missing");
+    };
+    let spans: Vec<(String, Option<(u64, u64)>)> =
+        needs.iter().map(|n| (n.file.clone(), n.range)).collect();
+    let packs = &e.manifest().packs;
+    assert_eq!(
+        spans,
+        [
+            (packs[0].clone(), Some((11, 11 + 4 * 4))),
+            (packs[5].clone(), Some((11 + 4, 11 + 4 * 3))),
+        ]
+    );
+    e.resolve(|n: &Need| b.load(n), |e| e.need_docs(&docs, true))
+        .unwrap();
+    // The document between the two of pack 0 came with them: its record is
+    // one range away.
+    let Err(EngineError::Missing(needs)) = e.need_docs(&[1], true) else {
+        panic!("document 1 is not loaded");
+    };
+    assert!(needs.len() == 1 && needs[0].deflated());
+}
