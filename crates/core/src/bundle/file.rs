@@ -71,6 +71,26 @@ pub(crate) fn split_header(bytes: &[u8]) -> Result<(FileKind, &[u8]), BundleErro
     Ok((kind, &bytes[HEADER_LEN..]))
 }
 
+/// Checks the header and that the file is of `kind`; returns the payload.
+pub(crate) fn payload_of(kind: FileKind, bytes: &[u8]) -> Result<&[u8], BundleError> {
+    let (found, payload) = split_header(bytes)?;
+    if found != kind {
+        return Err(BundleError::WrongKind {
+            found: found as u8,
+            expected: kind as u8,
+        });
+    }
+    Ok(payload)
+}
+
+/// The little-endian `u32` a payload starts with (a count or a length).
+pub(crate) fn leading_u32(kind: FileKind, payload: &[u8]) -> Result<u32, BundleError> {
+    payload
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| BundleError::Corrupt(format!("{} file truncated", kind.prefix())))
+}
+
 /// Header plus the postcard encoding of `value`.
 pub fn encode<T: Serialize>(kind: FileKind, value: &T) -> Vec<u8> {
     let out = header(kind);
@@ -80,13 +100,7 @@ pub fn encode<T: Serialize>(kind: FileKind, value: &T) -> Vec<u8> {
 /// Checks header and kind, then decodes the whole payload; trailing bytes are
 /// an error, as a sign of a damaged or spliced file.
 pub fn decode<T: DeserializeOwned>(kind: FileKind, bytes: &[u8]) -> Result<T, BundleError> {
-    let (found, payload) = split_header(bytes)?;
-    if found != kind {
-        return Err(BundleError::WrongKind {
-            found: found as u8,
-            expected: kind as u8,
-        });
-    }
+    let payload = payload_of(kind, bytes)?;
     let (value, rest) = postcard::take_from_bytes(payload)
         .map_err(|e| BundleError::Corrupt(format!("{} file: {e}", kind.prefix())))?;
     if !rest.is_empty() {

@@ -30,7 +30,7 @@
 //! every static host and CDN does for files without a compressed sibling,
 //! which is why packs get none (their records are compressed already).
 
-use super::file::{header, split_header, HEADER_LEN};
+use super::file::{header, leading_u32, payload_of, HEADER_LEN};
 use super::{BundleError, FileKind};
 use crate::model::Article;
 use std::ops::Range;
@@ -136,17 +136,7 @@ pub fn decode_record(record: &[u8]) -> Result<Article, BundleError> {
 
 /// Every article of a whole pack file, for readers that have all of it.
 pub fn decode_pack(bytes: &[u8]) -> Result<Vec<Article>, BundleError> {
-    let (kind, payload) = split_header(bytes)?;
-    if kind != FileKind::Pack {
-        return Err(BundleError::WrongKind {
-            found: kind as u8,
-            expected: FileKind::Pack as u8,
-        });
-    }
-    let count = payload
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| BundleError::Corrupt("pack truncated".into()))?;
+    let count = leading_u32(FileKind::Pack, payload_of(FileKind::Pack, bytes)?)?;
     let slice = |r: Range<u64>| -> Result<&[u8], BundleError> {
         usize::try_from(r.start)
             .ok()

@@ -30,17 +30,8 @@ fn fst_error(e: fst::Error) -> BundleError {
 
 /// Layout: header, fst length (u32 LE), fst bytes, postings bytes.
 pub fn decode_term_shard(bytes: &[u8]) -> Result<TermShard, BundleError> {
-    let (kind, payload) = file::split_header(bytes)?;
-    if kind != FileKind::Terms {
-        return Err(BundleError::WrongKind {
-            found: kind as u8,
-            expected: FileKind::Terms as u8,
-        });
-    }
-    let len = payload
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .ok_or_else(|| BundleError::Corrupt("term shard truncated".into()))?;
+    let payload = file::payload_of(FileKind::Terms, bytes)?;
+    let len = file::leading_u32(FileKind::Terms, payload)? as usize;
     let fst_bytes = payload
         .get(4..4 + len)
         .ok_or_else(|| BundleError::Corrupt("term shard dictionary truncated".into()))?;
@@ -53,14 +44,7 @@ pub fn decode_term_shard(bytes: &[u8]) -> Result<TermShard, BundleError> {
 
 /// Layout: header, fst bytes (slug → document number).
 pub fn decode_slug_shard(bytes: &[u8]) -> Result<Map<Vec<u8>>, BundleError> {
-    let (kind, payload) = file::split_header(bytes)?;
-    if kind != FileKind::Slugs {
-        return Err(BundleError::WrongKind {
-            found: kind as u8,
-            expected: FileKind::Slugs as u8,
-        });
-    }
-    checked(payload.to_vec())
+    checked(file::payload_of(FileKind::Slugs, bytes)?.to_vec())
 }
 
 /// Opens an fst and verifies its checksum. `Map::new` checks only the

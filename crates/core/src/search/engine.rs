@@ -227,7 +227,7 @@ fn first_char(s: &str) -> &str {
 /// Bytes the engine needs before it can answer: a whole bundle file, or a
 /// byte range of a body pack. The shell fetches them (`Range: bytes=` over
 /// HTTP, a seek on disk) and hands them back with [`Engine::add`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Need {
     /// A file of the bundle, named as in the manifest.
     pub file: String,
@@ -238,7 +238,7 @@ pub struct Need {
     piece: Piece,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Piece {
     Whole,
     /// The offsets of the records at places `first..=last` of a pack (the
@@ -280,7 +280,7 @@ impl Need {
             .and_then(|(s, e)| file.get(s..e))
             .ok_or_else(|| {
                 BundleError::Corrupt(format!(
-                    "{} has {} bytes, not the {start}..{end} its pack's offsets point to",
+                    "{} has {} bytes, fewer than the {start}..{end} asked for",
                     self.file,
                     file.len()
                 ))
