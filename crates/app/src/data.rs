@@ -168,29 +168,27 @@ async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
     if records.is_empty() {
         return Vec::new();
     }
-    let started: Vec<Result<js_sys::Promise, String>> =
-        records.iter().map(|r| inflate(r)).collect();
-    let promises = js_sys::Array::new();
-    for p in started.iter().flatten() {
-        promises.push(p);
-    }
+    // A stream that cannot start is a rejected promise like any other.
+    let promises: js_sys::Array = records
+        .iter()
+        .map(|r| inflate(r).unwrap_or_else(|e| js_sys::Promise::reject(&e.into())))
+        .collect();
     // Settled, not all: one damaged record does not hide the others.
     let settled = JsFuture::from(js_sys::Promise::all_settled(&promises)).await;
     let settled = settled.map(|v| js_sys::Array::from(&v)).unwrap_or_default();
     let field = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
-    let mut next = 0;
-    started
-        .into_iter()
-        .map(|s| {
-            // A stream that could not start has no outcome below.
-            s.map(drop)?;
-            let outcome = settled.get(next);
-            next += 1;
+    (0..records.len() as u32)
+        .map(|i| {
+            let outcome = settled.get(i);
             match field(&outcome, "value") {
                 Some(buf) if buf.is_instance_of::<js_sys::ArrayBuffer>() => {
                     Ok(js_sys::Uint8Array::new(&buf).to_vec())
                 }
-                _ => Err("damaged bundle file: pack record: not raw deflate".to_string()),
+                _ => Err(field(&outcome, "reason")
+                    .and_then(|r| r.as_string())
+                    .unwrap_or_else(|| {
+                        "damaged bundle file: pack record: not raw deflate".to_string()
+                    })),
             }
         })
         .collect()

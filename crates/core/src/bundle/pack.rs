@@ -134,20 +134,28 @@ pub fn decode_record(record: &[u8]) -> Result<Article, BundleError> {
     decode_article(&inflate(record)?)
 }
 
+/// The bytes `range` of `bytes`, if it has them.
+pub fn slice(bytes: &[u8], range: Range<u64>) -> Option<&[u8]> {
+    let start = usize::try_from(range.start).ok()?;
+    let end = usize::try_from(range.end).ok()?;
+    bytes.get(start..end)
+}
+
 /// Every article of a whole pack file, for readers that have all of it.
 pub fn decode_pack(bytes: &[u8]) -> Result<Vec<Article>, BundleError> {
     let count = leading_u32(FileKind::Pack, payload_of(FileKind::Pack, bytes)?)?;
-    let slice = |r: Range<u64>| -> Result<&[u8], BundleError> {
-        usize::try_from(r.start)
-            .ok()
-            .zip(usize::try_from(r.end).ok())
-            .and_then(|(s, e)| bytes.get(s..e))
-            .ok_or_else(|| BundleError::Corrupt(format!("pack truncated before byte {}", r.end)))
+    let get = |r: Range<u64>| {
+        let end = r.end;
+        slice(bytes, r)
+            .ok_or_else(|| BundleError::Corrupt(format!("pack truncated before byte {end}")))
     };
-    let mut articles = Vec::new();
     let mut end = OFFSETS_AT + 4 * (u64::from(count) + 1);
-    for i in 0..count {
-        let record = record_range(slice(offsets_range(i, i))?)?;
+    let records = match count {
+        0 => Vec::new(),
+        n => record_ranges(get(offsets_range(0, n - 1))?)?,
+    };
+    let mut articles = Vec::with_capacity(records.len());
+    for (i, record) in records.into_iter().enumerate() {
         if record.start != end {
             return Err(BundleError::Corrupt(format!(
                 "pack record {i} starts at {}, not {end}",
@@ -155,7 +163,7 @@ pub fn decode_pack(bytes: &[u8]) -> Result<Vec<Article>, BundleError> {
             )));
         }
         end = record.end;
-        articles.push(decode_record(slice(record)?)?);
+        articles.push(decode_record(get(record)?)?);
     }
     if end != bytes.len() as u64 {
         return Err(BundleError::Corrupt(format!(

@@ -105,11 +105,7 @@ impl Builder {
         self.pack.push(article);
         let mut done = Vec::new();
         if self.metas.len() >= self.layout.meta_chunk_size as usize {
-            done.extend(flush(
-                FileKind::Meta,
-                &mut self.metas,
-                &mut self.meta_chunks,
-            ));
+            done.extend(flush_metas(&mut self.metas, &mut self.meta_chunks));
         }
         if self.pack.len() >= self.layout.pack_size as usize {
             done.extend(flush_pack(&mut self.pack, &mut self.packs));
@@ -139,7 +135,7 @@ impl Builder {
         mut runs: Vec<RunSource<'_>>,
         emit: &mut dyn FnMut(BundleFile),
     ) -> Result<Manifest, BundleError> {
-        let metas = flush(FileKind::Meta, &mut self.metas, &mut self.meta_chunks);
+        let metas = flush_metas(&mut self.metas, &mut self.meta_chunks);
         let pack = flush_pack(&mut self.pack, &mut self.packs);
         metas.into_iter().chain(pack).for_each(&mut *emit);
         let last = self.spill();
@@ -204,29 +200,28 @@ impl Builder {
     }
 }
 
-/// Encodes the articles collected for one body pack, records its name, and
-/// starts the next.
-fn flush_pack(items: &mut Vec<Article>, names: &mut Vec<String>) -> Option<BundleFile> {
-    if items.is_empty() {
-        return None;
-    }
-    let file = named(FileKind::Pack, bundle::pack::encode_pack(items));
-    items.clear();
-    names.push(file.name.clone());
-    Some(file)
+fn flush_metas(items: &mut Vec<DocMeta>, names: &mut Vec<String>) -> Option<BundleFile> {
+    flush(FileKind::Meta, items, names, |m| {
+        bundle::encode(FileKind::Meta, &m)
+    })
 }
 
-/// Encodes the documents collected for one meta chunk as a file of `kind`,
-/// records its name, and starts the next.
-fn flush<T: serde::Serialize>(
+fn flush_pack(items: &mut Vec<Article>, names: &mut Vec<String>) -> Option<BundleFile> {
+    flush(FileKind::Pack, items, names, bundle::pack::encode_pack)
+}
+
+/// Encodes the documents collected for one meta chunk or pack as a file of
+/// `kind`, records its name, and starts the next.
+fn flush<T>(
     kind: FileKind,
     items: &mut Vec<T>,
     names: &mut Vec<String>,
+    encode: impl FnOnce(&[T]) -> Vec<u8>,
 ) -> Option<BundleFile> {
     if items.is_empty() {
         return None;
     }
-    let file = named(kind, bundle::encode(kind, &*items));
+    let file = named(kind, encode(items));
     items.clear();
     names.push(file.name.clone());
     Some(file)

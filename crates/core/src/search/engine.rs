@@ -268,23 +268,48 @@ impl Need {
         }
     }
 
+    /// The offsets of the records at places `first..=last` of a pack.
+    fn offsets(file: &str, pack: u32, first: u32, last: u32) -> Need {
+        let r = bundle::pack::offsets_range(first, last);
+        Need {
+            file: file.to_string(),
+            range: Some((r.start, r.end)),
+            piece: Piece::Offsets { pack, first, last },
+        }
+    }
+
+    /// Takes `other` in, if it can: it is this need, or offsets of the same
+    /// pack, which this need then widens to span.
+    fn absorb(&mut self, other: &Need) -> bool {
+        match (self.piece, other.piece) {
+            (
+                Piece::Offsets { pack, first, last },
+                Piece::Offsets {
+                    pack: p,
+                    first: f,
+                    last: l,
+                },
+            ) if pack == p => {
+                *self = Need::offsets(&self.file, pack, first.min(f), last.max(l));
+                true
+            }
+            _ => self == other,
+        }
+    }
+
     /// This need's bytes out of the whole file's, for loaders that have the
     /// whole file (a bundle in memory, a host that ignores ranges).
     pub fn cut<'a>(&self, file: &'a [u8]) -> Result<&'a [u8], BundleError> {
         let Some((start, end)) = self.range else {
             return Ok(file);
         };
-        usize::try_from(start)
-            .ok()
-            .zip(usize::try_from(end).ok())
-            .and_then(|(s, e)| file.get(s..e))
-            .ok_or_else(|| {
-                BundleError::Corrupt(format!(
-                    "{} has {} bytes, fewer than the {start}..{end} asked for",
-                    self.file,
-                    file.len()
-                ))
-            })
+        bundle::pack::slice(file, start..end).ok_or_else(|| {
+            BundleError::Corrupt(format!(
+                "{} has {} bytes, fewer than the {start}..{end} asked for",
+                self.file,
+                file.len()
+            ))
+        })
     }
 }
 
@@ -1101,29 +1126,8 @@ impl Engine {
             let Some(need) = self.article_need(d)? else {
                 continue;
             };
-            let Piece::Offsets { pack, first, .. } = need.piece else {
-                if !missing.contains(&need) {
-                    missing.push(need);
-                }
-                continue;
-            };
-            let same = missing
-                .iter_mut()
-                .find(|n| matches!(n.piece, Piece::Offsets { pack: p, .. } if p == pack));
-            match same {
-                Some(Need {
-                    range,
-                    piece:
-                        Piece::Offsets {
-                            first: f, last: l, ..
-                        },
-                    ..
-                }) => {
-                    (*f, *l) = ((*f).min(first), (*l).max(first));
-                    let r = bundle::pack::offsets_range(*f, *l);
-                    *range = Some((r.start, r.end));
-                }
-                _ => missing.push(need),
+            if !missing.iter_mut().any(|n| n.absorb(&need)) {
+                missing.push(need);
             }
         }
         if missing.is_empty() {
@@ -1151,18 +1155,7 @@ impl Engine {
                 range: Some(range),
                 piece: Piece::Record(doc),
             },
-            None => {
-                let r = bundle::pack::offsets_range(place, place);
-                Need {
-                    file: file.to_string(),
-                    range: Some((r.start, r.end)),
-                    piece: Piece::Offsets {
-                        pack,
-                        first: place,
-                        last: place,
-                    },
-                }
-            }
+            None => Need::offsets(file, pack, place, place),
         }))
     }
 
