@@ -1,6 +1,6 @@
-//! The second pass of a build: articles in document order, parsed again and
-//! analysed in parallel batches, fed to the core's streaming
-//! [`Builder`]. Postings beyond a memory budget are spilled as sorted runs
+//! The second pass of a build: articles in document order, parsed again,
+//! analysed and compressed in parallel batches, fed to the core's streaming
+//! [`Builder`] (which takes one batch while the next is prepared). Postings beyond a memory budget are spilled as sorted runs
 //! into temporary files and merged at the end, so a build's memory is
 //! bounded by the budget and a batch of articles, not by the corpus.
 
@@ -8,7 +8,7 @@ use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
 use broadsheet_core::bundle::Manifest;
 use broadsheet_core::index::{
-    analyze, BuildOptions, Builder, BundleFile, DocTerms, Frames, Layout, RunSource,
+    prepare, BuildOptions, Builder, BundleFile, Frames, Layout, Prepared, RunSource,
 };
 use broadsheet_core::{ingest, Article};
 use rayon::prelude::*;
@@ -79,46 +79,52 @@ pub fn index(
     let result = rayon::scope(|scope| -> Result<Manifest> {
         let bar = inputs::bar(plan.len(), quiet, "indexing");
         let mut builder = Builder::new(opts, layout);
-        let mut memory_runs: Vec<Vec<u8>> = Vec::new();
-        let mut run_files: Vec<PathBuf> = Vec::new();
-        for batch in plan.chunks_mut(BATCH) {
-            let analysed: Vec<Result<(Article, DocTerms)>> = batch
+        let mut runs = Runs {
+            spill,
+            in_memory: Vec::new(),
+            files: Vec::new(),
+        };
+        let prepare_batch = |batch: &mut [Planned]| -> Result<Vec<Prepared>> {
+            batch
                 .par_iter_mut()
                 .map(|p| {
-                    let a = take_article(files, p)?;
-                    let terms = analyze(&a);
+                    let doc = prepare(take_article(files, p)?);
                     bar.inc(1);
-                    Ok((a, terms))
+                    Ok(doc)
                 })
-                .collect();
-            for item in analysed {
-                let (article, terms) = item?;
-                for file in builder.add(article, &terms) {
-                    sink.send(scope, file);
-                }
-                if builder.pending_bytes() > run_bytes {
-                    let run = builder.spill();
-                    match spill {
-                        Spill::Memory => memory_runs.push(run),
-                        Spill::Files(dir) => {
-                            let path = dir.join(format!("run-{:05}.bin", run_files.len()));
-                            std::fs::write(&path, &run).with_context(|| {
-                                format!("writing index run `{}`", path.display())
-                            })?;
-                            run_files.push(path);
+                .collect()
+        };
+        // The builder numbers documents in order, on one thread; meanwhile
+        // the next batch is parsed, analysed and compressed on the others.
+        let mut batches = plan.chunks_mut(BATCH);
+        let mut ready = batches.next().map(prepare_batch).transpose()?;
+        while let Some(docs) = ready.take() {
+            let next = batches.next();
+            let (added, prepared) = rayon::join(
+                || -> Result<()> {
+                    for doc in docs {
+                        for file in builder.add(doc) {
+                            sink.send(scope, file);
+                        }
+                        if builder.pending_bytes() > run_bytes {
+                            runs.push(builder.spill())?;
                         }
                     }
-                }
-            }
+                    Ok(())
+                },
+                || next.map(prepare_batch).transpose(),
+            );
+            added?;
             sink.check()?;
+            ready = prepared?;
         }
         bar.finish_and_clear();
 
         let mut sources: Vec<RunSource> = Vec::new();
-        for run in &memory_runs {
+        for run in &runs.in_memory {
             sources.push(Box::new(Frames::new(&run[..])));
         }
-        for path in &run_files {
+        for path in &runs.files {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("reading index run `{}`", path.display()))?;
             sources.push(Box::new(Frames::new(BufReader::with_capacity(
@@ -137,6 +143,28 @@ pub fn index(
     // Every spawned write has finished here (the scope waits for them).
     sink.check()?;
     result
+}
+
+/// The sorted runs spilled so far.
+struct Runs<'a> {
+    spill: Spill<'a>,
+    in_memory: Vec<Vec<u8>>,
+    files: Vec<PathBuf>,
+}
+
+impl Runs<'_> {
+    fn push(&mut self, run: Vec<u8>) -> Result<()> {
+        match self.spill {
+            Spill::Memory => self.in_memory.push(run),
+            Spill::Files(dir) => {
+                let path = dir.join(format!("run-{:05}.bin", self.files.len()));
+                std::fs::write(&path, &run)
+                    .with_context(|| format!("writing index run `{}`", path.display()))?;
+                self.files.push(path);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Parses a planned article again (unless the first pass kept it) and

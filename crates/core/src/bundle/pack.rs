@@ -47,24 +47,25 @@ pub const MAX_RECORD_BYTES: u64 = 64 << 20;
 /// once; every reader fetches them.
 const LEVEL: u8 = 9;
 
-/// Encodes the articles of one pack, in document order.
-pub fn encode_pack(articles: &[Article]) -> Vec<u8> {
-    let records: Vec<Vec<u8>> = articles
-        .iter()
-        .map(|a| {
-            let plain = postcard::to_allocvec(a).expect("serialising to a Vec cannot fail");
-            miniz_oxide::deflate::compress_to_vec(&plain, LEVEL)
-        })
-        .collect();
+/// Encodes one article as a record: postcard, then raw deflate. Separate
+/// from [`encode_pack`] so that builders compress records on many threads
+/// (deflate at level 9 is most of the cost of writing packs).
+pub fn encode_record(article: &Article) -> Vec<u8> {
+    let plain = postcard::to_allocvec(article).expect("serialising to a Vec cannot fail");
+    miniz_oxide::deflate::compress_to_vec(&plain, LEVEL)
+}
+
+/// Encodes one pack from its [`encode_record`]s, in document order.
+pub fn encode_pack(records: &[Vec<u8>]) -> Vec<u8> {
     let mut out = header(FileKind::Pack);
-    out.extend_from_slice(&(articles.len() as u32).to_le_bytes());
-    let mut at = OFFSETS_AT + 4 * (articles.len() as u64 + 1);
-    for r in std::iter::once(&Vec::new()).chain(&records) {
+    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+    let mut at = OFFSETS_AT + 4 * (records.len() as u64 + 1);
+    for r in std::iter::once(&Vec::new()).chain(records) {
         at += r.len() as u64;
         let offset = u32::try_from(at).expect("a pack stays under 4 GB");
         out.extend_from_slice(&offset.to_le_bytes());
     }
-    for r in &records {
+    for r in records {
         out.extend_from_slice(r);
     }
     out
@@ -190,10 +191,14 @@ mod tests {
         .collect()
     }
 
+    fn pack_of(articles: &[Article]) -> Vec<u8> {
+        encode_pack(&articles.iter().map(encode_record).collect::<Vec<_>>())
+    }
+
     #[test]
     fn records_are_read_by_range() {
         let articles = articles();
-        let pack = encode_pack(&articles);
+        let pack = pack_of(&articles);
         for (i, a) in articles.iter().enumerate() {
             let o = offsets_range(i as u32, i as u32);
             let r = record_range(&pack[o.start as usize..o.end as usize]).unwrap();
@@ -211,7 +216,7 @@ mod tests {
 
     #[test]
     fn damage_is_an_error() {
-        let pack = encode_pack(&articles());
+        let pack = pack_of(&articles());
         for cut in [0, 7, 12, pack.len() / 2, pack.len() - 1] {
             assert!(decode_pack(&pack[..cut]).is_err(), "cut at {cut}");
         }

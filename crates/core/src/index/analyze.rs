@@ -33,6 +33,27 @@ pub struct DocTerms {
     pub facets: Vec<(&'static str, String)>,
 }
 
+/// A document ready for [`super::Builder::add`]: everything that needs
+/// nothing but the document (its terms, its compressed pack record) done
+/// beforehand, so that callers do it on many threads while the builder,
+/// which numbers documents in order, runs on one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub article: Article,
+    pub terms: DocTerms,
+    /// The article as its body pack stores it ([`crate::bundle::pack::encode_record`]).
+    pub record: Vec<u8>,
+}
+
+/// Analyses `article` and compresses its pack record.
+pub fn prepare(article: Article) -> Prepared {
+    Prepared {
+        terms: analyze(&article),
+        record: crate::bundle::pack::encode_record(&article),
+        article,
+    }
+}
+
 /// The keys of one document and their occurrences, each key stored once:
 /// a distinct word finds its keys' slots through [`Keys`], so recording an
 /// occurrence neither hashes nor compares keys.

@@ -9,11 +9,10 @@
 //! memory or park on disk. The CLI uses it that way for corpora of any
 //! size; [`super::build`] wraps it for a slice of articles held in memory.
 
-use super::analyze::DocTerms;
+use super::analyze::Prepared;
 use super::runs::{merge, Frames, RunSource, Runs};
 use super::{named, shards, BuildOptions, BundleFile};
 use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
-use crate::model::Article;
 use std::collections::BTreeMap;
 
 /// At most this many publishers are listed in the manifest (most frequent
@@ -64,7 +63,8 @@ pub struct Builder {
     slugs: Vec<(String, u32)>,
     metas: Vec<DocMeta>,
     meta_chunks: Vec<String>,
-    pack: Vec<Article>,
+    /// Compressed records of the pack being filled.
+    pack: Vec<Vec<u8>>,
     packs: Vec<String>,
 }
 
@@ -87,9 +87,15 @@ impl Builder {
         }
     }
 
-    /// Adds the next document, with its [`super::analyze`]d terms. Returns
-    /// the files it completed (a meta chunk, a pack), to be written now.
-    pub fn add(&mut self, article: Article, terms: &DocTerms) -> Vec<BundleFile> {
+    /// Adds the next document, [`super::prepare`]d. Returns the files it
+    /// completed (a meta chunk, a pack), to be written now.
+    pub fn add(&mut self, doc: Prepared) -> Vec<BundleFile> {
+        let Prepared {
+            article,
+            terms,
+            record,
+        } = doc;
+        let terms = &terms;
         let doc = self.next_doc;
         self.next_doc += 1;
         for (key, occ) in &terms.terms {
@@ -102,7 +108,7 @@ impl Builder {
         }
         self.slugs.push((article.slug.clone(), doc));
         self.metas.push(DocMeta::of(&article));
-        self.pack.push(article);
+        self.pack.push(record);
         let mut done = Vec::new();
         if self.metas.len() >= self.layout.meta_chunk_size as usize {
             done.extend(flush_metas(&mut self.metas, &mut self.meta_chunks));
@@ -206,7 +212,7 @@ fn flush_metas(items: &mut Vec<DocMeta>, names: &mut Vec<String>) -> Option<Bund
     })
 }
 
-fn flush_pack(items: &mut Vec<Article>, names: &mut Vec<String>) -> Option<BundleFile> {
+fn flush_pack(items: &mut Vec<Vec<u8>>, names: &mut Vec<String>) -> Option<BundleFile> {
     flush(FileKind::Pack, items, names, bundle::pack::encode_pack)
 }
 

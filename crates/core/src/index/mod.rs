@@ -13,7 +13,7 @@ mod shards;
 use crate::bundle::{FileKind, Manifest};
 use crate::model::{Article, Date};
 
-pub use analyze::{analyze, DocTerms, Occurrences};
+pub use analyze::{analyze, prepare, DocTerms, Occurrences, Prepared};
 pub use builder::{Builder, Layout};
 pub use runs::{Frames, RunEntry, RunSource};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
@@ -206,7 +206,7 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
     let mut builder = Builder::new(opts.clone(), layout);
     let mut files = Vec::new();
     for a in articles {
-        files.extend(builder.add(a.clone(), &analyze(a)));
+        files.extend(builder.add(prepare(a.clone())));
     }
     let manifest = builder
         .finish(Vec::new(), &mut |f| files.push(f))

@@ -89,7 +89,7 @@ fn spilled_runs_build_the_same_bundle() {
         ..BuildOptions::default()
     };
     let whole = build(&articles, &opts);
-    let analysed: Vec<DocTerms> = articles.iter().map(analyze).collect();
+    let prepared: Vec<Prepared> = articles.iter().cloned().map(prepare).collect();
     for budget in [1, 20_000, 200_000] {
         let layout = Layout::new(&opts, articles.len(), {
             articles
@@ -100,8 +100,8 @@ fn spilled_runs_build_the_same_bundle() {
         let mut builder = Builder::new(opts.clone(), layout);
         let mut files = Vec::new();
         let mut runs = Vec::new();
-        for (a, terms) in articles.iter().zip(&analysed) {
-            files.extend(builder.add(a.clone(), terms));
+        for doc in &prepared {
+            files.extend(builder.add(doc.clone()));
             if builder.pending_bytes() > budget {
                 runs.push(builder.spill());
             }
@@ -150,7 +150,7 @@ fn a_damaged_run_is_an_error() {
     let layout = Layout::new(&BuildOptions::default(), articles.len(), 10_000);
     let mut builder = Builder::new(BuildOptions::default(), layout);
     for a in &articles {
-        builder.add(a.clone(), &analyze(a));
+        builder.add(prepare(a.clone()));
     }
     let mut run = builder.spill();
     let cut = run.len() / 2;
