@@ -44,7 +44,8 @@ pub struct TermEntry {
     /// Per document, a bit per variant it contains (variant 63 and up share
     /// the last bit); empty when the term has one variant.
     masks: Vec<u64>,
-    /// All positions, per document title then body, absolute.
+    /// All positions, per document title then body, absolute; empty when
+    /// the entry stores none (a stem key's: counts only).
     positions: Vec<u32>,
     /// Where each document's positions start in `positions`.
     offsets: Vec<u32>,
@@ -89,15 +90,26 @@ impl TermEntry {
         self.tf[2 * i + 1] as usize
     }
 
-    /// Title positions in the `i`th document.
+    /// Whether the entry stores positions (a stem key's does not).
+    pub fn has_positions(&self) -> bool {
+        !self.offsets.is_empty() || self.docs.is_empty()
+    }
+
+    /// Title positions in the `i`th document (none if not stored).
     pub fn title_positions(&self, i: usize) -> &[u32] {
-        let start = self.offsets[i] as usize;
+        let Some(&start) = self.offsets.get(i) else {
+            return &[];
+        };
+        let start = start as usize;
         &self.positions[start..start + self.title_tf(i)]
     }
 
-    /// Body positions in the `i`th document.
+    /// Body positions in the `i`th document (none if not stored).
     pub fn body_positions(&self, i: usize) -> &[u32] {
-        let start = self.offsets[i] as usize + self.title_tf(i);
+        let Some(&start) = self.offsets.get(i) else {
+            return &[];
+        };
+        let start = start as usize + self.title_tf(i);
         &self.positions[start..start + self.body_tf(i)]
     }
 
@@ -169,6 +181,18 @@ impl TermEntry {
         }
         let mut positions = s.positions;
         let mut offsets = Vec::with_capacity(n);
+        if positions.is_empty() {
+            // Counts without positions (a stem key's entry).
+            return Ok(TermEntry {
+                variants: s.variants,
+                docs,
+                norms: s.norms,
+                tf: s.tf,
+                masks: s.masks,
+                positions,
+                offsets,
+            });
+        }
         let mut at = 0usize;
         // Positions are delta-encoded per run (a document's title, then its
         // body): undo the deltas run by run.

@@ -31,7 +31,8 @@ pub struct RunEntry {
     pub variants: Vec<String>,
     /// Per document: doc delta (from the previous document of this stream,
     /// starting at 0), norm, title count, body count, variant mask, then the
-    /// title and the body positions as deltas; all LEB128 varints.
+    /// title and the body positions as deltas (none for a stem key: see
+    /// [`stores_positions`]); all LEB128 varints.
     pub stream: Vec<u8>,
 }
 
@@ -73,7 +74,7 @@ impl Pending {
         }
     }
 
-    fn push(&mut self, doc: u32, norm: u8, occ: &Occurrences) {
+    fn push(&mut self, doc: u32, norm: u8, occ: &Occurrences, positions: bool) {
         let mut mask = 0u64;
         for form in &occ.forms {
             mask |= 1 << self.variant_id(form).min(63);
@@ -93,6 +94,10 @@ impl Pending {
         put(s, occ.title.len() as u64);
         put(s, occ.body.len() as u64);
         put(s, mask);
+        if !positions {
+            self.last_doc = doc;
+            return;
+        }
         for list in [&occ.title, &occ.body] {
             let mut prev = 0;
             for &p in list {
@@ -154,7 +159,7 @@ impl Runs {
             }
         };
         let before = entry.stream.len() + entry.variants.len() * 16;
-        entry.push(doc, norm, occ);
+        entry.push(doc, norm, occ, stores_positions(key));
         self.bytes += entry.stream.len() + entry.variants.len() * 16 - before;
     }
 
@@ -299,13 +304,29 @@ pub fn merge<'a>(
             parts.push((i, entry));
         }
         parts.sort_by_key(|(i, _)| *i);
-        Some(encode_entry(parts.into_iter().map(|(_, e)| e)).map(|bytes| (key, bytes)))
+        let kept = stores_positions(&key);
+        Some(encode_entry(parts.into_iter().map(|(_, e)| e), kept).map(|bytes| (key, bytes)))
     })
 }
 
+/// Whether `key`'s postings keep word positions. A stem key's do not: its
+/// documents hold the stem's words under their own keys too, positions and
+/// all, and a query word's stems are fetched with it, so positions there
+/// were a second copy. Without them a stem key's entry is about half the
+/// size (positions are most of a shard's compressed bytes). Phrases match
+/// words as written and never read stems; the price is that proximity
+/// counts words as written, not inflections.
+pub(crate) fn stores_positions(key: &[u8]) -> bool {
+    super::stem_of_key(key).is_none()
+}
+
 /// Concatenates one key's run entries into its final encoding: variants
-/// unified (ids remapped in first-seen order), columns delta-encoded.
-fn encode_entry(parts: impl Iterator<Item = RunEntry>) -> Result<Vec<u8>, BundleError> {
+/// unified (ids remapped in first-seen order), columns delta-encoded;
+/// positions only when `positions` (see [`stores_positions`]).
+fn encode_entry(
+    parts: impl Iterator<Item = RunEntry>,
+    positions_kept: bool,
+) -> Result<Vec<u8>, BundleError> {
     let mut out = StoredEntry {
         variants: Vec::new(),
         docs: Vec::new(),
@@ -364,6 +385,9 @@ fn encode_entry(parts: impl Iterator<Item = RunEntry>) -> Result<Vec<u8>, Bundle
             out.norms.push(norm);
             out.tf.extend([title, body]);
             masks.push(mask);
+            if !positions_kept {
+                continue;
+            }
             for n in [title, body] {
                 positions.clear();
                 let mut p = 0u32;

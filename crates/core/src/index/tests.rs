@@ -195,3 +195,30 @@ fn stems_share_their_words_shard() {
     // Only a shard boundary falling between a stem and its word splits them.
     assert!(same * 10 >= stemmed * 9, "{same} of {stemmed} in one shard");
 }
+
+#[test]
+fn stem_keys_keep_counts_but_not_positions() {
+    use fst::Streamer;
+    let bundle = build(&order(seeds()), &BuildOptions::default());
+    let (mut stems, mut words) = (0, 0);
+    for f in bundle.files.iter().filter(|f| f.name.starts_with("terms-")) {
+        let shard = decode_term_shard(&f.bytes).unwrap();
+        let mut keys = shard.map.stream();
+        while let Some((key, offset)) = keys.next() {
+            let e = shard.entry(offset, bundle.manifest.doc_count).unwrap();
+            let counted: usize = (0..e.len()).map(|i| e.title_tf(i) + e.body_tf(i)).sum();
+            let stored: usize = (0..e.len())
+                .map(|i| e.title_positions(i).len() + e.body_positions(i).len())
+                .sum();
+            if stem_of_key(key).is_some() {
+                assert!(!e.has_positions() && counted > 0 && stored == 0);
+                stems += 1;
+            } else if is_word_key(key) {
+                assert!(e.has_positions());
+                assert_eq!(stored, counted, "{}", String::from_utf8_lossy(key));
+                words += 1;
+            }
+        }
+    }
+    assert!(stems > 100 && words > 100, "{stems} stems, {words} words");
+}

@@ -101,6 +101,41 @@ fn prefix_phrase_exclusion_language_identifier() {
 }
 
 #[test]
+fn inflections_match_through_stems_without_positions() {
+    // Stem keys keep counts but no positions (`stores_positions` in
+    // index/runs.rs): `digitalen Transformationen` is still found by its
+    // stems, and phrases, which never used stems, still match only the
+    // words as written.
+    let text = |title: &str, body: &str| {
+        format!("{title}\n\nPresse 01/02/2025\n\n{body} Das Werk in der Provinz plant seit dem letzten Jahr eine umfassende Modernisierung seiner Anlagen.")
+    };
+    let (mut e, b) = engine_with(
+        vec![
+            article(
+                "a.txt",
+                &text(
+                    "Digitale Transformation im Werk",
+                    "Das Werk beginnt die digitale Transformation der Produktion.",
+                ),
+            ),
+            article(
+                "b.txt",
+                &text(
+                    "Neue Pläne im Stahlwerk",
+                    "Das Werk beginnt mehrere digitalen Transformationen der Produktion.",
+                ),
+            ),
+        ],
+        &BuildOptions::default(),
+    );
+    assert_eq!(run(&mut e, &b, "digitale transformation").len(), 2);
+    assert_eq!(
+        run(&mut e, &b, "\"digitale transformation\""),
+        ["digitale-transformation-im-werk"]
+    );
+}
+
+#[test]
 fn tiny_shards_give_identical_results() {
     let tiny = BuildOptions {
         term_shard_bytes: 64,
