@@ -90,7 +90,8 @@ impl TermEntry {
         self.tf[2 * i + 1] as usize
     }
 
-    /// Whether the entry stores positions (a stem key's does not).
+    /// Whether the entry stores positions (a stem key's does not; nor does
+    /// a facet key's, which has no occurrences).
     pub fn has_positions(&self) -> bool {
         !self.offsets.is_empty() || self.docs.is_empty()
     }

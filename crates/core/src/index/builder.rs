@@ -89,13 +89,12 @@ impl Builder {
 
     /// Adds the next document, [`super::prepare`]d. Returns the files it
     /// completed (a meta chunk, a pack), to be written now.
-    pub fn add(&mut self, doc: Prepared) -> Vec<BundleFile> {
+    pub fn add(&mut self, prepared: Prepared) -> Vec<BundleFile> {
         let Prepared {
             article,
             terms,
             record,
-        } = doc;
-        let terms = &terms;
+        } = prepared;
         let doc = self.next_doc;
         self.next_doc += 1;
         for (key, occ) in &terms.terms {

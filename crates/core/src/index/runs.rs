@@ -74,7 +74,7 @@ impl Pending {
         }
     }
 
-    fn push(&mut self, doc: u32, norm: u8, occ: &Occurrences, positions: bool) {
+    fn push(&mut self, doc: u32, norm: u8, occ: &Occurrences, keep_positions: bool) {
         let mut mask = 0u64;
         for form in &occ.forms {
             mask |= 1 << self.variant_id(form).min(63);
@@ -94,7 +94,7 @@ impl Pending {
         put(s, occ.title.len() as u64);
         put(s, occ.body.len() as u64);
         put(s, mask);
-        if !positions {
+        if !keep_positions {
             self.last_doc = doc;
             return;
         }
@@ -304,8 +304,8 @@ pub fn merge<'a>(
             parts.push((i, entry));
         }
         parts.sort_by_key(|(i, _)| *i);
-        let kept = stores_positions(&key);
-        Some(encode_entry(parts.into_iter().map(|(_, e)| e), kept).map(|bytes| (key, bytes)))
+        let keep = stores_positions(&key);
+        Some(encode_entry(parts.into_iter().map(|(_, e)| e), keep).map(|bytes| (key, bytes)))
     })
 }
 
@@ -322,10 +322,10 @@ pub(crate) fn stores_positions(key: &[u8]) -> bool {
 
 /// Concatenates one key's run entries into its final encoding: variants
 /// unified (ids remapped in first-seen order), columns delta-encoded;
-/// positions only when `positions` (see [`stores_positions`]).
+/// positions only if `keep_positions` (see [`stores_positions`]).
 fn encode_entry(
     parts: impl Iterator<Item = RunEntry>,
-    positions_kept: bool,
+    keep_positions: bool,
 ) -> Result<Vec<u8>, BundleError> {
     let mut out = StoredEntry {
         variants: Vec::new(),
@@ -385,7 +385,7 @@ fn encode_entry(
             out.norms.push(norm);
             out.tf.extend([title, body]);
             masks.push(mask);
-            if !positions_kept {
+            if !keep_positions {
                 continue;
             }
             for n in [title, body] {
