@@ -181,43 +181,21 @@ impl TermEntry {
             *d = doc;
         }
         let mut positions = s.positions;
-        let mut offsets = Vec::with_capacity(n);
-        if positions.is_empty() {
-            // Counts without positions (a stem key's entry).
-            return Ok(TermEntry {
-                variants: s.variants,
-                docs,
-                norms: s.norms,
-                tf: s.tf,
-                masks: s.masks,
-                positions,
-                offsets,
-            });
-        }
-        let mut at = 0usize;
-        // Positions are delta-encoded per run (a document's title, then its
-        // body): undo the deltas run by run.
-        for run in s.tf.iter() {
-            let len = *run as usize;
-            let end = at
-                .checked_add(len)
-                .filter(|&e| e <= positions.len())
-                .ok_or("positions truncated")?;
-            let mut acc = 0u32;
-            for p in &mut positions[at..end] {
-                acc = acc.checked_add(*p).ok_or("position overflows")?;
-                *p = acc;
-            }
-            at = end;
-        }
-        if at != positions.len() {
-            return Err("positions and frequencies disagree".into());
-        }
-        let mut start = 0u32;
-        for pair in s.tf.chunks(2) {
-            offsets.push(start);
-            start += pair[0] + pair[1];
-        }
+        // No positions at all: counts only (a stem key's entry, a facet's),
+        // and no offsets into them.
+        let offsets = if positions.is_empty() {
+            Vec::new()
+        } else {
+            undo_position_deltas(&mut positions, &s.tf)?;
+            let mut start = 0u32;
+            s.tf.chunks(2)
+                .map(|pair| {
+                    let at = start;
+                    start += pair[0] + pair[1];
+                    at
+                })
+                .collect()
+        };
         Ok(TermEntry {
             variants: s.variants,
             docs,
@@ -228,6 +206,29 @@ impl TermEntry {
             offsets,
         })
     }
+}
+
+/// Positions are delta-encoded per run (a document's title, then its body,
+/// of the lengths in `tf`): undoes the deltas run by run, checking that the
+/// runs cover `positions` exactly and that no position overflows.
+fn undo_position_deltas(positions: &mut [u32], tf: &[u32]) -> Result<(), String> {
+    let mut at = 0usize;
+    for &run in tf {
+        let end = at
+            .checked_add(run as usize)
+            .filter(|&e| e <= positions.len())
+            .ok_or("positions truncated")?;
+        let mut acc = 0u32;
+        for p in &mut positions[at..end] {
+            acc = acc.checked_add(*p).ok_or("position overflows")?;
+            *p = acc;
+        }
+        at = end;
+    }
+    if at != positions.len() {
+        return Err("positions and frequencies disagree".into());
+    }
+    Ok(())
 }
 
 /// Quantises a length in words to one byte on a log scale: lengths matter to
