@@ -28,17 +28,25 @@ fn fst_error(e: fst::Error) -> BundleError {
     BundleError::Corrupt(format!("fst: {e}"))
 }
 
-/// Layout: header, fst length (u32 LE), fst bytes, postings bytes.
+/// Layout: header, fst length (u32 LE), postings length (u32 LE), fst
+/// bytes, postings bytes. The fst carries its own checksum; the postings
+/// length catches a shard cut short (or grown) even where the entries a
+/// query reads are intact, so a damaged upload is reported at once.
 pub fn decode_term_shard(bytes: &[u8]) -> Result<TermShard, BundleError> {
     let payload = file::payload_of(FileKind::Terms, bytes)?;
-    let len = file::leading_u32(FileKind::Terms, payload)? as usize;
-    let fst_bytes = payload
-        .get(4..4 + len)
-        .ok_or_else(|| BundleError::Corrupt("term shard dictionary truncated".into()))?;
-    let map = checked(fst_bytes.to_vec())?;
+    let fst_len = file::leading_u32(FileKind::Terms, payload)? as usize;
+    let postings_len = file::leading_u32(FileKind::Terms, payload.get(4..).unwrap_or(&[]))?;
+    let body = &payload[8..];
+    if body.len() as u64 != fst_len as u64 + u64::from(postings_len) {
+        return Err(BundleError::Corrupt(format!(
+            "term shard holds {} bytes after its lengths, not {fst_len} + {postings_len}",
+            body.len()
+        )));
+    }
+    let map = checked(body[..fst_len].to_vec())?;
     Ok(TermShard {
         map,
-        postings: payload[4 + len..].to_vec(),
+        postings: body[fst_len..].to_vec(),
     })
 }
 
@@ -91,6 +99,8 @@ pub(super) fn write_term_shards<E>(
         let fst = builder.into_inner().expect("in-memory fst cannot fail");
         let mut bytes = file::header(FileKind::Terms);
         bytes.extend_from_slice(&(fst.len() as u32).to_le_bytes());
+        let postings_len = u32::try_from(postings.len()).expect("a shard stays under 4 GB");
+        bytes.extend_from_slice(&postings_len.to_le_bytes());
         bytes.extend_from_slice(&fst);
         bytes.append(postings);
         let file = named(FileKind::Terms, bytes);

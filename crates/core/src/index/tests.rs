@@ -222,3 +222,23 @@ fn stem_keys_keep_counts_but_not_positions() {
     }
     assert!(stems > 100 && words > 100, "{stems} stems, {words} words");
 }
+
+#[test]
+fn a_term_shard_cut_short_or_grown_is_an_error() {
+    let bundle = build(&order(seeds()), &BuildOptions::default());
+    let shard = bundle
+        .files
+        .iter()
+        .find(|f| f.name.starts_with("terms-"))
+        .unwrap();
+    assert!(decode_term_shard(&shard.bytes).is_ok());
+    // Cuts in the postings leave the fst (and its checksum) intact.
+    let len = shard.bytes.len();
+    for cut in [len - 1, len - len / 4, 12, 7] {
+        let err = decode_term_shard(&shard.bytes[..cut]).err();
+        assert!(err.is_some(), "cut at {cut} of {len}");
+    }
+    let mut grown = shard.bytes.clone();
+    grown.push(0);
+    assert!(decode_term_shard(&grown).is_err());
+}
