@@ -79,8 +79,8 @@ pub fn index(
     let result = rayon::scope(|scope| -> Result<Manifest> {
         let bar = inputs::bar(plan.len(), quiet, "indexing");
         let mut builder = Builder::new(opts, layout);
-        let mut runs = Runs {
-            spill,
+        let mut spilled = Spilled {
+            to: spill,
             in_memory: Vec::new(),
             files: Vec::new(),
         };
@@ -107,7 +107,7 @@ pub fn index(
                             sink.send(scope, file);
                         }
                         if builder.pending_bytes() > run_bytes {
-                            runs.push(builder.spill())?;
+                            spilled.push(builder.spill())?;
                         }
                     }
                     Ok(())
@@ -120,18 +120,7 @@ pub fn index(
         }
         bar.finish_and_clear();
 
-        let mut sources: Vec<RunSource> = Vec::new();
-        for run in &runs.in_memory {
-            sources.push(Box::new(Frames::new(&run[..])));
-        }
-        for path in &runs.files {
-            let file = std::fs::File::open(path)
-                .with_context(|| format!("reading index run `{}`", path.display()))?;
-            sources.push(Box::new(Frames::new(BufReader::with_capacity(
-                1 << 16,
-                file,
-            ))));
-        }
+        let sources = spilled.sources()?;
         let spinner = inputs::bar(plan.len(), quiet, "writing the index");
         let manifest = builder.finish(sources, &mut |f| {
             sink.send(scope, f);
@@ -145,16 +134,16 @@ pub fn index(
     result
 }
 
-/// The sorted runs spilled so far.
-struct Runs<'a> {
-    spill: Spill<'a>,
+/// The sorted runs spilled so far, where `to` says.
+struct Spilled<'a> {
+    to: Spill<'a>,
     in_memory: Vec<Vec<u8>>,
     files: Vec<PathBuf>,
 }
 
-impl Runs<'_> {
+impl Spilled<'_> {
     fn push(&mut self, run: Vec<u8>) -> Result<()> {
-        match self.spill {
+        match self.to {
             Spill::Memory => self.in_memory.push(run),
             Spill::Files(dir) => {
                 let path = dir.join(format!("run-{:05}.bin", self.files.len()));
@@ -164,6 +153,23 @@ impl Runs<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Every run, in the order spilled, for the builder to merge.
+    fn sources(&self) -> Result<Vec<RunSource<'_>>> {
+        let mut sources: Vec<RunSource> = Vec::new();
+        for run in &self.in_memory {
+            sources.push(Box::new(Frames::new(&run[..])));
+        }
+        for path in &self.files {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("reading index run `{}`", path.display()))?;
+            sources.push(Box::new(Frames::new(BufReader::with_capacity(
+                1 << 16,
+                file,
+            ))));
+        }
+        Ok(sources)
     }
 }
 

@@ -316,7 +316,7 @@ pub fn merge<'a>(
 /// size (positions are most of a shard's compressed bytes). Phrases match
 /// words as written and never read stems; the price is that proximity
 /// counts words as written, not inflections.
-pub(crate) fn stores_positions(key: &[u8]) -> bool {
+fn stores_positions(key: &[u8]) -> bool {
     super::stem_of_key(key).is_none()
 }
 
