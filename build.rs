@@ -48,12 +48,19 @@ fn main() -> Result<()> {
     // The generated module exports an `init` that must be told where the
     // wasm is. Start it from the module itself, so that pages need no inline
     // script (a strict Content-Security-Policy forbids them), and export the
-    // promise so that `embed.js` can wait for it.
+    // promise so that `embed.js` can wait for it. Started as the search
+    // worker (no document), it takes the page's compiled module from the
+    // page's first message instead of fetching and compiling the wasm again:
+    // V8 shares the machine code, the engine's functions included, which the
+    // page compiled answering its first query (see `worker.rs`).
     if !bare_js.contains("__wbg_init as default") {
         bail!("unexpected wasm-bindgen output: no `__wbg_init` export");
     }
     let js = format!(
-        "{bare_js}\nexport const ready = __wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
+        "{bare_js}\nconst wasmUrl = new URL('./{wasm_name}', import.meta.url);\n\
+         export const ready = __wbg_init({{ module_or_path: globalThis.document ? wasmUrl : \
+         new Promise((take) => addEventListener('message', (e) => take(e.data instanceof \
+         WebAssembly.Module ? e.data : fetch(wasmUrl)), {{ once: true }})) }});\n"
     );
     let js_name = hashed("app", "js", js.as_bytes());
     let css = std::fs::read(root.join("crates/app/style.css"))?;

@@ -8,13 +8,26 @@ use broadsheet_core::search::{Engine, EngineError, Need};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// An open bundle: the engine and where its files are. It lives in the
-/// search worker, or on the page where no worker can run (see
-/// [`crate::worker::Source`]).
+/// An open bundle: the engine and where its files are. The page has one
+/// for its first answer (or for all of them where no worker can run), the
+/// search worker one for the rest (see [`crate::worker::Source`]).
 #[derive(Clone)]
 pub struct Bundle {
     pub base: String,
     engine: Rc<RefCell<Engine>>,
+    /// What this bundle loaded, kept while `Some` (see
+    /// [`Bundle::recording`]).
+    recorded: Rc<RefCell<Option<Vec<Loaded>>>>,
+}
+
+/// A piece of a bundle as loaded and handed to the engine: the need and its
+/// bytes (a pack record inflated).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Loaded {
+    pub need: Need,
+    /// As bytes, not a sequence of numbers: postcard copies them whole.
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
 }
 
 impl PartialEq for Bundle {
@@ -33,7 +46,36 @@ impl Bundle {
         Ok(Bundle {
             base,
             engine: Rc::new(RefCell::new(engine)),
+            recorded: Rc::default(),
         })
+    }
+
+    /// Like [`Bundle::from_manifest`], but keeps a copy of every piece it
+    /// loads until [`Bundle::take_recorded`]: the page's bundle hands them
+    /// to the search worker, which then answers the page's first query
+    /// again (or a refinement of it) without fetching or waiting.
+    pub fn recording(base: String, manifest: &[u8]) -> Result<Bundle, String> {
+        let bundle = Bundle::from_manifest(base, manifest)?;
+        *bundle.recorded.borrow_mut() = Some(Vec::new());
+        Ok(bundle)
+    }
+
+    /// What was loaded since [`Bundle::recording`]; recording stops.
+    pub fn take_recorded(&self) -> Vec<Loaded> {
+        self.recorded.borrow_mut().take().unwrap_or_default()
+    }
+
+    /// Adds pieces another bundle over the same files loaded.
+    pub fn adopt(&self, pieces: Vec<Loaded>) -> Result<(), String> {
+        let mut engine = self.engine.borrow_mut();
+        for Loaded { need, bytes } in pieces {
+            if !engine.has(&need) {
+                engine
+                    .add(&need, &bytes)
+                    .map_err(|e| format!("{need}: {e}"))?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` against the engine, fetching what it reports missing until
@@ -92,6 +134,12 @@ impl Bundle {
                 .borrow_mut()
                 .add(need, &bytes)
                 .map_err(|e| format!("{need}: {e}"))?;
+            if let Some(recorded) = self.recorded.borrow_mut().as_mut() {
+                recorded.push(Loaded {
+                    need: need.clone(),
+                    bytes,
+                });
+            }
         }
         Ok(())
     }
@@ -312,7 +360,7 @@ async fn fetch_once(_url: &str, _range: Option<(u64, u64)>) -> Result<Vec<u8>, S
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn sleep_ms(ms: u32) {
+pub(crate) async fn sleep_ms(ms: u32) {
     use wasm_bindgen::JsCast;
     // `setTimeout` of whichever global this is (page or worker).
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -328,4 +376,4 @@ async fn sleep_ms(ms: u32) {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn sleep_ms(_ms: u32) {}
+pub(crate) async fn sleep_ms(_ms: u32) {}

@@ -8,26 +8,38 @@
 //! are `[id, bytes]`; the worker first posts `[READY]` once it listens, since
 //! a message sent before that would be lost.
 //!
+//! The page answers the first request itself, and starts the worker only
+//! once that answer is out: a worker costs a cold load about a fifth of its
+//! time (starting it, and compiling the engine's wasm functions a second
+//! time), and started earlier it competes with the page's first render for
+//! the CPU (see BENCHMARKS.md). The pieces of the bundle the page loaded go
+//! to the worker with the bundle's manifest, so the worker starts warm;
+//! every later request waits for the worker.
+//!
 //! Where no worker can start (another origin's page embedding the viewer, a
-//! page opened from `file://`), [`Source::open`] falls back to running the
-//! engine on the page, with the same [`queries`].
+//! page opened from `file://`), the page goes on answering, with the same
+//! [`queries`].
 
-use crate::data::Bundle;
+use crate::data::{Bundle, Loaded as Piece};
 use crate::queries::{self, Loaded, Page};
 use crate::route::ListState;
 use broadsheet_core::search::FacetCounts;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
 /// What the page asks the worker.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
     /// Opens the bundle at `data` from its manifest, which the page has
     /// already fetched (its `<link rel=preload>` is the page's, not the
-    /// worker's).
+    /// worker's), with the pieces the page has loaded so far.
     Open {
         data: String,
+        #[serde(with = "serde_bytes")]
         manifest: Vec<u8>,
+        pieces: Vec<Piece>,
     },
     Page {
         state: ListState,
@@ -51,47 +63,120 @@ pub enum Reply {
     Article(Result<Loaded, String>),
 }
 
-/// Where queries run: in a worker or on the page.
+/// Where queries run: on the page until it has answered once, then in the
+/// search worker, or on the page for good where no worker starts.
 #[derive(Clone)]
-pub enum Source {
-    Worker(Rc<Remote>),
-    Local(Bundle),
+pub struct Source(Rc<Inner>);
+
+struct Inner {
+    data: String,
+    manifest: Vec<u8>,
+    /// The app module's URL, to start the worker from; `None`: no worker.
+    script: Option<String>,
+    /// The page's bundle; dropped once the worker has taken over.
+    page: RefCell<Option<Bundle>>,
+    /// The worker's start, once the page has answered.
+    worker: RefCell<Option<Start>>,
 }
+
+/// A worker's start, awaited by every request after the page's first
+/// answer: the worker once it has the bundle, `None` when it could not
+/// start.
+type Start = Shared<LocalBoxFuture<'static, Option<Rc<Remote>>>>;
 
 impl PartialEq for Source {
     fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Source::Worker(a), Source::Worker(b)) => Rc::ptr_eq(a, b),
-            (Source::Local(a), Source::Local(b)) => a == b,
-            _ => false,
-        }
+        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
+/// The engine a request goes to.
+enum Engine {
+    Page(Bundle),
+    Worker(Rc<Remote>),
+}
+
 impl Source {
-    /// Fetches the manifest at `data` and opens the bundle in a worker
-    /// started from `script` (the app module's URL), or on the page when
-    /// there is no script or the worker cannot start.
+    /// Fetches the manifest at `data` and opens the bundle on the page; the
+    /// search worker, started from `script` (the app module's URL), takes
+    /// over after the first answer. With no script, the page answers all.
     pub async fn open(data: String, script: Option<String>) -> Result<Source, String> {
         let manifest =
             crate::data::fetch(&format!("{data}{}", broadsheet_core::bundle::MANIFEST_FILE))
                 .await?;
-        if let Some(script) = script {
-            match Remote::start(&script, &data, manifest.clone()).await {
-                Ok(remote) => return Ok(Source::Worker(Rc::new(remote))),
-                // A bundle the worker found damaged is damaged here too.
-                Err(StartError::Bundle(e)) => return Err(e),
-                Err(StartError::NoWorker) => {}
+        let page = match script {
+            Some(_) => Bundle::recording(data.clone(), &manifest)?,
+            None => Bundle::from_manifest(data.clone(), &manifest)?,
+        };
+        Ok(Source(Rc::new(Inner {
+            data,
+            manifest,
+            script,
+            page: RefCell::new(Some(page)),
+            worker: RefCell::default(),
+        })))
+    }
+
+    /// The engine to ask: the worker once it is started (waiting for it to
+    /// be ready), else the page's.
+    async fn engine(&self) -> Result<Engine, String> {
+        let start = self.0.worker.borrow().clone();
+        if let Some(start) = start {
+            if let Some(remote) = start.await {
+                return Ok(Engine::Worker(remote));
             }
         }
-        Ok(Source::Local(Bundle::from_manifest(data, &manifest)?))
+        let page = self.0.page.borrow().clone();
+        page.map(Engine::Page)
+            .ok_or_else(|| "the search worker stopped".to_string())
+    }
+
+    /// The page has answered: starts the worker (if there is one to start
+    /// and it is not started yet), after the answer is on screen.
+    fn answered(&self) {
+        if self.0.script.is_none() || self.0.worker.borrow().is_some() {
+            return;
+        }
+        // Weak: the start is kept in `Inner`, and must not keep it alive.
+        let inner: Weak<Inner> = Rc::downgrade(&self.0);
+        let start = async move {
+            // The answer renders first: this task comes after it.
+            crate::data::sleep_ms(0).await;
+            let inner = inner.upgrade()?;
+            let remote = Remote::start(inner.script.as_deref()?).await?;
+            // Taken now, so that the pieces loaded while the worker started
+            // go too; later ones are the worker's own.
+            let page = inner.page.borrow().clone()?;
+            let open = Request::Open {
+                data: inner.data.clone(),
+                manifest: inner.manifest.clone(),
+                pieces: page.take_recorded(),
+            };
+            match remote.call(&open).await {
+                Ok(Reply::Opened(Ok(()))) => {}
+                // The page opened the same manifest and added the same
+                // pieces, so this is unexpected: the page goes on.
+                _ => return None,
+            }
+            inner.page.borrow_mut().take();
+            mark("broadsheet:worker");
+            Some(Rc::new(remote))
+        }
+        .boxed_local()
+        .shared();
+        *self.0.worker.borrow_mut() = Some(start.clone());
+        wasm_bindgen_futures::spawn_local(start.map(drop));
     }
 
     /// The first `limit` entries of the list `state` describes.
     pub async fn page(&self, state: &ListState, limit: usize) -> Result<Page, String> {
-        match self {
-            Source::Local(b) => queries::page(b, state, limit, &|| false).await,
-            Source::Worker(w) => {
+        match self.engine().await? {
+            Engine::Page(b) => {
+                let page = queries::page(&b, state, limit, &|| false).await;
+                self.answered();
+                page
+            }
+            Engine::Worker(w) => {
                 let request = Request::Page {
                     state: state.clone(),
                     limit,
@@ -106,9 +191,13 @@ impl Source {
 
     /// The facet counts of the list `state` describes.
     pub async fn facets(&self, state: &ListState) -> Result<Vec<FacetCounts>, String> {
-        match self {
-            Source::Local(b) => queries::facets(b, state, &|| false).await,
-            Source::Worker(w) => {
+        match self.engine().await? {
+            Engine::Page(b) => {
+                let facets = queries::facets(&b, state, &|| false).await;
+                self.answered();
+                facets
+            }
+            Engine::Worker(w) => {
                 let request = Request::Facets {
                     state: state.clone(),
                 };
@@ -122,9 +211,13 @@ impl Source {
 
     /// The article at `slug`, with the words of `q` it matches.
     pub async fn article(&self, slug: &str, q: &str) -> Result<Loaded, String> {
-        match self {
-            Source::Local(b) => queries::article(b, slug, q).await,
-            Source::Worker(w) => {
+        match self.engine().await? {
+            Engine::Page(b) => {
+                let article = queries::article(&b, slug, q).await;
+                self.answered();
+                article
+            }
+            Engine::Worker(w) => {
                 let request = Request::Article {
                     slug: slug.to_string(),
                     q: q.to_string(),
@@ -138,16 +231,18 @@ impl Source {
     }
 }
 
-fn unexpected(reply: &Reply) -> String {
-    format!("the search worker answered out of turn ({reply:?})")
+/// A performance mark, for tests and the browser's tools.
+fn mark(name: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = name;
 }
 
-/// Why a worker did not take over.
-pub enum StartError {
-    /// No worker here (not allowed, failed to load): run on the page.
-    NoWorker,
-    /// The worker could not open the bundle.
-    Bundle(String),
+fn unexpected(reply: &Reply) -> String {
+    format!("the search worker answered out of turn ({reply:?})")
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -188,8 +283,14 @@ mod imp {
                 .ok_or("the bundle is not open".to_string())
         };
         match request {
-            Request::Open { data, manifest } => Reply::Opened(
-                Bundle::from_manifest(data, &manifest).map(|b| *bundle.borrow_mut() = Some(b)),
+            Request::Open {
+                data,
+                manifest,
+                pieces,
+            } => Reply::Opened(
+                Bundle::from_manifest(data, &manifest)
+                    .and_then(|b| b.adopt(pieces).map(|()| b))
+                    .map(|b| *bundle.borrow_mut() = Some(b)),
             ),
             Request::Page { state, limit } => Reply::Page(match open() {
                 Ok(b) => queries::page(&b, &state, limit, stale).await,
@@ -264,16 +365,20 @@ mod imp {
     }
 
     impl Remote {
-        pub async fn start(
-            script: &str,
-            data: &str,
-            manifest: Vec<u8>,
-        ) -> Result<Remote, StartError> {
+        /// Starts a worker from `script` and waits until it listens; `None`
+        /// where none can start or it fails to load.
+        pub async fn start(script: &str) -> Option<Remote> {
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
             // Refused synchronously for another origin's script.
-            let worker =
-                Worker::new_with_options(script, &options).map_err(|_| StartError::NoWorker)?;
+            let worker = Worker::new_with_options(script, &options).ok()?;
+            // The worker's first message: the page's compiled module, which
+            // it instantiates instead of compiling the wasm again (see the
+            // app module's start in build.rs).
+            if worker.post_message(&wasm_bindgen::module()).is_err() {
+                worker.terminate();
+                return None;
+            }
             let pending: Rc<RefCell<HashMap<u32, Function>>> = Rc::default();
             let onmessage = {
                 let pending = pending.clone();
@@ -307,18 +412,8 @@ mod imp {
                 _onmessage: onmessage,
                 _onerror: onerror,
             };
-            if remote.answer(READY).await.is_none() {
-                return Err(StartError::NoWorker);
-            }
-            let open = Request::Open {
-                data: data.to_string(),
-                manifest,
-            };
-            match remote.call(&open).await {
-                Ok(Reply::Opened(Ok(()))) => Ok(remote),
-                Ok(Reply::Opened(Err(e))) => Err(StartError::Bundle(e)),
-                _ => Err(StartError::NoWorker),
-            }
+            remote.answer(READY).await?;
+            Some(remote)
         }
 
         /// Registers for the message with this id (at once, so that it
@@ -364,8 +459,8 @@ mod native {
     pub struct Remote;
 
     impl Remote {
-        pub async fn start(_: &str, _: &str, _: Vec<u8>) -> Result<Remote, StartError> {
-            Err(StartError::NoWorker)
+        pub async fn start(_: &str) -> Option<Remote> {
+            None
         }
 
         pub async fn call(&self, _: &Request) -> Result<Reply, String> {

@@ -227,7 +227,10 @@ fn first_char(s: &str) -> &str {
 /// Bytes the engine needs before it can answer: a whole bundle file, or a
 /// byte range of a body pack. The shell fetches them (`Range: bytes=` over
 /// HTTP, a seek on disk) and hands them back with [`Engine::add`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Serialisable, so that a shell can hand what it loaded, need and bytes,
+/// to another engine over the same bundle (the viewer's page to its search
+/// worker).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Need {
     /// A file of the bundle, named as in the manifest.
     pub file: String,
@@ -238,7 +241,7 @@ pub struct Need {
     piece: Piece,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 enum Piece {
     Whole,
     /// The offsets of the records at places `first..=last` of a pack (the
