@@ -137,20 +137,24 @@ impl Source {
         if self.0.script.is_none() || self.0.worker.borrow().is_some() {
             return;
         }
-        // Weak: the start is kept in `Inner`, and must not keep it alive.
+        // Weak: the start is kept in `Inner`; a viewer removed before its
+        // start runs is not kept alive by it.
         let inner: Weak<Inner> = Rc::downgrade(&self.0);
         let start = async move {
             // The answer renders first: this task comes after it.
             crate::data::sleep_ms(0).await;
             let inner = inner.upgrade()?;
-            let remote = Remote::start(inner.script.as_deref()?).await?;
-            // Taken now, so that the pieces loaded while the worker started
-            // go too; later ones are the worker's own.
             let page = inner.page.borrow().clone()?;
+            let remote = Remote::start(inner.script.as_deref()?).await;
+            // Taken once the worker listens, so that the pieces loaded while
+            // it started go too; recording stops here whether it started or
+            // not, so a page that goes on answering keeps no copies.
+            let pieces = page.take_recorded();
+            let remote = remote?;
             let open = Request::Open {
                 data: inner.data.clone(),
                 manifest: inner.manifest.clone(),
-                pieces: page.take_recorded(),
+                pieces,
             };
             match remote.call(&open).await {
                 Ok(Reply::Opened(Ok(()))) => {}
