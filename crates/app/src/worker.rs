@@ -496,4 +496,105 @@ mod tests {
         let back: Reply = postcard::from_bytes(&postcard::to_allocvec(&reply).unwrap()).unwrap();
         assert_eq!(format!("{back:?}"), format!("{reply:?}"));
     }
+
+    /// Polls a future that must not wait. Natively a fetch fails at once,
+    /// so a bundle that has to fetch answers with an error, never pending.
+    fn now<T>(f: impl std::future::Future<Output = T>) -> T {
+        use std::task::{Context, Poll, Waker};
+        match std::pin::pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("the bundle waited for something"),
+        }
+    }
+
+    /// What the page hands over lets the worker answer the page's first
+    /// query (results, their articles and snippets) without fetching a
+    /// thing: the pieces survive postcard, and the worker's engine takes
+    /// them as its own.
+    #[test]
+    fn the_pages_pieces_answer_its_query_in_the_worker() {
+        use broadsheet_core::bundle::{pack, MANIFEST_FILE};
+        use broadsheet_core::index::{build, BuildOptions};
+        use broadsheet_core::search::{Engine, Need, Query};
+        use std::collections::HashMap;
+
+        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+        let mut paths: Vec<_> = std::fs::read_dir(seeds)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        let articles: Vec<_> = paths
+            .iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_str().unwrap();
+                broadsheet_core::ingest::parse(&std::fs::read(p).unwrap(), name).unwrap()
+            })
+            .collect();
+        // Small shards, so that a query needs some of them, not all.
+        let options = BuildOptions {
+            term_shard_bytes: 256,
+            ..BuildOptions::default()
+        };
+        let bundle = build(&articles, &options);
+        let files: HashMap<&str, &[u8]> = bundle
+            .files
+            .iter()
+            .map(|f| (f.name.as_str(), &f.bytes[..]))
+            .collect();
+        let manifest = files[MANIFEST_FILE];
+
+        // The page: a result page's shards, offsets and articles, kept as
+        // `Bundle::load` keeps them (articles inflated).
+        let q = Query::parse("Bac Ninh");
+        let mut page = Engine::open(manifest).unwrap();
+        let mut pieces = Vec::new();
+        let mut load = |need: &Need| -> Result<Vec<u8>, ()> {
+            let bytes = need.cut(files[need.file.as_str()]).unwrap().to_vec();
+            let plain = match need.deflated() {
+                true => pack::inflate(&bytes).unwrap(),
+                false => bytes.clone(),
+            };
+            pieces.push(Piece {
+                need: need.clone(),
+                bytes: plain,
+            });
+            Ok(bytes)
+        };
+        let results = page.resolve(&mut load, |e| e.search(&q)).unwrap();
+        let docs: Vec<u32> = results.hits.iter().take(10).map(|h| h.doc).collect();
+        page.resolve(&mut load, |e| e.need_docs(&docs, true))
+            .unwrap();
+        let snippets = page
+            .resolve(&mut load, |e| e.snippets(&docs, &results.matched))
+            .unwrap();
+        assert!(!results.hits.is_empty());
+        assert!(pieces.iter().any(|p| p.need.deflated()), "articles loaded");
+
+        // The worker, from the message.
+        let open = Request::Open {
+            data: "data/".into(),
+            manifest: manifest.to_vec(),
+            pieces,
+        };
+        let Request::Open {
+            data,
+            manifest,
+            pieces,
+        } = postcard::from_bytes(&postcard::to_allocvec(&open).unwrap()).unwrap()
+        else {
+            panic!("not an Open request");
+        };
+        let worker = Bundle::from_manifest(data.clone(), &manifest).unwrap();
+        worker.adopt(pieces).unwrap();
+        assert_eq!(now(worker.run(|e| e.search(&q))).unwrap(), results);
+        now(worker.run(|e| e.need_docs(&docs, true))).unwrap();
+        let again = now(worker.run(|e| e.snippets(&docs, &results.matched))).unwrap();
+        assert_eq!(format!("{again:?}"), format!("{snippets:?}"));
+
+        // Without them the worker would have had to fetch (and natively
+        // cannot).
+        let cold = Bundle::from_manifest(data, &manifest).unwrap();
+        assert!(now(cold.run(|e| e.search(&q))).is_err());
+    }
 }
