@@ -6,6 +6,7 @@ use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
 use crate::worker::Source;
 use broadsheet_core::search::FacetCounts;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Results shown per page; "Show more" adds another page. Each result's
@@ -95,7 +96,7 @@ fn facets_view(
 #[component]
 pub fn ResultList(props: &Props) -> Html {
     let limit = use_state(|| PAGE);
-    let page = use_state(|| None::<Result<Page, String>>);
+    let page = use_state(|| None::<Result<Rc<Page>, String>>);
     // Facet counts and the list they are for.
     let facets = use_state(|| None::<(ListState, Vec<FacetCounts>)>);
     // Each request gets a number; a slower, older answer never overwrites a
@@ -119,7 +120,7 @@ pub fn ResultList(props: &Props) -> Html {
                 let result = source.page(&state, limit).await;
                 let superseded = matches!(&result, Err(e) if e == crate::queries::SUPERSEDED);
                 if *generation.borrow() == mine && !superseded {
-                    page.set(Some(result));
+                    page.set(Some(result.map(Rc::new)));
                 }
             });
         });
@@ -194,23 +195,46 @@ pub fn ResultList(props: &Props) -> Html {
             if page_data.partial {
                 <p class="empty partial">{ "No article has all of these words; these have some of them." }</p>
             }
-            <ol class="results">
-                { for page_data.items.iter().map(|item| html! {
-                    <li class="result" lang={item.meta.lang.clone()}>
-                        <a class="title" href={Route::Article { slug: item.meta.slug.clone(), q: q.to_string() }.to_hash()}>
-                            { item.meta.title.clone() }
-                        </a>
-                        <div class="byline">{ byline(&item.meta) }</div>
-                        {
-                            match &item.snippet {
-                                Some(s) => html! { <p class="snippet">{ marked(&s.segments()) }</p> },
-                                None => html! { <p class="excerpt">{ item.meta.excerpt.clone() }</p> },
-                            }
-                        }
-                    </li>
-                }) }
-            </ol>
+            <Items page={page_data.clone()} />
             { for more }
         </section>
+    }
+}
+
+#[derive(Properties)]
+struct ItemsProps {
+    page: Rc<Page>,
+}
+
+/// The same answer is the same list: a keystroke re-renders the list
+/// around it (the route changed) but not its ten results, which change
+/// only when the next answer arrives.
+impl PartialEq for ItemsProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.page, &other.page)
+    }
+}
+
+/// A page's results, each with its snippet (or excerpt).
+#[component]
+fn Items(props: &ItemsProps) -> Html {
+    let q = props.page.state.q.trim();
+    html! {
+        <ol class="results">
+            { for props.page.items.iter().map(|item| html! {
+                <li class="result" lang={item.meta.lang.clone()}>
+                    <a class="title" href={Route::Article { slug: item.meta.slug.clone(), q: q.to_string() }.to_hash()}>
+                        { item.meta.title.clone() }
+                    </a>
+                    <div class="byline">{ byline(&item.meta) }</div>
+                    {
+                        match &item.snippet {
+                            Some(s) => html! { <p class="snippet">{ marked(&s.segments()) }</p> },
+                            None => html! { <p class="excerpt">{ item.meta.excerpt.clone() }</p> },
+                        }
+                    }
+                </li>
+            }) }
+        </ol>
     }
 }
