@@ -34,12 +34,17 @@ use std::rc::{Rc, Weak};
 pub enum Request {
     /// Opens the bundle at `data` from its manifest, which the page has
     /// already fetched (its `<link rel=preload>` is the page's, not the
-    /// worker's), with the pieces the page has loaded so far.
+    /// worker's), with the pieces the page has loaded so far and the lists
+    /// it answered, which the worker answers again, unasked, once the page
+    /// has asked for no other list for a moment: its engine then remembers
+    /// them as the page's did (going back to the first results from an
+    /// article costs nothing).
     Open {
         data: String,
         #[serde(with = "serde_bytes")]
         manifest: Vec<u8>,
         pieces: Vec<Piece>,
+        replay: Vec<(ListState, usize)>,
     },
     Page {
         state: ListState,
@@ -75,6 +80,9 @@ struct Inner {
     script: Option<String>,
     /// The page's bundle; dropped once the worker has taken over.
     page: RefCell<Option<Bundle>>,
+    /// The lists the page answered (state, limit), newest last, for the
+    /// worker to answer again (see [`Request::Open`]).
+    answered: RefCell<Vec<(ListState, usize)>>,
     /// The worker's start, once the page has answered.
     worker: RefCell<Option<Start>>,
 }
@@ -113,6 +121,7 @@ impl Source {
             manifest,
             script,
             page: RefCell::new(Some(page)),
+            answered: RefCell::default(),
             worker: RefCell::default(),
         })))
     }
@@ -155,6 +164,7 @@ impl Source {
                 data: inner.data.clone(),
                 manifest: inner.manifest.clone(),
                 pieces,
+                replay: inner.answered.take(),
             };
             match remote.call(&open).await {
                 Ok(Reply::Opened(Ok(()))) => {}
@@ -177,6 +187,13 @@ impl Source {
         match self.engine().await? {
             Engine::Page(b) => {
                 let page = queries::page(&b, state, limit, &|| false).await;
+                if page.is_ok() && self.0.script.is_some() {
+                    let mut answered = self.0.answered.borrow_mut();
+                    answered.push((state.clone(), limit));
+                    // As many as the engine remembers answers.
+                    let excess = answered.len().saturating_sub(4);
+                    answered.drain(..excess);
+                }
                 self.answered();
                 page
             }
@@ -273,6 +290,10 @@ mod imp {
     /// The id of the worker's first message: it listens now.
     const READY: u32 = u32::MAX;
 
+    /// How long the page must ask for no list before the worker answers
+    /// the page's lists again (see [`Request::Open`]).
+    const REPLAY_AFTER_MS: u32 = 250;
+
     /// Answers one request against the worker's bundle; a list request
     /// gives up once `stale()`.
     async fn answer(
@@ -291,6 +312,7 @@ mod imp {
                 data,
                 manifest,
                 pieces,
+                ..
             } => Reply::Opened(
                 Bundle::from_manifest(data, &manifest)
                     .and_then(|b| b.adopt(pieces).map(|()| b))
@@ -330,14 +352,21 @@ mod imp {
             let bytes = Uint8Array::new(&message.get(1)).to_vec();
             let (bundle, scope, pages) = (bundle.clone(), reply_to.clone(), pages.clone());
             spawn_local(async move {
+                let mut replay = Vec::new();
                 let reply = match postcard::from_bytes::<Request>(&bytes) {
-                    Ok(request) => {
+                    Ok(mut request) => {
+                        if let Request::Open { replay: r, .. } = &mut request {
+                            replay = std::mem::take(r);
+                        }
                         if matches!(request, Request::Page { .. }) {
                             pages.set(pages.get() + 1);
                         }
                         let list = matches!(request, Request::Page { .. } | Request::Facets { .. });
                         let mine = pages.get();
-                        let stale = move || list && pages.get() != mine;
+                        let stale = {
+                            let pages = pages.clone();
+                            move || list && pages.get() != mine
+                        };
                         answer(&bundle, request, &stale).await
                     }
                     Err(e) => Reply::Opened(Err(format!("unreadable request: {e}"))),
@@ -345,6 +374,24 @@ mod imp {
                 let out = Uint8Array::from(&encode(&reply)[..]);
                 let transfer = Array::of1(&out.buffer());
                 let _ = scope.post_message_with_transfer(&Array::of2(&id, &out), &transfer);
+                // The page's answers again, for the engine's memory, once
+                // the page has asked nothing for a moment: answering them
+                // takes the worker as long as the page took (there is
+                // nothing to fetch, so nothing to wait on, and nothing
+                // overtakes it), which a list typed right away would have
+                // to wait for; and once the page has asked for another list,
+                // the engine's memory is better spent on that one.
+                if !replay.is_empty() {
+                    let mine = pages.get();
+                    crate::data::sleep_ms(REPLAY_AFTER_MS).await;
+                    let open = bundle.borrow().clone();
+                    if let (Some(b), true) = (open, pages.get() == mine) {
+                        let stale = move || pages.get() != mine;
+                        for (state, limit) in replay {
+                            let _ = queries::page(&b, &state, limit, &stale).await;
+                        }
+                    }
+                }
             });
         });
         scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -572,19 +619,26 @@ mod tests {
         assert!(pieces.iter().any(|p| p.need.deflated()), "articles loaded");
 
         // The worker, from the message.
+        let first = ListState {
+            q: "Bac Ninh".into(),
+            ..ListState::default()
+        };
         let open = Request::Open {
             data: "data/".into(),
             manifest: manifest.to_vec(),
             pieces,
+            replay: vec![(first.clone(), 10)],
         };
         let Request::Open {
             data,
             manifest,
             pieces,
+            replay,
         } = postcard::from_bytes(&postcard::to_allocvec(&open).unwrap()).unwrap()
         else {
             panic!("not an Open request");
         };
+        assert_eq!(replay, [(first, 10)]);
         let worker = Bundle::from_manifest(data.clone(), &manifest).unwrap();
         worker.adopt(pieces).unwrap();
         assert_eq!(now(worker.run(|e| e.search(&q))).unwrap(), results);
