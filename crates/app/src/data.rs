@@ -17,13 +17,13 @@ pub struct Bundle {
     engine: Rc<RefCell<Engine>>,
     /// What this bundle loaded, kept while `Some` (see
     /// [`Bundle::recording`]).
-    recorded: Rc<RefCell<Option<Vec<Loaded>>>>,
+    recorded: Rc<RefCell<Option<Vec<Piece>>>>,
 }
 
 /// A piece of a bundle as loaded and handed to the engine: the need and its
 /// bytes (a pack record inflated).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct Loaded {
+pub struct Piece {
     pub need: Need,
     /// As bytes, not a sequence of numbers: postcard copies them whole.
     #[serde(with = "serde_bytes")]
@@ -61,14 +61,14 @@ impl Bundle {
     }
 
     /// What was loaded since [`Bundle::recording`]; recording stops.
-    pub fn take_recorded(&self) -> Vec<Loaded> {
+    pub fn take_recorded(&self) -> Vec<Piece> {
         self.recorded.borrow_mut().take().unwrap_or_default()
     }
 
     /// Adds pieces another bundle over the same files loaded.
-    pub fn adopt(&self, pieces: Vec<Loaded>) -> Result<(), String> {
+    pub fn adopt(&self, pieces: Vec<Piece>) -> Result<(), String> {
         let mut engine = self.engine.borrow_mut();
-        for Loaded { need, bytes } in pieces {
+        for Piece { need, bytes } in pieces {
             if !engine.has(&need) {
                 engine
                     .add(&need, &bytes)
@@ -135,7 +135,7 @@ impl Bundle {
                 .add(need, &bytes)
                 .map_err(|e| format!("{need}: {e}"))?;
             if let Some(recorded) = self.recorded.borrow_mut().as_mut() {
-                recorded.push(Loaded {
+                recorded.push(Piece {
                     need: need.clone(),
                     bytes,
                 });

@@ -20,7 +20,7 @@
 //! page opened from `file://`), the page goes on answering, with the same
 //! [`queries`].
 
-use crate::data::{Bundle, Loaded as Piece};
+use crate::data::{Bundle, Piece};
 use crate::queries::{self, Loaded, Page};
 use crate::route::ListState;
 use broadsheet_core::search::FacetCounts;
