@@ -23,7 +23,7 @@
 use crate::data::{Bundle, Piece};
 use crate::queries::{self, Loaded, Page};
 use crate::route::ListState;
-use broadsheet_core::search::FacetCounts;
+use broadsheet_core::search::{FacetCounts, LAST_RESULTS};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -142,7 +142,7 @@ impl Source {
 
     /// The page has answered: starts the worker (if there is one to start
     /// and it is not started yet), after the answer is on screen.
-    fn answered(&self) {
+    fn start_worker(&self) {
         if self.0.script.is_none() || self.0.worker.borrow().is_some() {
             return;
         }
@@ -191,10 +191,10 @@ impl Source {
                     let mut answered = self.0.answered.borrow_mut();
                     answered.push((state.clone(), limit));
                     // As many as the engine remembers answers.
-                    let excess = answered.len().saturating_sub(4);
+                    let excess = answered.len().saturating_sub(LAST_RESULTS);
                     answered.drain(..excess);
                 }
-                self.answered();
+                self.start_worker();
                 page
             }
             Engine::Worker(w) => {
@@ -215,7 +215,7 @@ impl Source {
         match self.engine().await? {
             Engine::Page(b) => {
                 let facets = queries::facets(&b, state, &|| false).await;
-                self.answered();
+                self.start_worker();
                 facets
             }
             Engine::Worker(w) => {
@@ -235,7 +235,7 @@ impl Source {
         match self.engine().await? {
             Engine::Page(b) => {
                 let article = queries::article(&b, slug, q).await;
-                self.answered();
+                self.start_worker();
                 article
             }
             Engine::Worker(w) => {
@@ -333,6 +333,31 @@ mod imp {
         }
     }
 
+    /// Answers the page's lists again, for the engine's memory, once the
+    /// page has asked for no list for [`REPLAY_AFTER_MS`]: answering them
+    /// takes the worker as long as it took the page (there is nothing to
+    /// fetch, so nothing to wait on, and nothing overtakes them), which a
+    /// list typed right away would have to wait for; and once the page has
+    /// asked for another list, the engine's memory is better spent on that.
+    async fn replay_when_idle(
+        bundle: &RefCell<Option<Bundle>>,
+        pages: Rc<Cell<u64>>,
+        lists: Vec<(ListState, usize)>,
+    ) {
+        if lists.is_empty() {
+            return;
+        }
+        let mine = pages.get();
+        crate::data::sleep_ms(REPLAY_AFTER_MS).await;
+        let open = bundle.borrow().clone();
+        if let (Some(b), true) = (open, pages.get() == mine) {
+            let stale = move || pages.get() != mine;
+            for (state, limit) in lists {
+                let _ = queries::page(&b, &state, limit, &stale).await;
+            }
+        }
+    }
+
     /// Runs in the worker: answers the page's requests, each as soon as it
     /// is done (a page request may wait for files while an article request
     /// is answered). A list request (a page, or facet counts) that a newer
@@ -374,24 +399,7 @@ mod imp {
                 let out = Uint8Array::from(&encode(&reply)[..]);
                 let transfer = Array::of1(&out.buffer());
                 let _ = scope.post_message_with_transfer(&Array::of2(&id, &out), &transfer);
-                // The page's answers again, for the engine's memory, once
-                // the page has asked nothing for a moment: answering them
-                // takes the worker as long as the page took (there is
-                // nothing to fetch, so nothing to wait on, and nothing
-                // overtakes it), which a list typed right away would have
-                // to wait for; and once the page has asked for another list,
-                // the engine's memory is better spent on that one.
-                if !replay.is_empty() {
-                    let mine = pages.get();
-                    crate::data::sleep_ms(REPLAY_AFTER_MS).await;
-                    let open = bundle.borrow().clone();
-                    if let (Some(b), true) = (open, pages.get() == mine) {
-                        let stale = move || pages.get() != mine;
-                        for (state, limit) in replay {
-                            let _ = queries::page(&b, &state, limit, &stale).await;
-                        }
-                    }
-                }
+                replay_when_idle(&bundle, pages, replay).await;
             });
         });
         scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));

@@ -94,15 +94,13 @@ impl Pending {
         put(s, occ.title.len() as u64);
         put(s, occ.body.len() as u64);
         put(s, mask);
-        if !keep_positions {
-            self.last_doc = doc;
-            return;
-        }
-        for list in [&occ.title, &occ.body] {
-            let mut prev = 0;
-            for &p in list {
-                put(s, u64::from(p - prev));
-                prev = p;
+        if keep_positions {
+            for list in [&occ.title, &occ.body] {
+                let mut prev = 0;
+                for &p in list {
+                    put(s, u64::from(p - prev));
+                    prev = p;
+                }
             }
         }
         self.last_doc = doc;
