@@ -145,7 +145,44 @@ fn app_target_dir(out: &Path) -> PathBuf {
         .unwrap_or_else(|| out.join("app-wasm"))
 }
 
+/// Makes sure the toolchain can build for `wasm32-unknown-unknown`.
+///
+/// `rust-toolchain.toml` lists the target, but rustup adds a toolchain file's
+/// targets only when it installs the toolchain itself: where the pinned
+/// version is already there (a machine's stable toolchain under that name,
+/// say) the target can be missing, and `cargo run` on a fresh clone would
+/// stop here. So add it the way the toolchain file asks for, once, and say so.
+fn ensure_wasm_target(root: &Path) -> Result<()> {
+    const TARGET: &str = "wasm32-unknown-unknown";
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let libdir = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if libdir.is_some_and(|dir| dir.is_dir()) {
+        return Ok(());
+    }
+    println!("cargo:warning=the {TARGET} target is missing; adding it with rustup (rust-toolchain.toml lists it)");
+    let added = Command::new("rustup")
+        .current_dir(root)
+        .args(["target", "add", TARGET])
+        .status();
+    match added {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!(
+            "`rustup target add {TARGET}` failed ({status}); the viewer app needs that target"
+        ),
+        Err(e) => bail!(
+            "the {TARGET} target is not installed and rustup could not be run to add it ({e}); \
+             install the target for this Rust toolchain"
+        ),
+    }
+}
+
 fn compile_app(root: &Path, target_dir: &Path) -> Result<PathBuf> {
+    ensure_wasm_target(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
