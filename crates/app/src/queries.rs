@@ -29,6 +29,15 @@ pub struct Page {
     pub items: Vec<Item>,
 }
 
+impl Page {
+    /// Whether every entry shows what the list promises: with a query, a
+    /// snippet from its article. Where articles cannot be had (offline, not
+    /// saved), entries show their listing excerpts instead (see [`page`]).
+    pub fn complete(&self) -> bool {
+        self.state.query().is_empty() || self.items.iter().all(|i| i.snippet.is_some())
+    }
+}
+
 /// An article with what the query matched in it, or `None` for an unknown
 /// slug.
 pub type Loaded = Option<(Article, Matched)>;

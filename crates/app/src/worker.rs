@@ -23,7 +23,7 @@
 use crate::data::{Bundle, Piece};
 use crate::queries::{self, Loaded, Page};
 use crate::route::ListState;
-use broadsheet_core::search::{FacetCounts, LAST_RESULTS};
+use broadsheet_core::search::{FacetCounts, Recent};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -34,17 +34,12 @@ use std::rc::{Rc, Weak};
 pub enum Request {
     /// Opens the bundle at `data` from its manifest, which the page has
     /// already fetched (its `<link rel=preload>` is the page's, not the
-    /// worker's), with the pieces the page has loaded so far and the lists
-    /// it answered, which the worker answers again, unasked, once the page
-    /// has asked for no other list for a moment: its engine then remembers
-    /// them as the page's did (going back to the first results from an
-    /// article costs nothing).
+    /// worker's), with the pieces the page has loaded so far.
     Open {
         data: String,
         #[serde(with = "serde_bytes")]
         manifest: Vec<u8>,
         pieces: Vec<Piece>,
-        replay: Vec<(ListState, usize)>,
     },
     Page {
         state: ListState,
@@ -68,6 +63,17 @@ pub enum Reply {
     Article(Result<Loaded, String>),
 }
 
+/// Lists (and their facet counts) the page keeps once answered, so that a
+/// list asked for again (the reader deletes the word just typed, goes back
+/// from an article, types an earlier query once more) is on screen at once:
+/// no message to the worker, no ranking, no snippets, only the render. The
+/// engine remembers its latest results too (core's `LAST_RESULTS`), but as
+/// hits, not the page that shows them: answering from them still costs a
+/// trip to the worker and back, the snippets and the encoding both ways.
+/// A bundle never changes under a running viewer, so an answer stays true
+/// for as long as the page keeps it; a page of results is a few kilobytes.
+const ANSWERS_KEPT: usize = 16;
+
 /// Where queries run: on the page until it has answered once, then in the
 /// search worker, or on the page for good where no worker starts.
 #[derive(Clone)]
@@ -80,9 +86,10 @@ struct Inner {
     script: Option<String>,
     /// The page's bundle; dropped once the worker has taken over.
     page: RefCell<Option<Bundle>>,
-    /// The lists the page answered (state, limit), newest last, for the
-    /// worker to answer again (see [`Request::Open`]).
-    answered: RefCell<Vec<(ListState, usize)>>,
+    /// The latest lists answered, by what was asked (state, limit), and
+    /// their facet counts, by query text (see [`ANSWERS_KEPT`]).
+    pages: Recent<(ListState, usize), Rc<Page>>,
+    facets: Recent<String, Rc<Vec<FacetCounts>>>,
     /// The worker's start, once the page has answered.
     worker: RefCell<Option<Start>>,
 }
@@ -116,14 +123,19 @@ impl Source {
             Some(_) => Bundle::recording(data.clone(), &manifest)?,
             None => Bundle::from_manifest(data.clone(), &manifest)?,
         };
-        Ok(Source(Rc::new(Inner {
+        Ok(Source::new(data, manifest, page, script))
+    }
+
+    fn new(data: String, manifest: Vec<u8>, page: Bundle, script: Option<String>) -> Source {
+        Source(Rc::new(Inner {
             data,
             manifest,
             script,
             page: RefCell::new(Some(page)),
-            answered: RefCell::default(),
+            pages: Recent::new(ANSWERS_KEPT),
+            facets: Recent::new(ANSWERS_KEPT),
             worker: RefCell::default(),
-        })))
+        }))
     }
 
     /// The engine to ask: the worker once it is started (waiting for it to
@@ -164,7 +176,6 @@ impl Source {
                 data: inner.data.clone(),
                 manifest: inner.manifest.clone(),
                 pieces,
-                replay: inner.answered.take(),
             };
             match remote.call(&open).await {
                 Ok(Reply::Opened(Ok(()))) => {}
@@ -182,18 +193,26 @@ impl Source {
         wasm_bindgen_futures::spawn_local(start.map(drop));
     }
 
-    /// The first `limit` entries of the list `state` describes.
-    pub async fn page(&self, state: &ListState, limit: usize) -> Result<Page, String> {
+    /// The first `limit` entries of the list `state` describes: from the
+    /// page's memory if it was answered lately.
+    pub async fn page(&self, state: &ListState, limit: usize) -> Result<Rc<Page>, String> {
+        let asked = (state.clone(), limit);
+        if let Some(page) = self.0.pages.get(&asked) {
+            return Ok(page);
+        }
+        let page = Rc::new(self.answer_page(state, limit).await?);
+        // Entries that show listing excerpts for want of their articles
+        // (offline) are answered again, with snippets, once they can be.
+        if page.complete() {
+            self.0.pages.put(asked, page.clone());
+        }
+        Ok(page)
+    }
+
+    async fn answer_page(&self, state: &ListState, limit: usize) -> Result<Page, String> {
         match self.engine().await? {
             Engine::Page(b) => {
                 let page = queries::page(&b, state, limit, &|| false).await;
-                if page.is_ok() && self.0.script.is_some() {
-                    let mut answered = self.0.answered.borrow_mut();
-                    answered.push((state.clone(), limit));
-                    // As many as the engine remembers answers.
-                    let excess = answered.len().saturating_sub(LAST_RESULTS);
-                    answered.drain(..excess);
-                }
                 self.start_worker();
                 page
             }
@@ -210,8 +229,18 @@ impl Source {
         }
     }
 
-    /// The facet counts of the list `state` describes.
-    pub async fn facets(&self, state: &ListState) -> Result<Vec<FacetCounts>, String> {
+    /// The facet counts of the list `state` describes (which depend on
+    /// its query text only): from the page's memory if counted lately.
+    pub async fn facets(&self, state: &ListState) -> Result<Rc<Vec<FacetCounts>>, String> {
+        if let Some(counts) = self.0.facets.get(&state.q) {
+            return Ok(counts);
+        }
+        let counts = Rc::new(self.count_facets(state).await?);
+        self.0.facets.put(state.q.clone(), counts.clone());
+        Ok(counts)
+    }
+
+    async fn count_facets(&self, state: &ListState) -> Result<Vec<FacetCounts>, String> {
         match self.engine().await? {
             Engine::Page(b) => {
                 let facets = queries::facets(&b, state, &|| false).await;
@@ -290,10 +319,6 @@ mod imp {
     /// The id of the worker's first message: it listens now.
     const READY: u32 = u32::MAX;
 
-    /// How long the page must ask for no list before the worker answers
-    /// the page's lists again (see [`Request::Open`]).
-    const REPLAY_AFTER_MS: u32 = 250;
-
     /// Answers one request against the worker's bundle; a list request
     /// gives up once `stale()`.
     async fn answer(
@@ -312,7 +337,6 @@ mod imp {
                 data,
                 manifest,
                 pieces,
-                ..
             } => Reply::Opened(
                 Bundle::from_manifest(data, &manifest)
                     .and_then(|b| b.adopt(pieces).map(|()| b))
@@ -330,31 +354,6 @@ mod imp {
                 Ok(b) => queries::article(&b, &slug, &q).await,
                 Err(e) => Err(e),
             }),
-        }
-    }
-
-    /// Answers the page's lists again, for the engine's memory, once the
-    /// page has asked for no list for [`REPLAY_AFTER_MS`]: answering them
-    /// takes the worker as long as it took the page (there is nothing to
-    /// fetch, so nothing to wait on, and nothing overtakes them), which a
-    /// list typed right away would have to wait for; and once the page has
-    /// asked for another list, the engine's memory is better spent on that.
-    async fn replay_when_idle(
-        bundle: &RefCell<Option<Bundle>>,
-        pages: Rc<Cell<u64>>,
-        lists: Vec<(ListState, usize)>,
-    ) {
-        if lists.is_empty() {
-            return;
-        }
-        let mine = pages.get();
-        crate::data::sleep_ms(REPLAY_AFTER_MS).await;
-        let open = bundle.borrow().clone();
-        if let (Some(b), true) = (open, pages.get() == mine) {
-            let stale = move || pages.get() != mine;
-            for (state, limit) in lists {
-                let _ = queries::page(&b, &state, limit, &stale).await;
-            }
         }
     }
 
@@ -377,12 +376,8 @@ mod imp {
             let bytes = Uint8Array::new(&message.get(1)).to_vec();
             let (bundle, scope, pages) = (bundle.clone(), reply_to.clone(), pages.clone());
             spawn_local(async move {
-                let mut replay = Vec::new();
                 let reply = match postcard::from_bytes::<Request>(&bytes) {
-                    Ok(mut request) => {
-                        if let Request::Open { replay: r, .. } = &mut request {
-                            replay = std::mem::take(r);
-                        }
+                    Ok(request) => {
                         if matches!(request, Request::Page { .. }) {
                             pages.set(pages.get() + 1);
                         }
@@ -399,7 +394,6 @@ mod imp {
                 let out = Uint8Array::from(&encode(&reply)[..]);
                 let transfer = Array::of1(&out.buffer());
                 let _ = scope.post_message_with_transfer(&Array::of2(&id, &out), &transfer);
-                replay_when_idle(&bundle, pages, replay).await;
             });
         });
         scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -562,16 +556,11 @@ mod tests {
         }
     }
 
-    /// What the page hands over lets the worker answer the page's first
-    /// query (results, their articles and snippets) without fetching a
-    /// thing: the pieces survive postcard, and the worker's engine takes
-    /// them as its own.
-    #[test]
-    fn the_pages_pieces_answer_its_query_in_the_worker() {
-        use broadsheet_core::bundle::{pack, MANIFEST_FILE};
+    /// The seed articles' bundle, in small term shards so that a query
+    /// needs some of them, not all: its files by name, and its manifest.
+    fn seed_site() -> (std::collections::HashMap<String, Vec<u8>>, Vec<u8>) {
+        use broadsheet_core::bundle::MANIFEST_FILE;
         use broadsheet_core::index::{build, BuildOptions};
-        use broadsheet_core::search::{Engine, Need, Query};
-        use std::collections::HashMap;
 
         let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
         let mut paths: Vec<_> = std::fs::read_dir(seeds)
@@ -586,26 +575,41 @@ mod tests {
                 broadsheet_core::ingest::parse(&std::fs::read(p).unwrap(), name).unwrap()
             })
             .collect();
-        // Small shards, so that a query needs some of them, not all.
         let options = BuildOptions {
             term_shard_bytes: 256,
             ..BuildOptions::default()
         };
-        let bundle = build(&articles, &options);
-        let files: HashMap<&str, &[u8]> = bundle
+        let files: std::collections::HashMap<_, _> = build(&articles, &options)
             .files
-            .iter()
-            .map(|f| (f.name.as_str(), &f.bytes[..]))
+            .into_iter()
+            .map(|f| (f.name, f.bytes))
             .collect();
-        let manifest = files[MANIFEST_FILE];
+        let manifest = files[MANIFEST_FILE].clone();
+        (files, manifest)
+    }
 
-        // The page: a result page's shards, offsets and articles, kept as
-        // `Bundle::load` keeps them (articles inflated).
-        let q = Query::parse("Bac Ninh");
+    /// What a result page for `q` loads of the bundle, kept as
+    /// `Bundle::load` keeps it (articles inflated): the term shards, the
+    /// first ten results' listing entries and, with `articles`, their
+    /// articles (pack offsets and records); with the results and, with
+    /// `articles`, their snippets.
+    fn page_pieces(
+        files: &std::collections::HashMap<String, Vec<u8>>,
+        manifest: &[u8],
+        q: &broadsheet_core::search::Query,
+        articles: bool,
+    ) -> (
+        Vec<Piece>,
+        broadsheet_core::search::Results,
+        Vec<broadsheet_core::search::Snippet>,
+    ) {
+        use broadsheet_core::bundle::pack;
+        use broadsheet_core::search::{Engine, Need};
+
         let mut page = Engine::open(manifest).unwrap();
         let mut pieces = Vec::new();
         let mut load = |need: &Need| -> Result<Vec<u8>, ()> {
-            let bytes = need.cut(files[need.file.as_str()]).unwrap().to_vec();
+            let bytes = need.cut(&files[&need.file]).unwrap().to_vec();
             let plain = match need.deflated() {
                 true => pack::inflate(&bytes).unwrap(),
                 false => bytes.clone(),
@@ -616,37 +620,49 @@ mod tests {
             });
             Ok(bytes)
         };
-        let results = page.resolve(&mut load, |e| e.search(&q)).unwrap();
+        let results = page.resolve(&mut load, |e| e.search(q)).unwrap();
         let docs: Vec<u32> = results.hits.iter().take(10).map(|h| h.doc).collect();
-        page.resolve(&mut load, |e| e.need_docs(&docs, true))
+        page.resolve(&mut load, |e| e.need_docs(&docs, articles))
             .unwrap();
-        let snippets = page
-            .resolve(&mut load, |e| e.snippets(&docs, &results.matched))
-            .unwrap();
+        let snippets = match articles {
+            true => page
+                .resolve(&mut load, |e| e.snippets(&docs, &results.matched))
+                .unwrap(),
+            false => Vec::new(),
+        };
+        (pieces, results, snippets)
+    }
+
+    /// What the page hands over lets the worker answer the page's first
+    /// query (results, their articles and snippets) without fetching a
+    /// thing: the pieces survive postcard, and the worker's engine takes
+    /// them as its own.
+    #[test]
+    fn the_pages_pieces_answer_its_query_in_the_worker() {
+        use broadsheet_core::search::Query;
+
+        let (files, manifest) = seed_site();
+        let manifest = &manifest[..];
+        let q = Query::parse("Bac Ninh");
+        let (pieces, results, snippets) = page_pieces(&files, manifest, &q, true);
+        let docs: Vec<u32> = results.hits.iter().take(10).map(|h| h.doc).collect();
         assert!(!results.hits.is_empty());
         assert!(pieces.iter().any(|p| p.need.deflated()), "articles loaded");
 
         // The worker, from the message.
-        let first = ListState {
-            q: "Bac Ninh".into(),
-            ..ListState::default()
-        };
         let open = Request::Open {
             data: "data/".into(),
             manifest: manifest.to_vec(),
             pieces,
-            replay: vec![(first.clone(), 10)],
         };
         let Request::Open {
             data,
             manifest,
             pieces,
-            replay,
         } = postcard::from_bytes(&postcard::to_allocvec(&open).unwrap()).unwrap()
         else {
             panic!("not an Open request");
         };
-        assert_eq!(replay, [(first, 10)]);
         let worker = Bundle::from_manifest(data.clone(), &manifest).unwrap();
         worker.adopt(pieces).unwrap();
         assert_eq!(now(worker.run(|e| e.search(&q))).unwrap(), results);
@@ -658,5 +674,66 @@ mod tests {
         // cannot).
         let cold = Bundle::from_manifest(data, &manifest).unwrap();
         assert!(now(cold.run(|e| e.search(&q))).is_err());
+    }
+
+    /// A viewer over the seed bundle that holds what a result page for `q`
+    /// loads (see [`page_pieces`]) and can fetch nothing more (natively a
+    /// fetch fails at once).
+    fn viewer(q: &str, articles: bool) -> Source {
+        let (files, manifest) = seed_site();
+        let (pieces, ..) = page_pieces(
+            &files,
+            &manifest,
+            &broadsheet_core::search::Query::parse(q),
+            articles,
+        );
+        let bundle = Bundle::from_manifest("data/".into(), &manifest).unwrap();
+        bundle.adopt(pieces).unwrap();
+        Source::new("data/".into(), manifest, bundle, None)
+    }
+
+    /// A list asked for again is the page's own answer, not worked out
+    /// anew; another limit or another order is another list.
+    #[test]
+    fn a_list_asked_for_again_is_answered_from_the_pages_memory() {
+        let source = viewer("Bac Ninh", true);
+        let state = ListState {
+            q: "Bac Ninh".into(),
+            ..ListState::default()
+        };
+        let first = now(source.page(&state, 10)).unwrap();
+        assert!(!first.items.is_empty() && first.complete());
+        let again = now(source.page(&state, 10)).unwrap();
+        assert!(Rc::ptr_eq(&first, &again), "answered again");
+
+        let fewer = now(source.page(&state, 1)).unwrap();
+        assert!(!Rc::ptr_eq(&first, &fewer));
+        assert_eq!(fewer.items[..], first.items[..1]);
+        let newest = ListState {
+            sort: crate::route::Sort::Newest,
+            ..state.clone()
+        };
+        let other = now(source.page(&newest, 10)).unwrap();
+        assert!(!Rc::ptr_eq(&first, &other));
+        assert!(Rc::ptr_eq(&first, &now(source.page(&state, 10)).unwrap()));
+    }
+
+    /// Entries that show their listing excerpts because their articles
+    /// could not be had (offline) are not kept: asked again, the list is
+    /// worked out again, with snippets once the articles can be fetched.
+    #[test]
+    fn a_list_without_its_snippets_is_not_kept() {
+        let source = viewer("Bac Ninh", false);
+        let state = ListState {
+            q: "Bac Ninh".into(),
+            ..ListState::default()
+        };
+        let first = now(source.page(&state, 10)).unwrap();
+        assert!(!first.items.is_empty());
+        assert!(first.items.iter().all(|i| i.snippet.is_none()));
+        assert!(!first.complete());
+        let again = now(source.page(&state, 10)).unwrap();
+        assert!(!Rc::ptr_eq(&first, &again), "worked out again");
+        assert_eq!(first, again);
     }
 }

@@ -98,7 +98,7 @@ pub fn ResultList(props: &Props) -> Html {
     let limit = use_state(|| PAGE);
     let page = use_state(|| None::<Result<Rc<Page>, String>>);
     // Facet counts and the list they are for.
-    let facets = use_state(|| None::<(ListState, Vec<FacetCounts>)>);
+    let facets = use_state(|| None::<(ListState, Rc<Vec<FacetCounts>>)>);
     // Each request gets a number; a slower, older answer never overwrites a
     // newer one while the reader is typing.
     let generation = use_mut_ref(|| 0u64);
@@ -120,7 +120,7 @@ pub fn ResultList(props: &Props) -> Html {
                 let result = source.page(&state, limit).await;
                 let superseded = matches!(&result, Err(e) if e == crate::queries::SUPERSEDED);
                 if *generation.borrow() == mine && !superseded {
-                    page.set(Some(result.map(Rc::new)));
+                    page.set(Some(result));
                 }
             });
         });

@@ -20,14 +20,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The last `limit` values stored, by key, least recently used dropped
 /// first. For a handful of entries a linear scan beats hashing the keys
-/// (whole queries, query words with their filters).
-pub(crate) struct Recent<K, V> {
+/// (whole queries, query words with their filters). Public for the viewer,
+/// which keeps its latest rendered answers in one.
+pub struct Recent<K, V> {
     limit: usize,
     items: Mutex<VecDeque<(K, V)>>,
 }
 
 impl<K: PartialEq, V: Clone> Recent<K, V> {
-    pub(crate) fn new(limit: usize) -> Recent<K, V> {
+    pub fn new(limit: usize) -> Recent<K, V> {
         Recent {
             limit,
             items: Mutex::new(VecDeque::with_capacity(limit)),
@@ -35,7 +36,7 @@ impl<K: PartialEq, V: Clone> Recent<K, V> {
     }
 
     /// The value stored for `key`, which becomes the most recently used.
-    pub(crate) fn get(&self, key: &K) -> Option<V> {
+    pub fn get(&self, key: &K) -> Option<V> {
         let mut items = lock(&self.items);
         let at = items.iter().position(|(k, _)| k == key)?;
         let item = items.remove(at)?;
@@ -44,7 +45,9 @@ impl<K: PartialEq, V: Clone> Recent<K, V> {
         Some(value)
     }
 
-    pub(crate) fn put(&self, key: K, value: V) {
+    /// Stores `value` for `key` (replacing an older one), dropping the
+    /// least recently used beyond the limit.
+    pub fn put(&self, key: K, value: V) {
         let mut items = lock(&self.items);
         if let Some(at) = items.iter().position(|(k, _)| *k == key) {
             items.remove(at);
