@@ -54,13 +54,40 @@ pub enum Request {
     },
 }
 
-/// The worker's answer to a [`Request`] of the same kind.
+/// The worker's answer to a [`Request`] of the same kind, or why it could
+/// not answer at all.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Reply {
     Opened(Result<(), String>),
     Page(Result<Page, String>),
     Facets(Result<Vec<FacetCounts>, String>),
     Article(Result<Loaded, String>),
+    /// An unreadable request, or one that came before the bundle was open.
+    Refused(String),
+}
+
+impl Reply {
+    /// The error for a reply of the wrong kind.
+    fn unexpected(self) -> String {
+        match self {
+            Reply::Refused(why) => why,
+            other => format!("the search worker answered out of turn ({other:?})"),
+        }
+    }
+}
+
+/// Answers a query (a list, its facet counts, an article) against
+/// `bundle`: the same code on the page and in the worker. A list request
+/// gives up once `stale()` (see [`queries`]).
+async fn answer(bundle: &Bundle, request: Request, stale: &dyn Fn() -> bool) -> Reply {
+    match request {
+        Request::Open { .. } => Reply::Refused("the bundle is open already".into()),
+        Request::Page { state, limit } => {
+            Reply::Page(queries::page(bundle, &state, limit, stale).await)
+        }
+        Request::Facets { state } => Reply::Facets(queries::facets(bundle, &state, stale).await),
+        Request::Article { slug, q } => Reply::Article(queries::article(bundle, &slug, &q).await),
+    }
 }
 
 /// Lists (and their facet counts) the page keeps once answered, so that a
@@ -200,7 +227,14 @@ impl Source {
         if let Some(page) = self.0.pages.get(&asked) {
             return Ok(page);
         }
-        let page = Rc::new(self.answer_page(state, limit).await?);
+        let request = Request::Page {
+            state: state.clone(),
+            limit,
+        };
+        let page = match self.ask(request).await? {
+            Reply::Page(page) => Rc::new(page?),
+            other => return Err(other.unexpected()),
+        };
         // Entries that show listing excerpts for want of their articles
         // (offline) are answered again, with snippets, once they can be.
         if page.complete() {
@@ -209,74 +243,45 @@ impl Source {
         Ok(page)
     }
 
-    async fn answer_page(&self, state: &ListState, limit: usize) -> Result<Page, String> {
-        match self.engine().await? {
-            Engine::Page(b) => {
-                let page = queries::page(&b, state, limit, &|| false).await;
-                self.start_worker();
-                page
-            }
-            Engine::Worker(w) => {
-                let request = Request::Page {
-                    state: state.clone(),
-                    limit,
-                };
-                match w.call(&request).await? {
-                    Reply::Page(page) => page,
-                    other => Err(unexpected(&other)),
-                }
-            }
-        }
-    }
-
     /// The facet counts of the list `state` describes (which depend on
     /// its query text only): from the page's memory if counted lately.
     pub async fn facets(&self, state: &ListState) -> Result<Rc<Vec<FacetCounts>>, String> {
         if let Some(counts) = self.0.facets.get(&state.q) {
             return Ok(counts);
         }
-        let counts = Rc::new(self.count_facets(state).await?);
+        let request = Request::Facets {
+            state: state.clone(),
+        };
+        let counts = match self.ask(request).await? {
+            Reply::Facets(counts) => Rc::new(counts?),
+            other => return Err(other.unexpected()),
+        };
         self.0.facets.put(state.q.clone(), counts.clone());
         Ok(counts)
     }
 
-    async fn count_facets(&self, state: &ListState) -> Result<Vec<FacetCounts>, String> {
-        match self.engine().await? {
-            Engine::Page(b) => {
-                let facets = queries::facets(&b, state, &|| false).await;
-                self.start_worker();
-                facets
-            }
-            Engine::Worker(w) => {
-                let request = Request::Facets {
-                    state: state.clone(),
-                };
-                match w.call(&request).await? {
-                    Reply::Facets(facets) => facets,
-                    other => Err(unexpected(&other)),
-                }
-            }
+    /// The article at `slug`, with the words of `q` it matches.
+    pub async fn article(&self, slug: &str, q: &str) -> Result<Loaded, String> {
+        let request = Request::Article {
+            slug: slug.to_string(),
+            q: q.to_string(),
+        };
+        match self.ask(request).await? {
+            Reply::Article(article) => article,
+            other => Err(other.unexpected()),
         }
     }
 
-    /// The article at `slug`, with the words of `q` it matches.
-    pub async fn article(&self, slug: &str, q: &str) -> Result<Loaded, String> {
+    /// Answers `request` where queries run now (see [`Source::engine`]);
+    /// an answer on the page then starts the worker.
+    async fn ask(&self, request: Request) -> Result<Reply, String> {
         match self.engine().await? {
             Engine::Page(b) => {
-                let article = queries::article(&b, slug, q).await;
+                let reply = answer(&b, request, &|| false).await;
                 self.start_worker();
-                article
+                Ok(reply)
             }
-            Engine::Worker(w) => {
-                let request = Request::Article {
-                    slug: slug.to_string(),
-                    q: q.to_string(),
-                };
-                match w.call(&request).await? {
-                    Reply::Article(a) => a,
-                    other => Err(unexpected(&other)),
-                }
-            }
+            Engine::Worker(w) => w.call(&request).await,
         }
     }
 }
@@ -289,10 +294,6 @@ fn mark(name: &str) {
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = name;
-}
-
-fn unexpected(reply: &Reply) -> String {
-    format!("the search worker answered out of turn ({reply:?})")
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -319,44 +320,6 @@ mod imp {
     /// The id of the worker's first message: it listens now.
     const READY: u32 = u32::MAX;
 
-    /// Answers one request against the worker's bundle; a list request
-    /// gives up once `stale()`.
-    async fn answer(
-        bundle: &std::cell::RefCell<Option<Bundle>>,
-        request: Request,
-        stale: &dyn Fn() -> bool,
-    ) -> Reply {
-        let open = || {
-            bundle
-                .borrow()
-                .clone()
-                .ok_or("the bundle is not open".to_string())
-        };
-        match request {
-            Request::Open {
-                data,
-                manifest,
-                pieces,
-            } => Reply::Opened(
-                Bundle::from_manifest(data, &manifest)
-                    .and_then(|b| b.adopt(pieces).map(|()| b))
-                    .map(|b| *bundle.borrow_mut() = Some(b)),
-            ),
-            Request::Page { state, limit } => Reply::Page(match open() {
-                Ok(b) => queries::page(&b, &state, limit, stale).await,
-                Err(e) => Err(e),
-            }),
-            Request::Facets { state } => Reply::Facets(match open() {
-                Ok(b) => queries::facets(&b, &state, stale).await,
-                Err(e) => Err(e),
-            }),
-            Request::Article { slug, q } => Reply::Article(match open() {
-                Ok(b) => queries::article(&b, &slug, &q).await,
-                Err(e) => Err(e),
-            }),
-        }
-    }
-
     /// Runs in the worker: answers the page's requests, each as soon as it
     /// is done (a page request may wait for files while an article request
     /// is answered). A list request (a page, or facet counts) that a newer
@@ -377,6 +340,15 @@ mod imp {
             let (bundle, scope, pages) = (bundle.clone(), reply_to.clone(), pages.clone());
             spawn_local(async move {
                 let reply = match postcard::from_bytes::<Request>(&bytes) {
+                    Ok(Request::Open {
+                        data,
+                        manifest,
+                        pieces,
+                    }) => Reply::Opened(
+                        Bundle::from_manifest(data, &manifest)
+                            .and_then(|b| b.adopt(pieces).map(|()| b))
+                            .map(|b| *bundle.borrow_mut() = Some(b)),
+                    ),
                     Ok(request) => {
                         if matches!(request, Request::Page { .. }) {
                             pages.set(pages.get() + 1);
@@ -387,9 +359,15 @@ mod imp {
                             let pages = pages.clone();
                             move || list && pages.get() != mine
                         };
-                        answer(&bundle, request, &stale).await
+                        // Not borrowed across the answer, which waits for
+                        // fetches while other requests are answered.
+                        let open = bundle.borrow().clone();
+                        match open {
+                            Some(b) => answer(&b, request, &stale).await,
+                            None => Reply::Refused("the bundle is not open".into()),
+                        }
                     }
-                    Err(e) => Reply::Opened(Err(format!("unreadable request: {e}"))),
+                    Err(e) => Reply::Refused(format!("unreadable request: {e}")),
                 };
                 let out = Uint8Array::from(&encode(&reply)[..]);
                 let transfer = Array::of1(&out.buffer());
