@@ -6,7 +6,7 @@ use crate::indexer::{self, Job, Planned, Spill};
 use crate::inputs::{self, Scan};
 use crate::shell::{self, BaseUrl, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
-use broadsheet_core::bundle::{FileKind, Manifest, MANIFEST_FILE};
+use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
 use broadsheet_core::index::{self, BuildOptions, Layout};
 use broadsheet_core::slug;
 use rayon::prelude::*;
@@ -204,11 +204,7 @@ fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Man
         if f.name == MANIFEST_FILE {
             *manifest_bytes.lock().expect("no panics hold it") = f.bytes.clone();
         }
-        // Body packs are read by byte range and their records are
-        // compressed already: a compressed sibling would be served for a
-        // range request by some hosts, and ranges of it mean nothing.
-        let pack = f.name.starts_with(FileKind::Pack.prefix());
-        writer.write(&data, &f.name, &f.bytes, !pack)
+        writer.write(&data, &f.name, &f.bytes, !f.read_by_range())
     })?;
     std::fs::remove_dir_all(&runs).context("removing the index runs")?;
     let manifest_bytes = manifest_bytes.into_inner().expect("no panics hold it");

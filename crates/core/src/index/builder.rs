@@ -199,6 +199,7 @@ impl Builder {
         };
         emit(BundleFile {
             name: bundle::MANIFEST_FILE.into(),
+            kind: FileKind::Manifest,
             bytes: bundle::encode(FileKind::Manifest, &manifest),
         });
         Ok(manifest)

@@ -116,11 +116,23 @@ impl Default for BuildOptions {
     }
 }
 
-/// One file of a bundle: its name inside the bundle directory and content.
+/// One file of a bundle: its name inside the bundle directory, what it
+/// holds and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BundleFile {
     pub name: String,
+    pub kind: FileKind,
     pub bytes: Vec<u8>,
+}
+
+impl BundleFile {
+    /// Whether readers fetch parts of this file by byte range: a body pack,
+    /// whose records are compressed one by one already. It must be served
+    /// as it is: some hosts answer a range request from a compressed
+    /// sibling, and a range of that means nothing.
+    pub fn read_by_range(&self) -> bool {
+        self.kind == FileKind::Pack
+    }
 }
 
 /// A built bundle: the manifest and every file, the manifest's own file
@@ -218,6 +230,7 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
 fn named(kind: FileKind, bytes: Vec<u8>) -> BundleFile {
     BundleFile {
         name: content_name(kind, &bytes),
+        kind,
         bytes,
     }
 }
