@@ -656,8 +656,8 @@ mod tests {
 
     /// A viewer over the seed bundle that holds what a result page for `q`
     /// loads (see [`page_pieces`]) and can fetch nothing more (natively a
-    /// fetch fails at once).
-    fn viewer(q: &str, articles: bool) -> Source {
+    /// fetch fails at once), and the list of `q`.
+    fn viewer(q: &str, articles: bool) -> (Source, ListState) {
         let (files, manifest) = seed_site();
         let (pieces, ..) = page_pieces(
             &files,
@@ -667,18 +667,18 @@ mod tests {
         );
         let bundle = Bundle::from_manifest("data/".into(), &manifest).unwrap();
         bundle.adopt(pieces).unwrap();
-        Source::new("data/".into(), manifest, bundle, None)
+        let state = ListState {
+            q: q.into(),
+            ..ListState::default()
+        };
+        (Source::new("data/".into(), manifest, bundle, None), state)
     }
 
     /// A list asked for again is the page's own answer, not worked out
     /// anew; another limit or another order is another list.
     #[test]
     fn a_list_asked_for_again_is_answered_from_the_pages_memory() {
-        let source = viewer("Bac Ninh", true);
-        let state = ListState {
-            q: "Bac Ninh".into(),
-            ..ListState::default()
-        };
+        let (source, state) = viewer("Bac Ninh", true);
         let first = now(source.page(&state, 10)).unwrap();
         assert!(!first.items.is_empty() && first.complete());
         let again = now(source.page(&state, 10)).unwrap();
@@ -701,11 +701,7 @@ mod tests {
     /// worked out again, with snippets once the articles can be fetched.
     #[test]
     fn a_list_without_its_snippets_is_not_kept() {
-        let source = viewer("Bac Ninh", false);
-        let state = ListState {
-            q: "Bac Ninh".into(),
-            ..ListState::default()
-        };
+        let (source, state) = viewer("Bac Ninh", false);
         let first = now(source.page(&state, 10)).unwrap();
         assert!(!first.items.is_empty());
         assert!(first.items.iter().all(|i| i.snippet.is_none()));
