@@ -6,7 +6,7 @@ use crate::indexer::{self, Job, Planned, Spill};
 use crate::inputs::{self, Scan};
 use crate::shell::{self, BaseUrl, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
-use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
+use broadsheet_core::bundle::{FileKind, Manifest};
 use broadsheet_core::index::{self, BuildOptions, Layout};
 use broadsheet_core::slug;
 use rayon::prelude::*;
@@ -201,7 +201,7 @@ fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Man
     let writer = DirWriter::default();
     let manifest_bytes = Mutex::new(Vec::new());
     let manifest = indexer::index(job, Spill::Files(&runs), &|f| {
-        if f.name == MANIFEST_FILE {
+        if f.kind == FileKind::Manifest {
             *manifest_bytes.lock().expect("no panics hold it") = f.bytes.clone();
         }
         writer.write(&data, &f.name, &f.bytes, !f.read_by_range())

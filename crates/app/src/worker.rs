@@ -94,7 +94,7 @@ async fn answer(bundle: &Bundle, request: Request, stale: &dyn Fn() -> bool) -> 
 /// list asked for again (the reader deletes the word just typed, goes back
 /// from an article, types an earlier query once more) is on screen at once:
 /// no message to the worker, no ranking, no snippets, only the render. The
-/// engine remembers its latest results too (core's `LAST_RESULTS`), but as
+/// engine remembers its latest few results too (see `Engine::search`), but as
 /// hits, not the page that shows them: answering from them still costs a
 /// trip to the worker and back, the snippets and the encoding both ways.
 /// A bundle never changes under a running viewer, so an answer stays true

@@ -136,7 +136,7 @@ const WORD_CACHE: usize = 8;
 /// Answers kept for repeated queries (see [`Engine::search`]): a screen
 /// asks for its query again for the facet counts, the next page or another
 /// order, and a reader deleting letters goes back to queries just answered.
-pub const LAST_RESULTS: usize = 4;
+const LAST_RESULTS: usize = 4;
 
 /// Articles whose words are kept for snippets: a page of results and the
 /// next, or the pages of the last few keystrokes, which mostly show the

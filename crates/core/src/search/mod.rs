@@ -26,7 +26,6 @@ mod snippet;
 
 pub use engine::{
     Engine, EngineError, FacetCounts, Hit, Matched, Need, ResolveError, Results, TermMatch,
-    LAST_RESULTS,
 };
 pub use memo::Recent;
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
