@@ -23,9 +23,10 @@ const ICON_512: &[u8] = include_bytes!("../crates/app/web/icon-512.png");
 /// Folder of the data bundle inside the site.
 pub const DATA_DIR: &str = "data";
 
-/// The service worker precaches the whole search index (term and slug
-/// shards, meta chunks) when it is at most this large; above it, only what
-/// the first screen needs, and the rest is cached as read or by "save all".
+/// The service worker precaches the whole search index (the index files:
+/// term and slug shards, meta chunks) when it is at most this large; above
+/// it, only what the first screen needs, and the rest is cached as read or
+/// by "save all".
 const PRECACHE_INDEX_BYTES: u64 = 8 << 20;
 
 /// The URL path a site is served under: `/` or `/news/` (or, by default,
@@ -128,19 +129,19 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles) -> Vec<SiteFile> {
     precache.extend(fixed[..4].iter().map(|(n, _)| n.to_string()));
     precache.push(data(MANIFEST_FILE));
     precache.push(list_name.clone());
+    // The index's pieces live in a few index files: whole if they are
+    // small (the worker answers ranges out of a whole file), else the
+    // first listing screen's meta chunk alone, by range.
     let m = data_files.manifest;
-    let index_files: Vec<&str> = m
-        .term_shards
-        .iter()
-        .chain(&m.slug_shards)
-        .map(|s| s.file.as_str())
-        .chain(m.meta_chunks.iter().map(String::as_str))
-        .collect();
-    let index_bytes: u64 = index_files.iter().map(|f| file_len(f)).sum();
+    let index_bytes: u64 = m.index_files.iter().map(|f| file_len(f)).sum();
+    let mut precache_ranges: Vec<(String, u64, u64)> = Vec::new();
     if index_bytes <= PRECACHE_INDEX_BYTES {
-        precache.extend(index_files.iter().map(|f| data(f)));
+        precache.extend(m.index_files.iter().map(|f| data(f)));
     } else if let Some(first) = m.meta_chunks.first() {
-        precache.push(data(first));
+        if let Some(file) = m.index_file(*first) {
+            let r = first.range();
+            precache_ranges.push((data(file), r.start, r.end - 1));
+        }
     }
 
     let build = {
@@ -156,6 +157,10 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles) -> Vec<SiteFile> {
         .replace(
             "{{PRECACHE}}",
             &serde_json::to_string(&precache).expect("strings serialise"),
+        )
+        .replace(
+            "{{PRECACHE_RANGES}}",
+            &serde_json::to_string(&precache_ranges).expect("ranges serialise"),
         )
         .replace("{{FILE_LIST}}", &list_name)
         .replace("{{TOTAL_BYTES}}", &total.to_string())

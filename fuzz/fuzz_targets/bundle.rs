@@ -1,5 +1,5 @@
-//! Any bytes as bundle files: a manifest, then the same bytes as every kind
-//! of data file the manifest could name.
+//! Any bytes as bundle files: a manifest, then the same bytes as every
+//! piece (shard, chunk) the manifest could name.
 #![no_main]
 
 use broadsheet_core::bundle::{decode, FileKind};
@@ -15,9 +15,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = broadsheet_core::bundle::pack::decode_record(data);
     let _ = broadsheet_core::bundle::pack::record_range(data);
     if let Ok(mut engine) = Engine::open(data) {
-        let files: Vec<String> = engine.manifest().files().map(String::from).collect();
-        for f in &files {
-            let _ = engine.add_file(f, data);
+        for need in engine.pieces() {
+            let _ = engine.add(&need, data);
         }
         let _ = engine.search(&Query::parse("a b"));
         let _ = engine.find_slug("a");

@@ -1,14 +1,16 @@
 // Broadsheet's service worker, written by `broadsheet build` for one build.
 //
 // * install: caches the app shell and the search index (PRECACHE), so that
-//   the site opens and searches with the network gone;
+//   the site opens and searches with the network gone; for a large index,
+//   only the first listing screen's piece, a byte range (PRECACHE_RANGES);
 // * fetch: content-hashed files are immutable, so they are served from the
 //   cache first and cached as they are read (shards, chunks); the few
 //   files with fixed names (the page, manifest.bin) go to the network first
 //   and fall back to the cache, so a new build is seen as soon as it is up;
-//   articles are byte ranges of body packs: served from a saved pack, or
-//   kept one by one as they are read (the Cache API refuses partial
-//   responses, so each is kept as a whole response under its own key);
+//   articles and index pieces (shards, chunks) are byte ranges of body packs
+//   and index files: served from a saved file, or kept one by one as they
+//   are read (the Cache API refuses partial responses, so each is kept as a
+//   whole response under its own key);
 // * message "save": downloads every file of the build (listed in FILE_LIST)
 //   with progress, for corpora too large to cache up front;
 // * a new build has new hashes, so this script changes, the browser installs
@@ -18,6 +20,8 @@
 
 const BUILD = "{{BUILD}}";
 const PRECACHE = {{PRECACHE}};
+// [path, first byte, last byte] of pieces to cache by range.
+const PRECACHE_RANGES = {{PRECACHE_RANGES}};
 const FILE_LIST = "{{FILE_LIST}}";
 const TOTAL_BYTES = {{TOTAL_BYTES}};
 const TOTAL_FILES = {{TOTAL_FILES}};
@@ -35,7 +39,12 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map(scoped)))
+      .then((cache) =>
+        Promise.all([
+          cache.addAll(PRECACHE.map(scoped)),
+          ...PRECACHE_RANGES.map(([path, start, end]) => keepRange(cache, scoped(path), start, end)),
+        ]),
+      )
       .then(() => self.skipWaiting()),
   );
 });
@@ -53,7 +62,7 @@ async function prune() {
   for (const [path] of list) keep.add(scoped(path));
   const cache = await caches.open(CACHE);
   for (const request of await cache.keys()) {
-    // An article kept alone is `PACK?bytes=a-b`: it goes with its pack.
+    // A piece kept alone is `FILE?bytes=a-b`: it goes with its file.
     const file = request.url.split("?bytes=")[0];
     if (!keep.has(file) && request.url !== SAVED) await cache.delete(request);
   }
@@ -128,6 +137,20 @@ async function ranged(request, range) {
     await cache.put(key, new Response(await response.clone().arrayBuffer()));
   }
   return response;
+}
+
+// Fetches bytes start..=end of an immutable file and keeps them under the
+// key `ranged` looks them up by (or the whole file, from a host that
+// ignores ranges: `ranged` cuts it).
+async function keepRange(cache, url, start, end) {
+  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` } });
+  if (response.status === 206) {
+    await cache.put(`${url}?bytes=${start}-${end}`, new Response(await response.arrayBuffer()));
+  } else if (response.ok) {
+    await cache.put(url, response);
+  } else {
+    throw new Error(`${url}: HTTP ${response.status}`);
+  }
 }
 
 async function networkFirst(request) {

@@ -108,14 +108,10 @@ fn corpus_of(n: usize) -> Vec<Article> {
 
 fn loaded(bundle: &Bundle) -> Engine {
     let mut engine = Engine::open(bundle.file(MANIFEST_FILE).unwrap()).unwrap();
-    // Searching needs no article; packs are read by range, never whole.
-    let packs = &bundle.manifest.packs;
-    for f in bundle
-        .files
-        .iter()
-        .filter(|f| f.name != MANIFEST_FILE && !packs.contains(&f.name))
-    {
-        engine.add_file(&f.name, &f.bytes).unwrap();
+    // Every shard and chunk; searching needs no article.
+    for need in engine.pieces() {
+        let bytes = need.inflate(&bundle.load(&need).unwrap()).unwrap();
+        engine.add(&need, &bytes).unwrap();
     }
     engine
 }

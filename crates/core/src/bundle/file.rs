@@ -6,11 +6,11 @@ use serde::{de::DeserializeOwned, Serialize};
 /// First four bytes of every bundle file.
 pub const MAGIC: [u8; 4] = *b"BSHT";
 /// Bumped on every incompatible change of any file's layout.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 
 /// What a bundle file holds; stored in its header so a file fetched under the
 /// wrong name is caught instead of misread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[repr(u8)]
 pub enum FileKind {
     Manifest = 1,
@@ -18,6 +18,9 @@ pub enum FileKind {
     Slugs = 3,
     Meta = 4,
     Pack = 5,
+    /// Shards and meta chunks, each compressed, read by range (see
+    /// [`super::index_file`]).
+    Index = 6,
 }
 
 impl FileKind {
@@ -28,6 +31,7 @@ impl FileKind {
             3 => FileKind::Slugs,
             4 => FileKind::Meta,
             5 => FileKind::Pack,
+            6 => FileKind::Index,
             _ => return None,
         })
     }
@@ -40,6 +44,7 @@ impl FileKind {
             FileKind::Slugs => "slugs",
             FileKind::Meta => "meta",
             FileKind::Pack => "pack",
+            FileKind::Index => "index",
         }
     }
 }

@@ -5,17 +5,23 @@
 //! except the manifest; everything else is fetched when a screen or a query
 //! needs it, so the cost of opening a site does not grow with its size:
 //!
-//! * **term shards** (`terms-<hash>.bin`): the term dictionary, an `fst` map
-//!   from term to postings offset, split by key range. The manifest keeps
-//!   each shard's first key, so a query fetches only the shards its words
-//!   fall in.
-//! * **slug shards** (`slugs-<hash>.bin`): `fst` maps from slug to document
-//!   number, split the same way, for opening `#/a/SLUG` directly.
-//! * **meta chunks** (`meta-<hash>.bin`): what a result list shows (title,
-//!   date, language, publisher, first line) for a fixed run of documents.
+//! * **term shards**: the term dictionary, an `fst` map from term to
+//!   postings offset, split by key range. The manifest keeps each shard's
+//!   first key, so a query fetches only the shards its words fall in.
+//! * **slug shards**: `fst` maps from slug to document number, split the
+//!   same way, for opening `#/a/SLUG` directly.
+//! * **meta chunks**: what a result list shows (title, date, language,
+//!   publisher, first line) for a fixed run of documents.
 //! * **body packs** (`pack-<hash>.bin`): whole articles for a fixed run of
 //!   documents, for the article view and for snippets, each compressed on
 //!   its own and read by byte range (see [`pack`]).
+//!
+//! Shards and chunks are *pieces* of **index files** (`index-<hash>.bin`),
+//! each piece compressed on its own and read by byte range, like an
+//! article of a pack: the manifest gives each piece's [`Span`], so one
+//! range request fetches it. Thousands of pieces make a few files: a site
+//! stays far below a static host's file limit and its build writes a
+//! handful of files instead of thousands (see [`index_file`]).
 //!
 //! Documents are numbered newest first, so "ties newest first" and the
 //! default listing order are both just document order, and a listing page
@@ -26,6 +32,7 @@
 //! truncated or mismatched file is an error, never a panic.
 
 pub(crate) mod file;
+pub mod index_file;
 pub mod pack;
 pub mod postings;
 
@@ -39,13 +46,30 @@ use serde::{Deserialize, Serialize};
 /// whose name never changes, so hosts must not cache it forever.
 pub const MANIFEST_FILE: &str = "manifest.bin";
 
+/// Where a piece (a shard or a meta chunk) is: bytes `start..start + len`
+/// of the index file `file` (an index into [`Manifest::index_files`]),
+/// raw-deflated. Small and `Copy`: the engine keys what it loaded by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Span {
+    pub file: u32,
+    pub start: u64,
+    pub len: u32,
+}
+
+impl Span {
+    /// The piece's bytes in its index file.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.start..self.start + u64::from(self.len)
+    }
+}
+
 /// Reference to one key-range shard of an `fst` dictionary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardRef {
     /// The smallest key stored in the shard. Shard `i` holds keys in
     /// `[first_key[i], first_key[i + 1])`.
     pub first_key: Vec<u8>,
-    pub file: String,
+    pub at: Span,
 }
 
 /// Locates the shard whose key range holds `key`.
@@ -91,20 +115,60 @@ pub struct Manifest {
     /// Languages of the bundle that have a stemmer: a query word is stemmed
     /// in each of them.
     pub stem_langs: Vec<String>,
+    /// The files that hold the shards and meta chunks, which [`Span`]s
+    /// number.
+    pub index_files: Vec<String>,
     pub term_shards: Vec<ShardRef>,
     pub slug_shards: Vec<ShardRef>,
     /// Documents per meta chunk: document `d` is in chunk `d / meta_chunk_size`.
     pub meta_chunk_size: u32,
-    pub meta_chunks: Vec<String>,
+    pub meta_chunks: Vec<Span>,
     /// Documents per body pack: document `d` is in pack `d / pack_size`.
     pub pack_size: u32,
     pub packs: Vec<String>,
 }
 
 impl Manifest {
-    pub fn meta_file(&self, doc: u32) -> Option<&str> {
+    /// Where the meta chunk of document `doc` is.
+    pub fn meta_chunk(&self, doc: u32) -> Option<Span> {
         let i = doc / self.meta_chunk_size.max(1);
-        self.meta_chunks.get(i as usize).map(String::as_str)
+        self.meta_chunks.get(i as usize).copied()
+    }
+
+    /// The name of the index file a span is in.
+    pub fn index_file(&self, span: Span) -> Option<&str> {
+        self.index_files.get(span.file as usize).map(String::as_str)
+    }
+
+    /// Every span the manifest lists, shards and chunks.
+    pub fn spans(&self) -> impl Iterator<Item = Span> + '_ {
+        self.term_shards
+            .iter()
+            .chain(&self.slug_shards)
+            .map(|s| s.at)
+            .chain(self.meta_chunks.iter().copied())
+    }
+
+    /// Checks that every span names an index file and is no larger than a
+    /// piece may be, so that a damaged manifest cannot make a reader fetch
+    /// or inflate gigabytes, or index out of bounds.
+    pub fn check(&self) -> Result<(), BundleError> {
+        for span in self.spans() {
+            if self.index_file(span).is_none() {
+                return Err(BundleError::Corrupt(format!(
+                    "manifest: a piece in index file {} of {}",
+                    span.file,
+                    self.index_files.len()
+                )));
+            }
+            if u64::from(span.len) > pack::MAX_RECORD_BYTES {
+                return Err(BundleError::Corrupt(format!(
+                    "manifest: a piece of {} bytes",
+                    span.len
+                )));
+            }
+        }
+        Ok(())
     }
 
     pub fn pack_file(&self, doc: u32) -> Option<&str> {
@@ -115,12 +179,10 @@ impl Manifest {
     /// Every data file the manifest names, for tools that copy or check a
     /// whole bundle.
     pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.term_shards
+        self.index_files
             .iter()
-            .chain(&self.slug_shards)
-            .map(|s| s.file.as_str())
-            .chain(self.meta_chunks.iter().map(String::as_str))
-            .chain(self.packs.iter().map(String::as_str))
+            .chain(&self.packs)
+            .map(String::as_str)
     }
 }
 
@@ -203,9 +265,14 @@ mod tests {
 
     fn shards(keys: &[&str]) -> Vec<ShardRef> {
         keys.iter()
-            .map(|k| ShardRef {
+            .enumerate()
+            .map(|(i, k)| ShardRef {
                 first_key: k.as_bytes().to_vec(),
-                file: format!("f-{k}"),
+                at: Span {
+                    file: 0,
+                    start: i as u64,
+                    len: 1,
+                },
             })
             .collect()
     }
@@ -213,19 +280,19 @@ mod tests {
     #[test]
     fn finds_shard_by_key() {
         let s = shards(&["", "g", "p"]);
-        assert_eq!(shard_for(&s, b"apple").unwrap().file, "f-");
-        assert_eq!(shard_for(&s, b"g").unwrap().file, "f-g");
-        assert_eq!(shard_for(&s, b"zebra").unwrap().file, "f-p");
+        assert_eq!(shard_for(&s, b"apple").unwrap().at.start, 0);
+        assert_eq!(shard_for(&s, b"g").unwrap().at.start, 1);
+        assert_eq!(shard_for(&s, b"zebra").unwrap().at.start, 2);
     }
 
     #[test]
     fn finds_shards_by_range() {
         let s = shards(&["", "g", "p"]);
-        let names = |r: &[ShardRef]| r.iter().map(|s| s.file.clone()).collect::<Vec<_>>();
-        assert_eq!(names(shards_in_range(&s, b"h", Some(b"i"))), ["f-g"]);
-        assert_eq!(names(shards_in_range(&s, b"f", Some(b"h"))), ["f-", "f-g"]);
-        assert_eq!(names(shards_in_range(&s, b"o", None)), ["f-g", "f-p"]);
-        assert_eq!(names(shards_in_range(&s, b"", None)), ["f-", "f-g", "f-p"]);
+        let at = |r: &[ShardRef]| r.iter().map(|s| s.at.start).collect::<Vec<_>>();
+        assert_eq!(at(shards_in_range(&s, b"h", Some(b"i"))), [1]);
+        assert_eq!(at(shards_in_range(&s, b"f", Some(b"h"))), [0, 1]);
+        assert_eq!(at(shards_in_range(&s, b"o", None)), [1, 2]);
+        assert_eq!(at(shards_in_range(&s, b"", None)), [0, 1, 2]);
     }
 
     #[test]

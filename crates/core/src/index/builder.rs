@@ -10,18 +10,20 @@
 //! size; [`super::build`] wraps it for a slice of articles held in memory.
 
 use super::analyze::Prepared;
+use super::pieces::IndexFiles;
 use super::runs::{merge, Frames, RunSource, Runs};
 use super::{named, shards, BuildOptions, BundleFile};
-use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
+use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest, Span};
 use std::collections::BTreeMap;
 
 /// At most this many publishers are listed in the manifest (most frequent
 /// first); all remain filterable.
 const MAX_LISTED_PUBLISHERS: usize = 100;
 
-/// How a corpus of known size is cut into files: fixed runs of documents
-/// per meta chunk and per pack, and size targets for shards, chosen so that
-/// the bundle stays within [`BuildOptions::max_files`] at any size.
+/// How a corpus of known size is cut into packs and pieces: fixed runs of
+/// documents per meta chunk and per pack, and size targets for shards,
+/// chosen so that the bundle stays within [`BuildOptions::max_parts`] at
+/// any size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub doc_count: u32,
@@ -35,8 +37,8 @@ impl Layout {
     /// body text in all.
     pub fn new(opts: &BuildOptions, doc_count: usize, text_bytes: u64) -> Layout {
         let n = doc_count.max(1);
-        let budget = opts.max_files.max(16);
-        // Packs get 40% of the file budget, meta chunks 30%, term shards
+        let budget = opts.max_parts.max(16);
+        // Packs get 40% of the budget, meta chunks 30%, term shards
         // 25%, slug shards 5%.
         let at_least = |share: usize| n.div_ceil((budget * share / 100).max(1));
         let avg = (text_bytes / n as u64).max(1) as usize;
@@ -62,7 +64,9 @@ pub struct Builder {
     facet_counts: BTreeMap<(&'static str, String), u32>,
     slugs: Vec<(String, u32)>,
     metas: Vec<DocMeta>,
-    meta_chunks: Vec<String>,
+    meta_chunks: Vec<Span>,
+    /// The index file being filled with pieces.
+    index: IndexFiles,
     /// Compressed records of the pack being filled.
     pack: Vec<Vec<u8>>,
     packs: Vec<String>,
@@ -70,6 +74,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(opts: BuildOptions, layout: Layout) -> Builder {
+        let index = IndexFiles::new(opts.index_file_bytes);
         Builder {
             opts,
             layout,
@@ -82,13 +87,14 @@ impl Builder {
             slugs: Vec::new(),
             metas: Vec::new(),
             meta_chunks: Vec::new(),
+            index,
             pack: Vec::new(),
             packs: Vec::new(),
         }
     }
 
     /// Adds the next document, [`super::prepare`]d. Returns the files it
-    /// completed (a meta chunk, a pack), to be written now.
+    /// completed (an index file, a pack), to be written now.
     pub fn add(&mut self, prepared: Prepared) -> Vec<BundleFile> {
         let Prepared {
             article,
@@ -110,7 +116,7 @@ impl Builder {
         self.pack.push(record);
         let mut done = Vec::new();
         if self.metas.len() >= self.layout.meta_chunk_size as usize {
-            done.extend(flush_metas(&mut self.metas, &mut self.meta_chunks));
+            done.extend(self.flush_metas());
         }
         if self.pack.len() >= self.layout.pack_size as usize {
             done.extend(flush_pack(&mut self.pack, &mut self.packs));
@@ -133,29 +139,38 @@ impl Builder {
     }
 
     /// Writes the rest: the last meta chunk and pack, the term shards merged
-    /// from `runs` and what is still in memory, the slug shards, and the
-    /// manifest, which comes last. Every file goes to `emit`.
+    /// from `runs` and what is still in memory, the slug shards, the last
+    /// index file, and the manifest, which comes last. Every file goes to
+    /// `emit`.
     pub fn finish(
         mut self,
         mut runs: Vec<RunSource<'_>>,
         emit: &mut dyn FnMut(BundleFile),
     ) -> Result<Manifest, BundleError> {
-        let metas = flush_metas(&mut self.metas, &mut self.meta_chunks);
+        let metas = self.flush_metas();
         let pack = flush_pack(&mut self.pack, &mut self.packs);
         metas.into_iter().chain(pack).for_each(&mut *emit);
         let last = self.spill();
         runs.push(Box::new(Frames::new(std::io::Cursor::new(last))));
-        let budget = self.opts.max_files.max(16) / 4;
+        let budget = self.opts.max_parts.max(16) / 4;
         let shard_bytes = self
             .opts
             .term_shard_bytes
             .max((self.spilled_bytes / budget as u64) as usize);
-        let term_shards = shards::write_term_shards(merge(runs), shard_bytes, emit)?;
+        let index = &mut self.index;
+        let mut put = |piece: Vec<u8>| {
+            let (span, done) = index.put(&piece);
+            done.into_iter().for_each(&mut *emit);
+            span
+        };
+        let term_shards = shards::write_term_shards(merge(runs), shard_bytes, &mut put)?;
         let slug_shards = shards::write_slug_shards(
             std::mem::take(&mut self.slugs),
             self.layout.slug_shard_len,
-            emit,
+            &mut put,
         );
+        let (index_files, last) = self.index.finish();
+        last.into_iter().for_each(&mut *emit);
 
         let n = self.next_doc.max(1) as f32;
         let listed = |facet: &str, limit: usize| {
@@ -190,6 +205,7 @@ impl Builder {
             years,
             publishers,
             stem_langs,
+            index_files,
             term_shards,
             slug_shards,
             meta_chunk_size: self.layout.meta_chunk_size,
@@ -206,29 +222,30 @@ impl Builder {
     }
 }
 
-fn flush_metas(items: &mut Vec<DocMeta>, names: &mut Vec<String>) -> Option<BundleFile> {
-    flush(FileKind::Meta, items, names, |m| {
-        bundle::encode(FileKind::Meta, &m)
-    })
+impl Builder {
+    /// Puts the documents collected for one meta chunk into the index
+    /// file and starts the next chunk; returns the index file that filled
+    /// up, if one did.
+    fn flush_metas(&mut self) -> Option<BundleFile> {
+        if self.metas.is_empty() {
+            return None;
+        }
+        let chunk = bundle::encode(FileKind::Meta, &self.metas);
+        self.metas.clear();
+        let (span, done) = self.index.put(&chunk);
+        self.meta_chunks.push(span);
+        done
+    }
 }
 
-fn flush_pack(items: &mut Vec<Vec<u8>>, names: &mut Vec<String>) -> Option<BundleFile> {
-    flush(FileKind::Pack, items, names, bundle::pack::encode_pack)
-}
-
-/// Encodes the documents collected for one meta chunk or pack as a file of
-/// `kind`, records its name, and starts the next.
-fn flush<T>(
-    kind: FileKind,
-    items: &mut Vec<T>,
-    names: &mut Vec<String>,
-    encode: impl FnOnce(&[T]) -> Vec<u8>,
-) -> Option<BundleFile> {
-    if items.is_empty() {
+/// Encodes the records collected for one pack as a file, records its name,
+/// and starts the next.
+fn flush_pack(records: &mut Vec<Vec<u8>>, names: &mut Vec<String>) -> Option<BundleFile> {
+    if records.is_empty() {
         return None;
     }
-    let file = named(kind, encode(items));
-    items.clear();
+    let file = named(FileKind::Pack, bundle::pack::encode_pack(records));
+    records.clear();
     names.push(file.name.clone());
     Some(file)
 }

@@ -7,6 +7,7 @@
 
 mod analyze;
 mod builder;
+mod pieces;
 mod runs;
 mod shards;
 
@@ -95,10 +96,15 @@ pub struct BuildOptions {
     /// article of a pack by byte range, so a pack's size costs them
     /// nothing; fewer, larger packs mean fewer files.
     pub pack_bytes: usize,
-    /// The bundle's files stay under about this many (before .br/.gz
-    /// siblings): for large corpora, packs, chunks and shards grow instead,
-    /// since static hosts limit files per site (often to 20,000).
-    pub max_files: usize,
+    /// An index file is closed once its compressed pieces pass this many
+    /// bytes. Readers fetch pieces by range, so its size costs them
+    /// nothing; it bounds what a host or CDN holds as one file.
+    pub index_file_bytes: usize,
+    /// The bundle's body packs and pieces (shards and chunks) stay under
+    /// about this many: for large corpora they grow instead. Packs, because
+    /// static hosts limit files per site (often to 20,000); pieces, because
+    /// the manifest, which every reader fetches first, lists each.
+    pub max_parts: usize,
     /// Written into the manifest.
     pub generator: String,
 }
@@ -110,7 +116,8 @@ impl Default for BuildOptions {
             slug_shard_len: 4096,
             meta_chunk_size: 100,
             pack_bytes: 1 << 20,
-            max_files: 6_000,
+            index_file_bytes: 4 << 20,
+            max_parts: 6_000,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }
     }
@@ -126,12 +133,13 @@ pub struct BundleFile {
 }
 
 impl BundleFile {
-    /// Whether readers fetch parts of this file by byte range: a body pack,
-    /// whose records are compressed one by one already. It must be served
-    /// as it is: some hosts answer a range request from a compressed
-    /// sibling, and a range of that means nothing.
+    /// Whether readers fetch parts of this file by byte range: a body pack
+    /// or an index file, whose records and pieces are compressed one by
+    /// one already. It must be served as it is: some hosts answer a range
+    /// request from a compressed sibling, and a range of that means
+    /// nothing.
     pub fn read_by_range(&self) -> bool {
-        self.kind == FileKind::Pack
+        matches!(self.kind, FileKind::Pack | FileKind::Index)
     }
 }
 
@@ -152,7 +160,8 @@ impl Bundle {
             .map(|f| f.bytes.as_slice())
     }
 
-    /// A copy of what `need` asks for, or an error naming it: a loader for
+    /// A copy of what `need` asks for (still deflated, as a host sends it),
+    /// or an error naming it: a loader for
     /// [`crate::search::Engine::resolve`] over a bundle held in memory.
     pub fn load(&self, need: &crate::search::Need) -> Result<Vec<u8>, String> {
         let file = self

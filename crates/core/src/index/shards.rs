@@ -1,7 +1,6 @@
 //! Term and slug shards: `fst` maps split by key range.
 
-use super::{named, BundleFile};
-use crate::bundle::{file, BundleError, FileKind, ShardRef, TermEntry};
+use crate::bundle::{file, BundleError, FileKind, ShardRef, Span, TermEntry};
 use fst::{Map, MapBuilder};
 
 /// A decoded term shard: the `fst` dictionary (term → offset) and the
@@ -85,11 +84,12 @@ fn verify(bytes: &[u8]) -> Result<(), BundleError> {
 
 /// Writes term shards from `(key, encoded entry)` pairs in key order,
 /// closing a shard once its postings pass `target_bytes`; each finished
-/// shard goes to `emit` at once, so shards never pile up in memory.
+/// shard goes to `put` at once (which says where it put it), so shards
+/// never pile up in memory.
 pub(super) fn write_term_shards<E>(
     entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), E>>,
     target_bytes: usize,
-    emit: &mut dyn FnMut(BundleFile),
+    put: &mut dyn FnMut(Vec<u8>) -> Span,
 ) -> Result<Vec<ShardRef>, E> {
     let mut shards = Vec::new();
     let mut builder = MapBuilder::memory();
@@ -103,13 +103,11 @@ pub(super) fn write_term_shards<E>(
         bytes.extend_from_slice(&postings_len.to_le_bytes());
         bytes.extend_from_slice(&fst);
         bytes.append(postings);
-        let file = named(FileKind::Terms, bytes);
         shards.push(ShardRef {
             // The first shard covers every key below the second's first key.
             first_key: if shards.is_empty() { Vec::new() } else { first },
-            file: file.name.clone(),
+            at: put(bytes),
         });
-        emit(file);
     };
     for entry in entries {
         let (key, encoded) = entry?;
@@ -134,7 +132,7 @@ pub(super) fn write_term_shards<E>(
 pub(super) fn write_slug_shards(
     mut slugs: Vec<(String, u32)>,
     per_shard: usize,
-    emit: &mut dyn FnMut(BundleFile),
+    put: &mut dyn FnMut(Vec<u8>) -> Span,
 ) -> Vec<ShardRef> {
     slugs.sort();
     slugs.dedup_by(|a, b| a.0 == b.0);
@@ -149,16 +147,14 @@ pub(super) fn write_slug_shards(
             .expect("slugs arrive sorted and unique");
         let mut bytes = file::header(FileKind::Slugs);
         bytes.extend_from_slice(map.as_fst().as_bytes());
-        let file = named(FileKind::Slugs, bytes);
         shards.push(ShardRef {
             first_key: if shards.is_empty() {
                 Vec::new()
             } else {
                 chunk[0].0.as_bytes().to_vec()
             },
-            file: file.name.clone(),
+            at: put(bytes),
         });
-        emit(file);
     }
     shards
 }

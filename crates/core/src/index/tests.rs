@@ -127,21 +127,66 @@ fn spilled_runs_build_the_same_bundle() {
 }
 
 #[test]
-fn file_count_stays_within_the_budget() {
+fn packs_and_pieces_stay_within_the_budget() {
     let articles = order(stitched(400));
     let opts = BuildOptions {
         term_shard_bytes: 512,
         slug_shard_len: 4,
         meta_chunk_size: 2,
         pack_bytes: 256,
-        max_files: 40,
+        max_parts: 40,
         ..BuildOptions::default()
     };
     let bundle = build(&articles, &opts);
-    assert!(bundle.files.len() <= 44, "{} files", bundle.files.len());
     let m = &bundle.manifest;
+    let parts = m.packs.len() + m.spans().count();
+    assert!(parts <= 44, "{parts} packs and pieces");
     assert_eq!(m.doc_count, 400);
     assert!(m.meta_chunk_size >= 400 / 12, "{}", m.meta_chunk_size);
+    // Pieces share index files: the packs, one index file, the manifest.
+    assert_eq!(m.index_files.len(), 1);
+    assert_eq!(bundle.files.len(), m.packs.len() + 2);
+}
+
+/// Index files close at their size target, and every piece is read back
+/// from its span, of the kind the manifest lists it as.
+#[test]
+fn pieces_are_read_back_from_their_spans() {
+    use crate::bundle::index_file;
+    let opts = BuildOptions {
+        term_shard_bytes: 512,
+        meta_chunk_size: 4,
+        index_file_bytes: 4096,
+        ..BuildOptions::default()
+    };
+    let bundle = build(&order(stitched(60)), &opts);
+    let m = &bundle.manifest;
+    assert!(
+        m.index_files.len() > 3,
+        "{} index files",
+        m.index_files.len()
+    );
+    let kinds = m
+        .term_shards
+        .iter()
+        .map(|s| (FileKind::Terms, s.at))
+        .chain(m.slug_shards.iter().map(|s| (FileKind::Slugs, s.at)))
+        .chain(m.meta_chunks.iter().map(|&s| (FileKind::Meta, s)));
+    let mut seen = Vec::new();
+    for (kind, span) in kinds {
+        let file = bundle.file(m.index_file(span).unwrap()).unwrap();
+        assert!(
+            file.len() <= 4096 + 2048,
+            "an index file of {} bytes",
+            file.len()
+        );
+        let piece = index_file::inflate(index_file::slice(file, span).unwrap()).unwrap();
+        index_file::check_piece(kind, &piece).unwrap();
+        seen.push(span);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), m.spans().count(), "pieces overlap");
 }
 
 #[test]
@@ -187,7 +232,7 @@ fn stems_share_their_words_shard() {
                 stemmed += 1;
                 let word = shard_for(shards, t.folded.as_bytes()).unwrap();
                 let stem = shard_for(shards, &stem_key(&stem)).unwrap();
-                same += usize::from(word.file == stem.file);
+                same += usize::from(word.at == stem.at);
             }
         }
     }
@@ -201,8 +246,8 @@ fn stem_keys_keep_counts_but_not_positions() {
     use fst::Streamer;
     let bundle = build(&order(seeds()), &BuildOptions::default());
     let (mut stems, mut words) = (0, 0);
-    for f in bundle.files.iter().filter(|f| f.name.starts_with("terms-")) {
-        let shard = decode_term_shard(&f.bytes).unwrap();
+    for bytes in term_shards(&bundle) {
+        let shard = decode_term_shard(&bytes).unwrap();
         let mut keys = shard.map.stream();
         while let Some((key, offset)) = keys.next() {
             let e = shard.entry(offset, bundle.manifest.doc_count).unwrap();
@@ -226,19 +271,28 @@ fn stem_keys_keep_counts_but_not_positions() {
 #[test]
 fn a_term_shard_cut_short_or_grown_is_an_error() {
     let bundle = build(&order(seeds()), &BuildOptions::default());
-    let shard = bundle
-        .files
-        .iter()
-        .find(|f| f.name.starts_with("terms-"))
-        .unwrap();
-    assert!(decode_term_shard(&shard.bytes).is_ok());
+    let shard = term_shards(&bundle).swap_remove(0);
+    assert!(decode_term_shard(&shard).is_ok());
     // Cuts in the postings leave the fst (and its checksum) intact.
-    let len = shard.bytes.len();
+    let len = shard.len();
     for cut in [len - 1, len - len / 4, 12, 7] {
-        let err = decode_term_shard(&shard.bytes[..cut]).err();
+        let err = decode_term_shard(&shard[..cut]).err();
         assert!(err.is_some(), "cut at {cut} of {len}");
     }
-    let mut grown = shard.bytes.clone();
+    let mut grown = shard.clone();
     grown.push(0);
     assert!(decode_term_shard(&grown).is_err());
+}
+
+/// Every term shard of a bundle, inflated out of its index file.
+fn term_shards(bundle: &Bundle) -> Vec<Vec<u8>> {
+    use crate::bundle::index_file::{inflate, slice};
+    let m = &bundle.manifest;
+    m.term_shards
+        .iter()
+        .map(|s| {
+            let file = bundle.file(m.index_file(s.at).unwrap()).unwrap();
+            inflate(slice(file, s.at).unwrap()).unwrap()
+        })
+        .collect()
 }

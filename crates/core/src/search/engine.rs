@@ -9,7 +9,7 @@ use super::rank::{
 use super::snippet::{self, ArticleTokens, Marker, Snippet};
 use crate::bundle::{
     self, postings::dequantize_len, shard_for, shards_in_range, BundleError, DocMeta, FileKind,
-    Manifest, ShardRef, TermEntry,
+    Manifest, ShardRef, Span, TermEntry,
 };
 use crate::index::{
     decode_slug_shard, decode_term_shard, facet_key, is_word_key, stem_key, stem_of_key, TermShard,
@@ -152,12 +152,12 @@ struct Expansion {
     entry: Arc<Scored>,
 }
 
-/// A key found by a scan: key, postings offset, shard file.
-type Found<'a> = (Vec<u8>, u64, &'a str);
+/// A key found by a scan: key, postings offset, shard.
+type Found = (Vec<u8>, u64, Span);
 
 /// A dictionary key standing for a query word: key, weight, how, postings
-/// offset and the shard file holding it.
-type Candidate<'a> = (Vec<u8>, f32, Via, u64, &'a str);
+/// offset and the shard holding it.
+type Candidate = (Vec<u8>, f32, Via, u64, Span);
 
 /// The lookups of one query word.
 struct TermPlan {
@@ -224,9 +224,10 @@ fn first_char(s: &str) -> &str {
     s.char_indices().nth(1).map_or(s, |(i, _)| &s[..i])
 }
 
-/// Bytes the engine needs before it can answer: a whole bundle file, or a
-/// byte range of a body pack. The shell fetches them (`Range: bytes=` over
-/// HTTP, a seek on disk) and hands them back with [`Engine::add`].
+/// Bytes the engine needs before it can answer: a byte range of an index
+/// file (a shard or meta chunk) or of a body pack. The shell fetches them
+/// (`Range: bytes=` over HTTP, a seek on disk), inflates them if
+/// [`Need::deflated`], and hands them back with [`Engine::add`].
 /// Serialisable, so that a shell can hand what it loaded, need and bytes,
 /// to another engine over the same bundle (the viewer's page to its search
 /// worker).
@@ -243,31 +244,65 @@ pub struct Need {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 enum Piece {
-    Whole,
+    /// A shard or meta chunk of an index file.
+    Part { kind: FileKind, span: Span },
     /// The offsets of the records at places `first..=last` of a pack (the
     /// documents of a page that share the pack, and those between).
-    Offsets {
-        pack: u32,
-        first: u32,
-        last: u32,
-    },
+    Offsets { pack: u32, first: u32, last: u32 },
     /// A document's record.
     Record(u32),
 }
 
 impl Need {
-    /// Whether the bytes are a deflated pack record, which the shell must
-    /// inflate before handing them to [`Engine::add`] (see
-    /// [`bundle::pack`]).
+    /// Whether the bytes are deflated (a pack record, an index file's
+    /// piece), so that the shell must inflate them before handing them to
+    /// [`Engine::add`] (see [`bundle::pack`], [`bundle::index_file`]).
     pub fn deflated(&self) -> bool {
-        matches!(self.piece, Piece::Record(_))
+        matches!(self.piece, Piece::Record(_) | Piece::Part { .. })
     }
 
-    fn whole(file: &str) -> Need {
+    /// Inflates this need's bytes, for native shells (the browser has its
+    /// own inflater).
+    pub fn inflate(&self, bytes: &[u8]) -> Result<Vec<u8>, BundleError> {
+        match self.piece {
+            Piece::Part { .. } => bundle::index_file::inflate(bytes),
+            _ => bundle::pack::inflate(bytes),
+        }
+    }
+
+    /// The kind of piece this need is for, if it is one.
+    #[cfg(test)]
+    pub(crate) fn piece_kind(&self) -> Option<FileKind> {
+        match self.piece {
+            Piece::Part { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// The same need a byte further into its file: a span no manifest
+    /// lists.
+    #[cfg(test)]
+    pub(crate) fn shifted(&self) -> Need {
+        let mut need = self.clone();
+        if let Piece::Part { kind, span } = self.piece {
+            let span = Span {
+                start: span.start + 1,
+                ..span
+            };
+            need.range = Some((span.range().start, span.range().end));
+            need.piece = Piece::Part { kind, span };
+        }
+        need
+    }
+
+    /// A piece of an index file: a shard or a meta chunk (`kind`).
+    fn part(manifest: &Manifest, kind: FileKind, span: Span) -> Need {
+        let r = span.range();
         Need {
-            file: file.to_string(),
-            range: None,
-            piece: Piece::Whole,
+            // Every span's file was checked at [`Engine::open`].
+            file: manifest.index_file(span).unwrap_or_default().to_string(),
+            range: Some((r.start, r.end)),
+            piece: Piece::Part { kind, span },
         }
     }
 
@@ -382,18 +417,18 @@ impl Results {
     }
 }
 
-/// A bundle's manifest plus whichever of its files have been loaded.
+/// A bundle's manifest plus whichever of its pieces have been loaded.
 pub struct Engine {
     manifest: Manifest,
-    terms: HashMap<String, TermShard>,
-    slugs: HashMap<String, Map<Vec<u8>>>,
-    metas: HashMap<String, Vec<DocMeta>>,
+    terms: HashMap<Span, TermShard>,
+    slugs: HashMap<Span, Map<Vec<u8>>>,
+    metas: HashMap<Span, Vec<DocMeta>>,
     /// Where each document's record is in its pack, once its offsets are in.
     records: HashMap<u32, (u64, u64)>,
     /// Articles read from their packs.
     articles: HashMap<u32, Article>,
     /// Decoded, scored term entries by shard and offset.
-    cache: ByOffset<Arc<Scored>>,
+    cache: ByOffset<Span, Arc<Scored>>,
     words: Recent<WordKey, Arc<TermDocs>>,
     last: Recent<Query, Arc<Results>>,
     tokens: Recent<u32, Arc<ArticleTokens>>,
@@ -403,6 +438,7 @@ impl Engine {
     /// Opens a bundle from the bytes of its `manifest.bin`.
     pub fn open(manifest: &[u8]) -> Result<Engine, BundleError> {
         let manifest: Manifest = bundle::decode(FileKind::Manifest, manifest)?;
+        manifest.check()?;
         Ok(Engine {
             manifest,
             terms: HashMap::new(),
@@ -442,18 +478,47 @@ impl Engine {
         &self.manifest
     }
 
-    /// Whether a whole file (a shard or meta chunk) is loaded.
-    pub fn is_loaded(&self, name: &str) -> bool {
-        self.terms.contains_key(name)
-            || self.slugs.contains_key(name)
-            || self.metas.contains_key(name)
+    /// Whether a piece (a shard or meta chunk) is loaded.
+    pub fn is_loaded(&self, span: Span) -> bool {
+        [FileKind::Terms, FileKind::Slugs, FileKind::Meta]
+            .into_iter()
+            .any(|kind| self.loaded(kind, span))
+    }
+
+    /// Whether a piece of `kind` is loaded.
+    fn loaded(&self, kind: FileKind, span: Span) -> bool {
+        match kind {
+            FileKind::Terms => self.terms.contains_key(&span),
+            FileKind::Slugs => self.slugs.contains_key(&span),
+            FileKind::Meta => self.metas.contains_key(&span),
+            _ => false,
+        }
+    }
+
+    /// Every piece of the bundle not loaded yet (every shard and meta
+    /// chunk): for tools that load a whole index up front.
+    pub fn pieces(&self) -> Vec<Need> {
+        let m = &self.manifest;
+        let shards = |kind, shards: &[ShardRef]| {
+            shards
+                .iter()
+                .map(|s| (kind, s.at))
+                .collect::<Vec<(FileKind, Span)>>()
+        };
+        let mut all = shards(FileKind::Terms, &m.term_shards);
+        all.extend(shards(FileKind::Slugs, &m.slug_shards));
+        all.extend(m.meta_chunks.iter().map(|&s| (FileKind::Meta, s)));
+        all.into_iter()
+            .filter(|&(kind, span)| !self.loaded(kind, span))
+            .map(|(kind, span)| Need::part(m, kind, span))
+            .collect()
     }
 
     /// Whether what `need` asks for is in already (another query may have
     /// brought it meanwhile).
     pub fn has(&self, need: &Need) -> bool {
         match need.piece {
-            Piece::Whole => self.is_loaded(&need.file),
+            Piece::Part { kind, span } => self.loaded(kind, span),
             Piece::Offsets { pack, first, last } => [first, last].iter().all(|&place| {
                 let doc = pack * self.manifest.pack_size.max(1) + place;
                 self.records.contains_key(&doc) || self.articles.contains_key(&doc)
@@ -479,7 +544,7 @@ impl Engine {
             ))
         };
         match need.piece {
-            Piece::Whole => self.add_file(&need.file, bytes),
+            Piece::Part { kind, span } => self.add_piece(kind, span, bytes),
             Piece::Offsets { pack, first, last } => {
                 if need.range.is_some_and(|(s, e)| e - s != bytes.len() as u64) {
                     return Err(mismatch());
@@ -504,46 +569,51 @@ impl Engine {
         }
     }
 
-    /// Validates and adds a whole bundle file. The kind comes from the
-    /// file's header; the name must be one the manifest lists. Body packs
-    /// are read by range ([`Engine::add`]), never whole.
-    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), BundleError> {
-        if !self.manifest.files().any(|f| f == name) {
+    /// Validates and adds an inflated piece: a shard or meta chunk that the
+    /// manifest lists as `kind` at `span`, whose own header must say the
+    /// same.
+    fn add_piece(&mut self, kind: FileKind, span: Span, bytes: &[u8]) -> Result<(), BundleError> {
+        let m = &self.manifest;
+        let listed = match kind {
+            FileKind::Terms => m.term_shards.iter().any(|s| s.at == span),
+            FileKind::Slugs => m.slug_shards.iter().any(|s| s.at == span),
+            FileKind::Meta => m.meta_chunks.contains(&span),
+            _ => false,
+        };
+        if !listed {
             return Err(BundleError::Corrupt(format!(
-                "{name} is not a file of this bundle"
+                "no {} piece at bytes {}..{} of index file {} in this bundle",
+                kind.prefix(),
+                span.range().start,
+                span.range().end,
+                span.file
             )));
         }
-        let (kind, _) = bundle::file::split_header(bytes)?;
+        bundle::index_file::check_piece(kind, bytes)?;
         match kind {
             FileKind::Terms => {
-                self.terms.insert(name.into(), decode_term_shard(bytes)?);
+                self.terms.insert(span, decode_term_shard(bytes)?);
             }
             FileKind::Slugs => {
-                self.slugs.insert(name.into(), decode_slug_shard(bytes)?);
+                self.slugs.insert(span, decode_slug_shard(bytes)?);
             }
-            FileKind::Meta => {
+            _ => {
                 let metas: Vec<DocMeta> = bundle::decode(FileKind::Meta, bytes)?;
-                self.metas.insert(name.into(), metas);
-            }
-            FileKind::Pack => {
-                return Err(BundleError::Corrupt(format!(
-                    "{name} is a body pack, read by byte range, not whole"
-                )))
-            }
-            FileKind::Manifest => {
-                return Err(BundleError::Corrupt(format!(
-                    "{name} is a manifest, not a data file"
-                )))
+                self.metas.insert(span, metas);
             }
         }
         Ok(())
     }
 
-    fn require<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Result<(), EngineError> {
-        let mut missing: Vec<String> = files
+    /// Ok if the pieces of `kind` at `spans` are loaded, else what to load.
+    fn require(
+        &self,
+        kind: FileKind,
+        spans: impl IntoIterator<Item = Span>,
+    ) -> Result<(), EngineError> {
+        let mut missing: Vec<Span> = spans
             .into_iter()
-            .filter(|f| !self.is_loaded(f))
-            .map(String::from)
+            .filter(|&s| !self.loaded(kind, s))
             .collect();
         missing.sort_unstable();
         missing.dedup();
@@ -551,7 +621,10 @@ impl Engine {
             Ok(())
         } else {
             Err(EngineError::Missing(
-                missing.iter().map(|f| Need::whole(f)).collect(),
+                missing
+                    .into_iter()
+                    .map(|s| Need::part(&self.manifest, kind, s))
+                    .collect(),
             ))
         }
     }
@@ -598,15 +671,15 @@ impl Engine {
     /// among them: most words are found as typed, and a frequent word never
     /// looks for typos, so those shards are asked for (one more round trip)
     /// only once a word turns out rare.
-    pub fn files_for(&self, q: &Query) -> Vec<String> {
+    pub fn shards_for(&self, q: &Query) -> Vec<Span> {
         let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
-        self.files_planned(q, &plans)
+        self.shards_planned(q, &plans)
     }
 
-    /// [`Engine::files_for`] with the query words' plans worked out.
-    fn files_planned(&self, q: &Query, plans: &[TermPlan]) -> Vec<String> {
+    /// [`Engine::shards_for`] with the query words' plans worked out.
+    fn shards_planned(&self, q: &Query, plans: &[TermPlan]) -> Vec<Span> {
         let shards = &self.manifest.term_shards;
-        let mut files: Vec<String> = Vec::new();
+        let mut files: Vec<Span> = Vec::new();
         // An exact key is in one shard; completions in the first few of
         // their range.
         let mut exact: Vec<Vec<u8>> = Vec::new();
@@ -614,7 +687,7 @@ impl Engine {
             exact.extend(plan.exact.iter().map(|(k, ..)| k.clone()));
             if plan.prefix.is_some() {
                 let range = self.completion_shards(t.folded.as_bytes());
-                files.extend(range.iter().map(|s| s.file.clone()));
+                files.extend(range.iter().map(|s| s.at));
             }
         }
         exact.extend(q.excluded.iter().map(|t| t.folded.as_bytes().to_vec()));
@@ -623,7 +696,7 @@ impl Engine {
             exact
                 .iter()
                 .filter_map(|k| shard_for(shards, k))
-                .map(|s| s.file.clone()),
+                .map(|s| s.at),
         );
         files.sort_unstable();
         files.dedup();
@@ -634,27 +707,29 @@ impl Engine {
         let Some(shard_ref) = shard_for(&self.manifest.term_shards, key) else {
             return Ok(None);
         };
-        self.require([shard_ref.file.as_str()])?;
-        match self.terms[&shard_ref.file].map.get(key) {
-            Some(offset) => Ok(Some(self.scored(&shard_ref.file, offset)?)),
+        self.require(FileKind::Terms, [shard_ref.at])?;
+        match self.terms[&shard_ref.at].map.get(key) {
+            Some(offset) => Ok(Some(self.scored(shard_ref.at, offset)?)),
             None => Ok(None),
         }
     }
 
     /// The entry at `offset` of a loaded term shard, decoded and scored
     /// once and then taken from the cache.
-    fn scored(&self, file: &str, offset: u64) -> Result<Arc<Scored>, EngineError> {
-        if let Some(hit) = self.cache.get(file, offset) {
+    fn scored(&self, shard: Span, offset: u64) -> Result<Arc<Scored>, EngineError> {
+        if let Some(hit) = self.cache.get(shard, offset) {
             return Ok(hit);
         }
-        let Some(shard) = self.terms.get(file) else {
-            return Err(EngineError::Missing(vec![Need::whole(file)]));
+        let span = shard;
+        let Some(shard) = self.terms.get(&span) else {
+            let need = Need::part(&self.manifest, FileKind::Terms, span);
+            return Err(EngineError::Missing(vec![need]));
         };
         let m = &self.manifest;
         let entry = shard.entry(offset, m.doc_count)?;
         let scored = Arc::new(Scored::new(entry, m.doc_count, m.avg_body_len));
         self.cache
-            .put(file, offset, scored.clone(), scored.entry.len());
+            .put(span, offset, scored.clone(), scored.entry.len());
         Ok(scored)
     }
 
@@ -696,18 +771,18 @@ impl Engine {
 
     /// Streams the keys of `shards` in `[lo, upper(lo))` that `aut` accepts,
     /// at most `cap` of them.
-    fn scan<'a, A: Automaton>(
-        &'a self,
-        shards: &'a [ShardRef],
+    fn scan<A: Automaton>(
+        &self,
+        shards: &[ShardRef],
         lo: &[u8],
         aut: &A,
         cap: usize,
-    ) -> Result<Vec<Found<'a>>, EngineError> {
+    ) -> Result<Vec<Found>, EngineError> {
         let hi = prefix_upper_bound(lo);
-        self.require(shards.iter().map(|s| s.file.as_str()))?;
+        self.require(FileKind::Terms, shards.iter().map(|s| s.at))?;
         let mut out = Vec::new();
         for s in shards {
-            let shard = &self.terms[&s.file];
+            let shard = &self.terms[&s.at];
             let range = shard.map.search(aut).ge(lo);
             let mut stream = match &hi {
                 Some(hi) => range.lt(hi).into_stream(),
@@ -717,7 +792,7 @@ impl Engine {
                 if out.len() >= cap {
                     return Ok(out);
                 }
-                out.push((k.to_vec(), off, s.file.as_str()));
+                out.push((k.to_vec(), off, s.at));
             }
         }
         Ok(out)
@@ -816,12 +891,12 @@ impl Engine {
 
     /// Keys within `distance` edits of the word (of a prefix of the keys
     /// while the word is being typed), in the shards below `lo`.
-    fn fuzzy<'a>(
-        &'a self,
+    fn fuzzy(
+        &self,
         t: &QueryTerm,
         distance: u32,
         everywhere: bool,
-    ) -> Result<Vec<Candidate<'a>>, EngineError> {
+    ) -> Result<Vec<Candidate>, EngineError> {
         // A Levenshtein automaton that would exceed its state budget is
         // refused by fst; such a word simply gets no typo tolerance.
         let Ok(lev) = Levenshtein::new(&t.folded, distance) else {
@@ -862,9 +937,9 @@ impl Engine {
             let Some(s) = shard_for(&self.manifest.term_shards, key.as_bytes()) else {
                 continue;
             };
-            if let Some(shard) = self.terms.get(&s.file) {
+            if let Some(shard) = self.terms.get(&s.at) {
                 if let Some(off) = shard.map.get(key.as_bytes()) {
-                    out.push((key.into_bytes(), FUZZY1_WEIGHT, Via::Fuzzy, off, &s.file));
+                    out.push((key.into_bytes(), FUZZY1_WEIGHT, Via::Fuzzy, off, s.at));
                 }
             }
         }
@@ -894,7 +969,7 @@ impl Engine {
         Ok(allowed)
     }
 
-    /// Runs a query. Needs the files [`Engine::files_for`] names, and for a
+    /// Runs a query. Needs the shards [`Engine::shards_for`] names, and for a
     /// rare word the term shards its typos are looked for in.
     ///
     /// When nothing has every word and typo tolerance is in play, a small
@@ -917,8 +992,8 @@ impl Engine {
     fn run(&self, q: &Query) -> Result<Results, EngineError> {
         // How each word is looked up, worked out once for the query.
         let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
-        let files = self.files_planned(q, &plans);
-        self.require(files.iter().map(String::as_str))?;
+        let shards = self.shards_planned(q, &plans);
+        self.require(FileKind::Terms, shards)?;
         let allowed = self.allowed(q)?;
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {
@@ -1075,11 +1150,11 @@ impl Engine {
             .iter()
             .flat_map(|(f, vs)| vs.iter().map(move |v| facet_key(f, &v.value)))
             .collect();
-        let files = keys
+        let shards = keys
             .iter()
             .filter_map(|k| shard_for(&m.term_shards, k))
-            .map(|s| s.file.as_str());
-        self.require(files)?;
+            .map(|s| s.at);
+        self.require(FileKind::Terms, shards)?;
         // The hits as a bit set: one bit per document.
         let mut docs = vec![0u64; (m.doc_count as usize).div_ceil(64)];
         for h in hits {
@@ -1120,7 +1195,8 @@ impl Engine {
     /// snippet never costs a meta chunk as well).
     pub fn need_docs(&self, docs: &[u32], bodies: bool) -> Result<(), EngineError> {
         if !bodies {
-            return self.require(docs.iter().filter_map(|&d| self.manifest.meta_file(d)));
+            let chunks = docs.iter().filter_map(|&d| self.manifest.meta_chunk(d));
+            return self.require(FileKind::Meta, chunks);
         }
         // A page's few documents, in the order asked for; the offsets of
         // those that share a pack as one span, one request.
@@ -1166,15 +1242,15 @@ impl Engine {
     /// its article when its body pack is what is loaded. Needs one of them.
     pub fn meta(&self, doc: u32) -> Result<Cow<'_, DocMeta>, EngineError> {
         let m = &self.manifest;
-        let file = m.meta_file(doc).ok_or_else(|| out_of_range(doc))?;
-        if !self.is_loaded(file) {
+        let chunk = m.meta_chunk(doc).ok_or_else(|| out_of_range(doc))?;
+        if !self.loaded(FileKind::Meta, chunk) {
             if let Some(a) = self.articles.get(&doc) {
                 return Ok(Cow::Owned(DocMeta::of(a)));
             }
         }
-        self.require([file])?;
+        self.require(FileKind::Meta, [chunk])?;
         let i = (doc % m.meta_chunk_size.max(1)) as usize;
-        self.metas[file]
+        self.metas[&chunk]
             .get(i)
             .map(Cow::Borrowed)
             .ok_or_else(|| out_of_range(doc))
@@ -1193,8 +1269,8 @@ impl Engine {
         let Some(s) = shard_for(&self.manifest.slug_shards, slug.as_bytes()) else {
             return Ok(None);
         };
-        self.require([s.file.as_str()])?;
-        match self.slugs[&s.file].get(slug) {
+        self.require(FileKind::Slugs, [s.at])?;
+        match self.slugs[&s.at].get(slug) {
             Some(d) if d < self.manifest.doc_count as u64 => Ok(Some(d as u32)),
             Some(d) => Err(BundleError::Corrupt(format!("slug maps to document {d}")).into()),
             None => Ok(None),
@@ -1262,7 +1338,7 @@ impl Engine {
                         let bytes = load(&need).map_err(ResolveError::Load)?;
                         let engine = |e| ResolveError::Engine(EngineError::Bundle(e));
                         let bytes = match need.deflated() {
-                            true => bundle::pack::inflate(&bytes).map_err(engine)?,
+                            true => need.inflate(&bytes).map_err(engine)?,
                             false => bytes,
                         };
                         self.add(&need, &bytes).map_err(engine)?;

@@ -72,16 +72,16 @@ impl<K: PartialEq, V: Clone> Recent<K, V> {
 /// would take it over the bound, it starts afresh. Decoded term entries,
 /// weighed in postings: a query touches a few entries, and keeping them
 /// is what makes the next keystroke decode nothing.
-pub(crate) struct ByOffset<V> {
+pub(crate) struct ByOffset<F, V> {
     limit: usize,
-    inner: Mutex<Weighed<V>>,
+    inner: Mutex<Weighed<F, V>>,
 }
 
-/// Values by file, then offset; and their total weight.
-type Weighed<V> = (HashMap<String, HashMap<u64, V>>, usize);
+/// Values by file and offset; and their total weight.
+type Weighed<F, V> = (HashMap<(F, u64), V>, usize);
 
-impl<V: Clone> ByOffset<V> {
-    pub(crate) fn new(limit: usize) -> ByOffset<V> {
+impl<F: Copy + Eq + std::hash::Hash, V: Clone> ByOffset<F, V> {
+    pub(crate) fn new(limit: usize) -> ByOffset<F, V> {
         ByOffset {
             limit,
             inner: Mutex::default(),
@@ -92,15 +92,11 @@ impl<V: Clone> ByOffset<V> {
         self.limit
     }
 
-    pub(crate) fn get(&self, file: &str, offset: u64) -> Option<V> {
-        lock(&self.inner)
-            .0
-            .get(file)
-            .and_then(|m| m.get(&offset))
-            .cloned()
+    pub(crate) fn get(&self, file: F, offset: u64) -> Option<V> {
+        lock(&self.inner).0.get(&(file, offset)).cloned()
     }
 
-    pub(crate) fn put(&self, file: &str, offset: u64, value: V, weight: usize) {
+    pub(crate) fn put(&self, file: F, offset: u64, value: V, weight: usize) {
         if weight > self.limit {
             // Kept, it would push out everything else and still overflow.
             return;
@@ -110,11 +106,7 @@ impl<V: Clone> ByOffset<V> {
             *inner = Default::default();
         }
         inner.1 += weight;
-        inner
-            .0
-            .entry(file.to_string())
-            .or_default()
-            .insert(offset, value);
+        inner.0.insert((file, offset), value);
     }
 }
 

@@ -195,16 +195,30 @@ fn snippets_mark_matches() {
 #[test]
 fn damaged_files_are_errors_not_panics() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
-    for f in &b.files {
-        if f.name == crate::bundle::MANIFEST_FILE {
-            assert!(Engine::open(&f.bytes[..f.bytes.len() / 2]).is_err());
-            continue;
+    let manifest = b.file(crate::bundle::MANIFEST_FILE).unwrap();
+    assert!(Engine::open(&manifest[..manifest.len() / 2]).is_err());
+    let pieces = e.pieces();
+    assert!(
+        pieces.len() >= 3,
+        "a term shard, a slug shard, a meta chunk"
+    );
+    for need in &pieces {
+        let piece = need.inflate(&b.load(need).unwrap()).unwrap();
+        for cut in [0, 7, piece.len() / 2, piece.len() - 1] {
+            assert!(e.add(need, &piece[..cut]).is_err());
         }
-        for cut in [0, 7, f.bytes.len() / 2, f.bytes.len() - 1] {
-            let _ = e.add_file(&f.name, &f.bytes[..cut]);
-        }
+        // Deflated bytes are not a piece; nor is a piece of another kind.
+        assert!(e.add(need, &b.load(need).unwrap()).is_err());
+        let other = pieces.iter().find(|n| n.piece_kind() != need.piece_kind());
+        let other = other.map(|n| n.inflate(&b.load(n).unwrap()).unwrap());
+        assert!(e.add(need, &other.unwrap()).is_err());
     }
-    assert!(e.add_file("unknown.bin", &b.files[0].bytes).is_err());
+    assert!(e.pieces().len() == pieces.len(), "a damaged piece was kept");
+    // A span the manifest does not list is refused, whatever its bytes.
+    let need = &pieces[0];
+    let piece = need.inflate(&b.load(need).unwrap()).unwrap();
+    assert!(e.add(&need.shifted(), &piece).is_err());
+    assert!(e.add(need, &piece).is_ok());
 }
 
 /// Search results with snippets load body packs only: the listing data
@@ -222,8 +236,8 @@ fn results_with_snippets_need_no_meta_chunks() {
         .iter()
         .map(|&d| e.meta(d).unwrap().into_owned())
         .collect();
-    let chunk = e.manifest().meta_file(docs[0]).unwrap().to_string();
-    assert!(!e.is_loaded(&chunk), "a meta chunk was loaded");
+    let chunk = e.manifest().meta_chunk(docs[0]).unwrap();
+    assert!(!e.is_loaded(chunk), "a meta chunk was loaded");
     // The same listing data as a fresh engine reads from the meta chunks.
     let (mut fresh, _) = engine_with(corpus(), &BuildOptions::default());
     fresh.resolve(load, |e| e.need_docs(&docs, false)).unwrap();
