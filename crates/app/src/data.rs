@@ -117,11 +117,14 @@ impl Bundle {
                 _ => bytes,
             });
         }
-        // Articles are inflated all at once, not one after the other.
+        // Articles and pieces are inflated all at once, not one after the
+        // other.
         let deflated: Vec<usize> = (0..missing.len())
             .filter(|&i| missing[i].deflated())
             .collect();
-        let records = deflated.iter().map(|&i| std::mem::take(&mut fetched[i]));
+        let records = deflated
+            .iter()
+            .map(|&i| (&missing[i], std::mem::take(&mut fetched[i])));
         for (&i, plain) in deflated.iter().zip(inflate_all(records.collect()).await) {
             fetched[i] = plain.map_err(|e| format!("{}: {e}", missing[i]))?;
         }
@@ -206,11 +209,11 @@ pub async fn fetch_all(wanted: Vec<(String, Option<(u64, u64)>)>) -> Vec<Result<
     out
 }
 
-/// Inflates raw-deflated pack records with the browser's own
-/// `DecompressionStream`, so that the wasm carries no inflater; all at
+/// Inflates raw-deflated pack records and index pieces with the browser's
+/// own `DecompressionStream`, so that the wasm carries no inflater; all at
 /// once, each in its own stream.
 #[cfg(target_arch = "wasm32")]
-async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
+async fn inflate_all(records: Vec<(&Need, Vec<u8>)>) -> Vec<Result<Vec<u8>, String>> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     if records.is_empty() {
@@ -219,7 +222,7 @@ async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
     // A stream that cannot start is a rejected promise like any other.
     let promises: js_sys::Array = records
         .iter()
-        .map(|r| inflate(r).unwrap_or_else(|e| js_sys::Promise::reject(&e.into())))
+        .map(|(_, r)| inflate(r).unwrap_or_else(|e| js_sys::Promise::reject(&e.into())))
         .collect();
     // Settled, not all: one damaged record does not hide the others.
     let settled = JsFuture::from(js_sys::Promise::all_settled(&promises)).await;
@@ -234,9 +237,7 @@ async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
                 }
                 _ => Err(field(&outcome, "reason")
                     .and_then(|r| r.as_string())
-                    .unwrap_or_else(|| {
-                        "damaged bundle file: pack record: not raw deflate".to_string()
-                    })),
+                    .unwrap_or_else(|| "damaged bundle file: not raw deflate".to_string())),
             }
         })
         .collect()
@@ -266,14 +267,14 @@ fn inflate(bytes: &[u8]) -> Result<js_sys::Promise, String> {
         .map_err(|_| "no Response".to_string())?;
     output
         .array_buffer()
-        .map_err(|_| "damaged bundle file: pack record: not raw deflate".to_string())
+        .map_err(|_| "damaged bundle file: not raw deflate".to_string())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn inflate_all(records: Vec<Vec<u8>>) -> Vec<Result<Vec<u8>, String>> {
+async fn inflate_all(records: Vec<(&Need, Vec<u8>)>) -> Vec<Result<Vec<u8>, String>> {
     records
         .iter()
-        .map(|r| broadsheet_core::bundle::pack::inflate(r).map_err(|e| e.to_string()))
+        .map(|(need, r)| need.inflate(r).map_err(|e| e.to_string()))
         .collect()
 }
 
