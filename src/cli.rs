@@ -56,11 +56,21 @@ pub struct BuildArgs {
     /// when opened from disk, instead of a site folder.
     #[arg(long, value_name = "FILE.html", conflicts_with_all = ["out", "base_url"])]
     pub single_file: Option<PathBuf>,
+    /// The service worker caches the whole search index when a reader first
+    /// opens the site if the index is at most this many MB; a larger one is
+    /// cached piece by piece as it is read (and whole by "save for
+    /// offline"), the first listing screen up front. 0: never whole.
+    #[arg(long, value_name = "MB", default_value_t = PRECACHE_INDEX_MB)]
+    pub precache_index: u64,
     /// Bytes of postings held in memory before they are spilled to a
     /// temporary run file (bounds the build's memory; for tests).
     #[arg(long, hide = true, default_value_t = 256 << 20)]
     pub run_bytes: usize,
 }
+
+/// What `--precache-index` is unless given: an index this small is cached
+/// at once, in the background, on a reader's first visit.
+const PRECACHE_INDEX_MB: u64 = 8;
 
 impl Default for BuildArgs {
     fn default() -> Self {
@@ -71,6 +81,7 @@ impl Default for BuildArgs {
             strict: false,
             base_url: None,
             single_file: None,
+            precache_index: PRECACHE_INDEX_MB,
             run_bytes: 256 << 20,
         }
     }

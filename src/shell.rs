@@ -23,12 +23,6 @@ const ICON_512: &[u8] = include_bytes!("../crates/app/web/icon-512.png");
 /// Folder of the data bundle inside the site.
 pub const DATA_DIR: &str = "data";
 
-/// The service worker precaches the whole search index (the index files:
-/// term and slug shards, meta chunks) when it is at most this large; above
-/// it, only what the first screen needs, and the rest is cached as read or
-/// by "save all".
-const PRECACHE_INDEX_BYTES: u64 = 8 << 20;
-
 /// The URL path a site is served under: `/` or `/news/` (or, by default,
 /// nothing: every URL relative to the page).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,8 +78,12 @@ pub struct DataFiles<'a> {
 
 /// Every file of the site but the bundle's: the app, the page, the service
 /// worker, `embed.js`, the web app manifest and icons, and the list of
-/// files the service worker saves for offline reading.
-pub fn site_files(base: &BaseUrl, data_files: &DataFiles) -> Vec<SiteFile> {
+/// files the service worker saves for offline reading. The service worker
+/// precaches the whole search index (the index files: term and slug
+/// shards, meta chunks) when it is at most `precache_index` bytes; above
+/// that, only the first listing screen's meta chunk, and the rest is
+/// cached as read or by "save for offline".
+pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -> Vec<SiteFile> {
     let generator = &data_files.manifest.generator;
     let mut files: Vec<SiteFile> = APP_FILES
         .iter()
@@ -135,7 +133,7 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles) -> Vec<SiteFile> {
     let m = data_files.manifest;
     let index_bytes: u64 = m.index_files.iter().map(|f| file_len(f)).sum();
     let mut precache_ranges: Vec<(String, u64, u64)> = Vec::new();
-    if index_bytes <= PRECACHE_INDEX_BYTES {
+    if index_bytes <= precache_index {
         precache.extend(m.index_files.iter().map(|f| data(f)));
     } else if let Some(first) = m.meta_chunks.first() {
         if let Some(file) = m.index_file(*first) {

@@ -104,7 +104,8 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
         None => {
             remove_stale_siblings(&args.out);
             let tmp = sibling(&args.out, "tmp")?;
-            let (written, manifest) = write_site(&tmp, &base, job).inspect_err(|_| {
+            let precache = args.precache_index.saturating_mul(1 << 20);
+            let (written, manifest) = write_site(&tmp, &base, precache, job).inspect_err(|_| {
                 let _ = std::fs::remove_dir_all(&tmp);
             })?;
             replace_dir(&tmp, &args.out).inspect_err(|_| {
@@ -189,9 +190,15 @@ impl DirWriter {
     }
 }
 
-/// Writes the whole site into `dir` (created); returns files and bytes, and
-/// the manifest.
-fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Manifest)> {
+/// Writes the whole site into `dir` (created), its service worker caching
+/// an index of up to `precache` bytes whole at install; returns files and
+/// bytes, and the manifest.
+fn write_site(
+    dir: &Path,
+    base: &BaseUrl,
+    precache: u64,
+    job: Job,
+) -> Result<((usize, u64), Manifest)> {
     let data = dir.join(DATA_DIR);
     std::fs::create_dir_all(&data).with_context(|| format!("creating `{}`", data.display()))?;
     // Index runs live inside the temporary site, so a killed build's runs go
@@ -219,6 +226,7 @@ fn write_site(dir: &Path, base: &BaseUrl, job: Job) -> Result<((usize, u64), Man
             manifest_bytes: &manifest_bytes,
             sizes: &sizes,
         },
+        precache,
     );
     shell_files.par_iter().try_for_each(|f| {
         let from_build = APP_FILES.iter().any(|(n, _)| *n == f.path);

@@ -33,7 +33,7 @@ impl Drop for KillOnDrop {
 }
 
 /// `broadsheet serve` on a free port; returns the URL it prints.
-fn serve(input: &std::path::Path, out: &std::path::Path) -> (KillOnDrop, String) {
+fn serve(input: &std::path::Path, out: &std::path::Path, args: &[&str]) -> (KillOnDrop, String) {
     let mut child = bin()
         .arg("serve")
         .arg(input)
@@ -42,6 +42,7 @@ fn serve(input: &std::path::Path, out: &std::path::Path) -> (KillOnDrop, String)
         .arg("--port")
         .arg("0")
         .arg("--quiet")
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("broadsheet serve starts");
@@ -63,9 +64,14 @@ impl Browser {
     }
 
     async fn start_with(input: &std::path::Path) -> Browser {
+        Browser::start_built(input, &[]).await
+    }
+
+    /// A browser on the site of `input`, built with `args` too.
+    async fn start_built(input: &std::path::Path, args: &[&str]) -> Browser {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
-        let (server, base) = serve(input, &site);
+        let (server, base) = serve(input, &site, args);
         Browser::launch(tmp, Some(server), base, site).await
     }
 
@@ -856,6 +862,35 @@ async fn the_site_keeps_working_after_the_server_stops() {
         "search offline"
     );
     reads(&b, &first).await;
+}
+
+/// An index too large to cache at once (`--precache-index 0` makes the
+/// seeds' one) is not cached whole when the service worker installs: the
+/// first listing screen's piece is, by byte range, so the home page still
+/// lists the newest articles with the network gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_index_caches_its_first_screen_by_range() {
+    let mut b = Browser::start_built(&seeds(), &["--precache-index", "0"]).await;
+    b.goto("#/").await;
+    let titles = b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    let cached = b
+        .js("return caches.keys()
+               .then((names) => Promise.all(names.map((n) => caches.open(n).then((c) => c.keys()))))
+               .then((lists) => lists.flat().map((r) => r.url))")
+        .await;
+    let cached: Vec<String> = serde_json::from_value(cached).unwrap();
+    let index: Vec<&String> = cached
+        .iter()
+        .filter(|u| u.contains("/data/index-"))
+        .collect();
+    assert!(
+        index.len() == 1 && index[0].contains(".bin?bytes="),
+        "one piece by range, no whole index file: {cached:?}"
+    );
+    b.stop_server();
+    b.client.refresh().await.unwrap();
+    assert_eq!(b.titles_when(5).await, titles, "the first screen offline");
 }
 
 #[tokio::test(flavor = "multi_thread")]
