@@ -149,10 +149,25 @@ impl Manifest {
             .chain(self.meta_chunks.iter().copied())
     }
 
-    /// Checks that every span names an index file and is no larger than a
-    /// piece may be, so that a damaged manifest cannot make a reader fetch
-    /// or inflate gigabytes, or index out of bounds.
+    /// Checks that every file name is a plain name in the bundle's folder
+    /// (readers join it to the folder's path or URL: no `/`, no `..`), and
+    /// that every span names an index file and is no larger than a piece
+    /// may be, so that a damaged or hostile manifest cannot make a reader
+    /// open a file elsewhere, fetch or inflate gigabytes, or index out of
+    /// bounds.
     pub fn check(&self) -> Result<(), BundleError> {
+        for name in self.files() {
+            let plain = !name.is_empty()
+                && !name.starts_with('.')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+            if !plain {
+                return Err(BundleError::Corrupt(format!(
+                    "manifest: {name:?} is not a file name of a bundle"
+                )));
+            }
+        }
         for span in self.spans() {
             if self.index_file(span).is_none() {
                 return Err(BundleError::Corrupt(format!(
@@ -293,6 +308,35 @@ mod tests {
         assert_eq!(at(shards_in_range(&s, b"f", Some(b"h"))), [0, 1]);
         assert_eq!(at(shards_in_range(&s, b"o", None)), [1, 2]);
         assert_eq!(at(shards_in_range(&s, b"", None)), [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_manifest_naming_files_elsewhere_is_refused() {
+        let mut m = Manifest {
+            generator: String::new(),
+            doc_count: 0,
+            avg_title_len: 0.0,
+            avg_body_len: 0.0,
+            langs: Vec::new(),
+            years: Vec::new(),
+            publishers: Vec::new(),
+            stem_langs: Vec::new(),
+            index_files: vec!["index-0123456789abcdef.bin".into()],
+            term_shards: shards(&["", "g"]),
+            slug_shards: Vec::new(),
+            meta_chunk_size: 1,
+            meta_chunks: Vec::new(),
+            pack_size: 1,
+            packs: vec!["pack-0123456789abcdef.bin".into()],
+        };
+        assert_eq!(m.check(), Ok(()));
+        for bad in ["../secret", "/etc/passwd", "a/b.bin", "..", "", ".hidden"] {
+            m.packs[0] = bad.into();
+            assert!(m.check().is_err(), "{bad:?} accepted");
+        }
+        m.packs[0] = "pack-0123456789abcdef.bin".into();
+        m.term_shards[1].at.file = 1;
+        assert!(m.check().is_err(), "a span in a file not listed");
     }
 
     #[test]
