@@ -33,6 +33,7 @@
 
 pub(crate) mod file;
 pub mod index_file;
+mod manifest;
 pub mod pack;
 pub mod postings;
 
@@ -97,8 +98,10 @@ pub struct FacetCount {
     pub count: u32,
 }
 
-/// The bundle's entry point.
+/// The bundle's entry point. Stored with each span as its length alone
+/// (see [`manifest`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "manifest::Stored", into = "manifest::Stored")]
 pub struct Manifest {
     /// The tool and version that wrote the bundle, for diagnostics.
     pub generator: String,

@@ -38,8 +38,8 @@ impl Layout {
     pub fn new(opts: &BuildOptions, doc_count: usize, text_bytes: u64) -> Layout {
         let n = doc_count.max(1);
         let budget = opts.max_parts.max(16);
-        // Packs get 40% of the budget, meta chunks 30%, term shards
-        // 25%, slug shards 5%.
+        // Packs get 40% of the budget, meta chunks 30%, slug shards 5%
+        // (and the rest is slack: packs are large and few anyway).
         let at_least = |share: usize| n.div_ceil((budget * share / 100).max(1));
         let avg = (text_bytes / n as u64).max(1) as usize;
         let pack_size = (opts.pack_bytes / avg).clamp(1, 10_000).max(at_least(40));
@@ -152,7 +152,7 @@ impl Builder {
         metas.into_iter().chain(pack).for_each(&mut *emit);
         let last = self.spill();
         runs.push(Box::new(Frames::new(std::io::Cursor::new(last))));
-        let budget = self.opts.max_parts.max(16) / 4;
+        let budget = self.opts.max_term_shards.max(4);
         let shard_bytes = self
             .opts
             .term_shard_bytes

@@ -135,12 +135,15 @@ fn packs_and_pieces_stay_within_the_budget() {
         meta_chunk_size: 2,
         pack_bytes: 256,
         max_parts: 40,
+        max_term_shards: 10,
         ..BuildOptions::default()
     };
     let bundle = build(&articles, &opts);
     let m = &bundle.manifest;
-    let parts = m.packs.len() + m.spans().count();
-    assert!(parts <= 44, "{parts} packs and pieces");
+    let parts = m.packs.len() + m.meta_chunks.len() + m.slug_shards.len();
+    assert!(parts <= 32, "{parts} packs, meta chunks and slug shards");
+    let shards = m.term_shards.len();
+    assert!((2..=12).contains(&shards), "{shards} term shards");
     assert_eq!(m.doc_count, 400);
     assert!(m.meta_chunk_size >= 400 / 12, "{}", m.meta_chunk_size);
     // Pieces share index files: the packs, one index file, the manifest.
