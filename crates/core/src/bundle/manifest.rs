@@ -145,6 +145,31 @@ impl TryFrom<Stored> for Manifest {
     }
 }
 
+/// A stored manifest of one meta chunk, one term shard and one slug shard
+/// (those pieces' lengths, and how many pieces the one index file holds),
+/// for tests.
+#[cfg(test)]
+pub(super) fn test_stored(piece_lens: Vec<u32>, held: u32) -> Stored {
+    Stored {
+        generator: String::new(),
+        doc_count: 1,
+        avg_title_len: 0.0,
+        avg_body_len: 0.0,
+        langs: Vec::new(),
+        years: Vec::new(),
+        publishers: Vec::new(),
+        stem_langs: Vec::new(),
+        index_files: vec![("index-0.bin".into(), held)],
+        piece_lens,
+        term_keys: vec![Vec::new()],
+        slug_keys: vec![Vec::new()],
+        meta_chunk_size: 1,
+        meta_chunks: 1,
+        pack_size: 1,
+        packs: vec!["pack-0.bin".into()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,24 +207,7 @@ mod tests {
 
     #[test]
     fn lengths_that_do_not_add_up_are_refused() {
-        let stored = |piece_lens: Vec<u32>, held: u32| Stored {
-            generator: String::new(),
-            doc_count: 1,
-            avg_title_len: 0.0,
-            avg_body_len: 0.0,
-            langs: Vec::new(),
-            years: Vec::new(),
-            publishers: Vec::new(),
-            stem_langs: Vec::new(),
-            index_files: vec![("index-0.bin".into(), held)],
-            piece_lens,
-            term_keys: vec![Vec::new()],
-            slug_keys: vec![Vec::new()],
-            meta_chunk_size: 1,
-            meta_chunks: 1,
-            pack_size: 1,
-            packs: Vec::new(),
-        };
+        let stored = test_stored;
         let m = Manifest::try_from(stored(vec![10, 20, 30], 3)).unwrap();
         let starts: Vec<u64> = m.spans().map(|s| s.start).collect();
         // Term shard, slug shard, meta chunk, as `spans` lists them.
