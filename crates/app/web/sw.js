@@ -33,6 +33,8 @@ const NETWORK_TIMEOUT_MS = 4000;
 const SAVE_CONCURRENCY = 4;
 
 const scoped = (path) => new URL(path, self.registration.scope).href;
+// The cache key of bytes first..=last of a file, kept as a whole response.
+const rangeKey = (url, first, last) => `${url}?bytes=${first}-${last}`;
 const HASHED = /-[0-9a-f]{16}\.[a-z]+$/;
 
 self.addEventListener("install", (event) => {
@@ -129,7 +131,7 @@ async function ranged(request, range) {
     const bytes = await whole.arrayBuffer();
     return partial(bytes.slice(start, end), bytes.byteLength);
   }
-  const key = `${request.url}?bytes=${start}-${end - 1}`;
+  const key = rangeKey(request.url, start, end - 1);
   const kept = await cache.match(key, { ignoreVary: true });
   if (kept) return partial(await kept.arrayBuffer(), "*");
   const response = await fetch(request);
@@ -145,7 +147,7 @@ async function ranged(request, range) {
 async function keepRange(cache, url, start, end) {
   const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` } });
   if (response.status === 206) {
-    await cache.put(`${url}?bytes=${start}-${end}`, new Response(await response.arrayBuffer()));
+    await cache.put(rangeKey(url, start, end), new Response(await response.arrayBuffer()));
   } else if (response.ok) {
     await cache.put(url, response);
   } else {

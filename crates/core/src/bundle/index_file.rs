@@ -9,7 +9,7 @@
 //! A piece is a whole term shard, slug shard or meta chunk as format 4
 //! wrote it to a file of its own (header and all), raw-deflated (RFC 1951).
 //! Its kind is in its own header, so a span that points at the wrong piece
-//! is caught ([`decode_piece`]).
+//! is caught ([`check_piece`]).
 //!
 //! Why not a file per piece (format 4): a query needs a few pieces out of
 //! thousands, and each had its own file plus `.br` and `.gz` siblings: 2,164

@@ -45,26 +45,19 @@ impl From<Manifest> for Stored {
     /// Assumes the pieces are laid out as the module docs say, which the
     /// builder does; decoding checks it did.
     fn from(m: Manifest) -> Stored {
-        let pieces: Vec<Span> = m
-            .meta_chunks
-            .iter()
-            .copied()
-            .chain(m.term_shards.iter().map(|s| s.at))
-            .chain(m.slug_shards.iter().map(|s| s.at))
-            .collect();
-        let index_files = m
-            .index_files
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let held = pieces.iter().filter(|s| s.file as usize == i).count();
-                (name.clone(), held as u32)
-            })
-            .collect();
+        let mut held = vec![0u32; m.index_files.len()];
+        let mut piece_lens = Vec::new();
+        for (_, span) in m.pieces() {
+            if let Some(n) = held.get_mut(span.file as usize) {
+                *n += 1;
+            }
+            piece_lens.push(span.len);
+        }
+        let index_files = m.index_files.iter().cloned().zip(held).collect();
         let keys = |shards: &[ShardRef]| shards.iter().map(|s| s.first_key.clone()).collect();
         Stored {
             index_files,
-            piece_lens: pieces.iter().map(|s| s.len).collect(),
+            piece_lens,
             term_keys: keys(&m.term_shards),
             slug_keys: keys(&m.slug_shards),
             meta_chunks: m.meta_chunks.len() as u32,

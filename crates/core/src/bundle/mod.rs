@@ -143,6 +143,19 @@ impl Manifest {
         self.index_files.get(span.file as usize).map(String::as_str)
     }
 
+    /// Every piece with its kind, in the order pieces are laid out in the
+    /// index files: meta chunks, term shards, slug shards (see
+    /// [`manifest`]).
+    pub fn pieces(&self) -> impl Iterator<Item = (FileKind, Span)> + '_ {
+        let terms = self.term_shards.iter().map(|s| (FileKind::Terms, s.at));
+        let slugs = self.slug_shards.iter().map(|s| (FileKind::Slugs, s.at));
+        self.meta_chunks
+            .iter()
+            .map(|&s| (FileKind::Meta, s))
+            .chain(terms)
+            .chain(slugs)
+    }
+
     /// Every span the manifest lists, shards and chunks.
     pub fn spans(&self) -> impl Iterator<Item = Span> + '_ {
         self.term_shards

@@ -2,6 +2,7 @@
 //! (the format is in [`crate::bundle::index_file`]).
 
 use super::{named, BundleFile};
+use crate::bundle::file::HEADER_LEN;
 use crate::bundle::{index_file, FileKind, Span};
 
 /// The index file being filled, and the names of those finished.
@@ -27,7 +28,7 @@ impl IndexFiles {
     /// index file at most.
     pub(super) fn put(&mut self, piece: &[u8]) -> (Span, Option<BundleFile>) {
         let deflated = index_file::encode_piece(piece);
-        let empty = self.current.len() == index_file::start().len();
+        let empty = self.current.len() == HEADER_LEN;
         let done = match !empty && self.current.len() + deflated.len() > self.target {
             true => Some(self.close()),
             false => None,
@@ -51,7 +52,7 @@ impl IndexFiles {
     /// The names of every index file, in the order spans number them, and
     /// the last one, if it holds anything.
     pub(super) fn finish(mut self) -> (Vec<String>, Option<BundleFile>) {
-        let last = (self.current.len() > index_file::start().len()).then(|| self.close());
+        let last = (self.current.len() > HEADER_LEN).then(|| self.close());
         (self.names, last)
     }
 }

@@ -169,14 +169,8 @@ fn pieces_are_read_back_from_their_spans() {
         "{} index files",
         m.index_files.len()
     );
-    let kinds = m
-        .term_shards
-        .iter()
-        .map(|s| (FileKind::Terms, s.at))
-        .chain(m.slug_shards.iter().map(|s| (FileKind::Slugs, s.at)))
-        .chain(m.meta_chunks.iter().map(|&s| (FileKind::Meta, s)));
     let mut seen = Vec::new();
-    for (kind, span) in kinds {
+    for (kind, span) in m.pieces() {
         let file = bundle.file(m.index_file(span).unwrap()).unwrap();
         assert!(
             file.len() <= 4096 + 2048,

@@ -499,16 +499,7 @@ impl Engine {
     /// chunk): for tools that load a whole index up front.
     pub fn pieces(&self) -> Vec<Need> {
         let m = &self.manifest;
-        let shards = |kind, shards: &[ShardRef]| {
-            shards
-                .iter()
-                .map(|s| (kind, s.at))
-                .collect::<Vec<(FileKind, Span)>>()
-        };
-        let mut all = shards(FileKind::Terms, &m.term_shards);
-        all.extend(shards(FileKind::Slugs, &m.slug_shards));
-        all.extend(m.meta_chunks.iter().map(|&s| (FileKind::Meta, s)));
-        all.into_iter()
+        m.pieces()
             .filter(|&(kind, span)| !self.loaded(kind, span))
             .map(|(kind, span)| Need::part(m, kind, span))
             .collect()
@@ -716,11 +707,10 @@ impl Engine {
 
     /// The entry at `offset` of a loaded term shard, decoded and scored
     /// once and then taken from the cache.
-    fn scored(&self, shard: Span, offset: u64) -> Result<Arc<Scored>, EngineError> {
-        if let Some(hit) = self.cache.get(shard, offset) {
+    fn scored(&self, span: Span, offset: u64) -> Result<Arc<Scored>, EngineError> {
+        if let Some(hit) = self.cache.get(span, offset) {
             return Ok(hit);
         }
-        let span = shard;
         let Some(shard) = self.terms.get(&span) else {
             let need = Need::part(&self.manifest, FileKind::Terms, span);
             return Err(EngineError::Missing(vec![need]));
