@@ -6,7 +6,7 @@
 
 use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
-use broadsheet_core::bundle::Manifest;
+use broadsheet_core::bundle::{index_file, Manifest};
 use broadsheet_core::index::{
     prepare, BuildOptions, Builder, BundleFile, Frames, Layout, Prepared, RunSource,
 };
@@ -78,7 +78,7 @@ pub fn index(
     };
     let result = rayon::scope(|scope| -> Result<Manifest> {
         let bar = inputs::bar(plan.len(), quiet, "indexing");
-        let mut builder = Builder::new(opts, layout);
+        let mut builder = Builder::new(opts, layout).compress_with(compress_pieces);
         let mut spilled = Spilled {
             to: spill,
             in_memory: Vec::new(),
@@ -171,6 +171,16 @@ impl Spilled<'_> {
         }
         Ok(sources)
     }
+}
+
+/// Deflates a batch of index pieces on every core: at the end of a build
+/// the merge makes term shards on one thread, and their deflating was most
+/// of that phase.
+fn compress_pieces(pieces: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    pieces
+        .par_iter()
+        .map(|p| index_file::encode_piece(p))
+        .collect()
 }
 
 /// Parses a planned article again (unless the first pass kept it) and

@@ -10,10 +10,10 @@
 //! size; [`super::build`] wraps it for a slice of articles held in memory.
 
 use super::analyze::Prepared;
-use super::pieces::IndexFiles;
+use super::pieces::{compress_in_turn, Compress, IndexFiles};
 use super::runs::{merge, Frames, RunSource, Runs};
 use super::{named, shards, BuildOptions, BundleFile};
-use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest, Span};
+use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
 use std::collections::BTreeMap;
 
 /// At most this many publishers are listed in the manifest (most frequent
@@ -64,7 +64,8 @@ pub struct Builder {
     facet_counts: BTreeMap<(&'static str, String), u32>,
     slugs: Vec<(String, u32)>,
     metas: Vec<DocMeta>,
-    meta_chunks: Vec<Span>,
+    /// Each meta chunk's piece number (see [`IndexFiles::put`]).
+    meta_chunks: Vec<u32>,
     /// The index file being filled with pieces.
     index: IndexFiles,
     /// Compressed records of the pack being filled.
@@ -74,7 +75,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(opts: BuildOptions, layout: Layout) -> Builder {
-        let index = IndexFiles::new(opts.index_file_bytes);
+        let index = IndexFiles::new(opts.index_file_bytes, compress_in_turn);
         Builder {
             opts,
             layout,
@@ -91,6 +92,13 @@ impl Builder {
             pack: Vec::new(),
             packs: Vec::new(),
         }
+    }
+
+    /// Compresses index pieces with `compress` instead of one after
+    /// another on the builder's thread: the CLI spreads them over its cores.
+    pub fn compress_with(mut self, compress: Compress) -> Builder {
+        self.index = IndexFiles::new(self.opts.index_file_bytes, compress);
+        self
     }
 
     /// Adds the next document, [`super::prepare`]d. Returns the files it
@@ -159,9 +167,9 @@ impl Builder {
             .max((self.spilled_bytes / budget as u64) as usize);
         let index = &mut self.index;
         let mut put = |piece: Vec<u8>| {
-            let (span, done) = index.put(&piece);
+            let (number, done) = index.put(piece);
             done.into_iter().for_each(&mut *emit);
-            span
+            number
         };
         let term_shards = shards::write_term_shards(merge(runs), shard_bytes, &mut put)?;
         let slug_shards = shards::write_slug_shards(
@@ -169,8 +177,12 @@ impl Builder {
             self.layout.slug_shard_len,
             &mut put,
         );
-        let (index_files, last) = self.index.finish();
-        last.into_iter().for_each(&mut *emit);
+        let index = self.index.finish();
+        index.files.into_iter().for_each(&mut *emit);
+        let spans = index.spans;
+        let placed = |shards: Vec<shards::Placed>| -> Vec<_> {
+            shards.into_iter().map(|s| s.at(&spans)).collect()
+        };
 
         let n = self.next_doc.max(1) as f32;
         let listed = |facet: &str, limit: usize| {
@@ -205,11 +217,15 @@ impl Builder {
             years,
             publishers,
             stem_langs,
-            index_files,
-            term_shards,
-            slug_shards,
+            index_files: index.names,
+            term_shards: placed(term_shards),
+            slug_shards: placed(slug_shards),
             meta_chunk_size: self.layout.meta_chunk_size,
-            meta_chunks: self.meta_chunks,
+            meta_chunks: self
+                .meta_chunks
+                .iter()
+                .map(|&n| spans[n as usize])
+                .collect(),
             pack_size: self.layout.pack_size,
             packs: self.packs,
         };
@@ -224,16 +240,16 @@ impl Builder {
 
 impl Builder {
     /// Puts the documents collected for one meta chunk into the index
-    /// file and starts the next chunk; returns the index file that filled
-    /// up, if one did.
-    fn flush_metas(&mut self) -> Option<BundleFile> {
+    /// files and starts the next chunk; returns the index files that
+    /// filled up, if any did.
+    fn flush_metas(&mut self) -> Vec<BundleFile> {
         if self.metas.is_empty() {
-            return None;
+            return Vec::new();
         }
         let chunk = bundle::encode(FileKind::Meta, &self.metas);
         self.metas.clear();
-        let (span, done) = self.index.put(&chunk);
-        self.meta_chunks.push(span);
+        let (number, done) = self.index.put(chunk);
+        self.meta_chunks.push(number);
         done
     }
 }

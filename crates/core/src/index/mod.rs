@@ -16,6 +16,7 @@ use crate::model::{Article, Date};
 
 pub use analyze::{analyze, prepare, DocTerms, Occurrences, Prepared};
 pub use builder::{Builder, Layout};
+pub use pieces::{compress_in_turn, Compress};
 pub use runs::{Frames, RunEntry, RunSource};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
 

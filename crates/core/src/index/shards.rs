@@ -82,15 +82,34 @@ fn verify(bytes: &[u8]) -> Result<(), BundleError> {
     Ok(())
 }
 
+/// A shard as written: its first key, and the number of its piece (see
+/// [`super::pieces::IndexFiles::put`]), which says where it is once its
+/// batch is compressed.
+#[derive(Debug)]
+pub(super) struct Placed {
+    first_key: Vec<u8>,
+    piece: u32,
+}
+
+impl Placed {
+    /// The shard's reference, given every piece's span by number.
+    pub(super) fn at(self, spans: &[Span]) -> ShardRef {
+        ShardRef {
+            first_key: self.first_key,
+            at: spans[self.piece as usize],
+        }
+    }
+}
+
 /// Writes term shards from `(key, encoded entry)` pairs in key order,
 /// closing a shard once its postings pass `target_bytes`; each finished
-/// shard goes to `put` at once (which says where it put it), so shards
-/// never pile up in memory.
+/// shard goes to `put` at once (which numbers it), so shards never pile up
+/// in memory.
 pub(super) fn write_term_shards<E>(
     entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), E>>,
     target_bytes: usize,
-    put: &mut dyn FnMut(Vec<u8>) -> Span,
-) -> Result<Vec<ShardRef>, E> {
+    put: &mut dyn FnMut(Vec<u8>) -> u32,
+) -> Result<Vec<Placed>, E> {
     let mut shards = Vec::new();
     let mut builder = MapBuilder::memory();
     let mut postings = Vec::new();
@@ -103,10 +122,10 @@ pub(super) fn write_term_shards<E>(
         bytes.extend_from_slice(&postings_len.to_le_bytes());
         bytes.extend_from_slice(&fst);
         bytes.append(postings);
-        shards.push(ShardRef {
+        shards.push(Placed {
             // The first shard covers every key below the second's first key.
             first_key: if shards.is_empty() { Vec::new() } else { first },
-            at: put(bytes),
+            piece: put(bytes),
         });
     };
     for entry in entries {
@@ -132,8 +151,8 @@ pub(super) fn write_term_shards<E>(
 pub(super) fn write_slug_shards(
     mut slugs: Vec<(String, u32)>,
     per_shard: usize,
-    put: &mut dyn FnMut(Vec<u8>) -> Span,
-) -> Vec<ShardRef> {
+    put: &mut dyn FnMut(Vec<u8>) -> u32,
+) -> Vec<Placed> {
     slugs.sort();
     slugs.dedup_by(|a, b| a.0 == b.0);
     let mut shards = Vec::new();
@@ -147,13 +166,13 @@ pub(super) fn write_slug_shards(
             .expect("slugs arrive sorted and unique");
         let mut bytes = file::header(FileKind::Slugs);
         bytes.extend_from_slice(map.as_fst().as_bytes());
-        shards.push(ShardRef {
+        shards.push(Placed {
             first_key: if shards.is_empty() {
                 Vec::new()
             } else {
                 chunk[0].0.as_bytes().to_vec()
             },
-            at: put(bytes),
+            piece: put(bytes),
         });
     }
     shards
