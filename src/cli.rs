@@ -66,6 +66,10 @@ pub struct BuildArgs {
     /// temporary run file (bounds the build's memory; for tests).
     #[arg(long, hide = true, default_value_t = 256 << 20)]
     pub run_bytes: usize,
+    /// Bytes of article text kept in memory between the build's two passes;
+    /// the rest is read again (bounds the build's memory; for tests).
+    #[arg(long, hide = true, default_value_t = crate::inputs::KEEP_BYTES)]
+    pub keep_bytes: u64,
 }
 
 /// What `--precache-index` is unless given: an index this small is cached
@@ -83,6 +87,7 @@ impl Default for BuildArgs {
             single_file: None,
             precache_index: PRECACHE_INDEX_MB,
             run_bytes: 256 << 20,
+            keep_bytes: crate::inputs::KEEP_BYTES,
         }
     }
 }

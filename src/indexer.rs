@@ -32,6 +32,8 @@ pub struct Planned {
     pub file: usize,
     pub slug: String,
     pub fingerprint: [u8; 16],
+    /// Its language, as the first pass found it: not detected again.
+    pub lang: Box<str>,
     /// The article, if the first pass kept it.
     pub article: Option<Article>,
 }
@@ -190,7 +192,7 @@ fn take_article(files: &[InputFile], p: &mut Planned) -> Result<Article> {
     let mut a = match p.article.take() {
         Some(a) => a,
         None => {
-            let a = inputs::read_one(f).map_err(|reason| {
+            let a = inputs::read_again(f, &p.lang).map_err(|reason| {
                 anyhow::anyhow!(
                     "{}: {reason} (it changed during the build); nothing written",
                     f.path.display()

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Articles whose files add up to this many bytes are kept from the first
 /// pass to the second instead of being parsed twice.
-const KEEP_BYTES: u64 = 256 << 20;
+pub const KEEP_BYTES: u64 = 256 << 20;
 
 /// Inputs of this many files or more get progress bars.
 pub const PROGRESS_THRESHOLD: usize = 200;
@@ -91,6 +91,8 @@ pub struct Scanned {
     /// Bytes of body text (summary and blocks), for the pack layout.
     pub text_bytes: u64,
     pub fingerprint: [u8; 16],
+    /// Its language, detected (so that a second parse need not).
+    pub lang: Box<str>,
     /// The article itself, while the keep budget lasts.
     pub article: Option<Article>,
 }
@@ -123,7 +125,7 @@ pub fn bar(len: usize, quiet: bool, what: &str) -> ProgressBar {
 /// reason and skipped (with `strict`, the first one is an error); an
 /// article whose text repeats an earlier one's is noted and packed once.
 /// Messages come in input order, whatever order the threads finish in.
-pub fn scan(files: &[InputFile], quiet: bool, strict: bool) -> Result<Scan> {
+pub fn scan(files: &[InputFile], quiet: bool, strict: bool, keep_bytes: u64) -> Result<Scan> {
     let bar = bar(files.len(), quiet, "reading");
     let kept = AtomicU64::new(0);
     let parsed: Vec<Result<Scanned, String>> = files
@@ -134,13 +136,14 @@ pub fn scan(files: &[InputFile], quiet: bool, strict: bool) -> Result<Scan> {
             bar.inc(1);
             a.map(|a| {
                 let text = text_bytes(&a);
-                let keep = kept.fetch_add(text, Ordering::Relaxed) + text <= KEEP_BYTES;
+                let keep = kept.fetch_add(text, Ordering::Relaxed) + text <= keep_bytes;
                 Scanned {
                     file: i,
                     date: a.date,
                     text_bytes: text,
                     fingerprint: ingest::fingerprint(&a),
                     slug: slug::slugify(&a.title),
+                    lang: a.lang.as_str().into(),
                     article: keep.then_some(a),
                 }
             })
@@ -192,11 +195,25 @@ pub fn text_bytes(a: &Article) -> u64 {
 
 /// Reads one file as an article; the error is the reason to show.
 pub fn read_one(f: &InputFile) -> Result<Article, String> {
+    read_in(f, None)
+}
+
+/// [`read_one`] for a file read before, in its language found then (see
+/// [`ingest::reparse`]).
+pub fn read_again(f: &InputFile, lang: &str) -> Result<Article, String> {
+    read_in(f, Some(lang))
+}
+
+fn read_in(f: &InputFile, lang: Option<&str>) -> Result<Article, String> {
     // Check the size before reading: a huge file is refused unread.
     let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
     if len > ingest::MAX_FILE_BYTES {
         return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
     }
     let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
-    ingest::parse(&bytes, &f.source).map_err(|e| e.to_string())
+    match lang {
+        Some(lang) => ingest::reparse(&bytes, &f.source, lang),
+        None => ingest::parse(&bytes, &f.source),
+    }
+    .map_err(|e| e.to_string())
 }

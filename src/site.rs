@@ -41,7 +41,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
         articles: mut scanned,
         skipped,
         duplicates,
-    } = inputs::scan(&files, args.quiet, args.strict)?;
+    } = inputs::scan(&files, args.quiet, args.strict, args.keep_bytes)?;
     if scanned.is_empty() {
         let names: Vec<String> = args
             .inputs
@@ -73,6 +73,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             file: s.file,
             slug,
             fingerprint: s.fingerprint,
+            lang: s.lang,
             article: s.article,
         })
         .collect();

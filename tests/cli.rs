@@ -506,9 +506,11 @@ fn single_file_never_overwrites_a_file_it_did_not_write() {
 }
 
 #[test]
-fn spilling_the_index_to_disk_changes_nothing() {
+fn spilling_the_index_and_reading_articles_again_change_nothing() {
     // `--run-bytes 1` spills the postings after every article: the runs go
     // to temporary files and are merged, as for corpora larger than memory.
+    // `--keep-bytes 0` keeps no article between the two passes: each is
+    // read and parsed again, in the language the first pass found.
     let (_tmp, site) = build_seeds();
     let spilled = site.parent().unwrap().join("spilled");
     let o = run(bin()
@@ -516,7 +518,7 @@ fn spilling_the_index_to_disk_changes_nothing() {
         .arg(seeds())
         .arg("--out")
         .arg(&spilled)
-        .args(["--run-bytes", "1", "--quiet"]));
+        .args(["--run-bytes", "1", "--keep-bytes", "0", "--quiet"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let listing = |dir: &std::path::Path| {
         let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir.join("data"))

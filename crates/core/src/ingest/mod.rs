@@ -66,6 +66,19 @@ impl std::error::Error for IngestError {}
 /// the input folder; it is kept on the article. The slug is left empty: slugs
 /// must be unique across a corpus, see [`crate::slug::assign`].
 pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
+    parse_in(bytes, source, None)
+}
+
+/// [`parse`] for a file parsed before, whose language `lang` is known:
+/// detecting it is a quarter of a build's time, and a large build parses
+/// most files twice (it keeps only some articles in memory between its
+/// passes). The article is the one [`parse`] gave if `lang` is the one it
+/// detected.
+pub fn reparse(bytes: &[u8], source: &str, lang: &str) -> Result<Article, IngestError> {
+    parse_in(bytes, source, Some(lang))
+}
+
+fn parse_in(bytes: &[u8], source: &str, lang: Option<&str>) -> Result<Article, IngestError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(IngestError::TooLarge {
             bytes: bytes.len() as u64,
@@ -77,11 +90,16 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
     let text = std::str::from_utf8(bytes).map_err(|e| IngestError::InvalidUtf8 {
         offset: e.valid_up_to(),
     })?;
-    parse_text(text.strip_prefix('\u{feff}').unwrap_or(text), source)
+    parse_text_in(text.strip_prefix('\u{feff}').unwrap_or(text), source, lang)
 }
 
 /// Parses already-decoded text; see [`parse`].
 pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
+    parse_text_in(text, source, None)
+}
+
+/// [`parse_text`], in `lang` if it is known.
+fn parse_text_in(text: &str, source: &str, lang: Option<&str>) -> Result<Article, IngestError> {
     if let Some((i, l)) = text
         .lines()
         .enumerate()
@@ -107,15 +125,20 @@ pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
 
     // The language decides which of two captions (original and translation)
     // to keep, so it is detected first, from the running text.
-    let running: String = classified
-        .iter()
-        .filter_map(|l| match l {
-            Line::Text(t) if t.len() > 60 => Some(t.as_str()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let lang = lang::detect(&running);
+    let lang = match lang {
+        Some(known) => known.to_string(),
+        None => {
+            let running: String = classified
+                .iter()
+                .filter_map(|l| match l {
+                    Line::Text(t) if t.len() > 60 => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            lang::detect(&running)
+        }
+    };
 
     let mut article = Article {
         slug: String::new(),
