@@ -25,6 +25,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    no_huge_pages();
     let cli = cli::Cli::parse();
     let result = match cli.command.unwrap_or_default() {
         cli::Command::Build(args) => site::build(&args).map(|_| ()),
@@ -35,4 +36,17 @@ fn main() {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// Turns transparent huge pages off for this process. mimalloc asks the
+/// kernel for them on its arenas, and the kernel then zeroes 2 MB on the
+/// first touch of each: a third of a 1,000-article build's samples, and
+/// memory that stays resident although mostly unused. Without them a
+/// 10,000-article build took 2.65–2.72 s against 2.79–3.28 s, in 140
+/// against 180 MB (three alternating runs each); 100,000 articles 26.3
+/// and 27.4 s against 32.0 and 28.0 s. A host that refuses is no worse
+/// off than before.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }

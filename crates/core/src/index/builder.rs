@@ -97,7 +97,7 @@ impl Builder {
     /// Compresses index pieces with `compress` instead of one after
     /// another on the builder's thread: the CLI spreads them over its cores.
     pub fn compress_with(mut self, compress: Compress) -> Builder {
-        self.index = IndexFiles::new(self.opts.index_file_bytes, compress);
+        self.index.compress_with(compress);
         self
     }
 

@@ -70,6 +70,12 @@ impl IndexFiles {
         }
     }
 
+    /// Compresses pieces with `compress` from now on (the pending ones
+    /// too: they are not compressed yet).
+    pub(super) fn compress_with(&mut self, compress: Compress) {
+        self.compress = compress;
+    }
+
     /// Takes a piece (a whole shard or chunk file) to compress into the
     /// file being filled. Returns the piece's number and the files that
     /// filled up meanwhile: to be written now, so that memory holds a batch
