@@ -192,7 +192,7 @@ fn take_article(files: &[InputFile], p: &mut Planned) -> Result<Article> {
     let mut a = match p.article.take() {
         Some(a) => a,
         None => {
-            let a = inputs::read_again(f, &p.lang).map_err(|reason| {
+            let a = inputs::read_one(f, Some(&p.lang)).map_err(|reason| {
                 anyhow::anyhow!(
                     "{}: {reason} (it changed during the build); nothing written",
                     f.path.display()

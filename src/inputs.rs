@@ -132,7 +132,7 @@ pub fn scan(files: &[InputFile], quiet: bool, strict: bool, keep_bytes: u64) -> 
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
-            let a = read_one(f);
+            let a = read_one(f, None);
             bar.inc(1);
             a.map(|a| {
                 let text = text_bytes(&a);
@@ -193,18 +193,10 @@ pub fn text_bytes(a: &Article) -> u64 {
         .sum::<usize>() as u64
 }
 
-/// Reads one file as an article; the error is the reason to show.
-pub fn read_one(f: &InputFile) -> Result<Article, String> {
-    read_in(f, None)
-}
-
-/// [`read_one`] for a file read before, in its language found then (see
-/// [`ingest::reparse`]).
-pub fn read_again(f: &InputFile, lang: &str) -> Result<Article, String> {
-    read_in(f, Some(lang))
-}
-
-fn read_in(f: &InputFile, lang: Option<&str>) -> Result<Article, String> {
+/// Reads one file as an article, in `lang` if it was read before (the
+/// language found then: see [`ingest::reparse`]); the error is the reason
+/// to show.
+pub fn read_one(f: &InputFile, lang: Option<&str>) -> Result<Article, String> {
     // Check the size before reading: a huge file is refused unread.
     let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
     if len > ingest::MAX_FILE_BYTES {

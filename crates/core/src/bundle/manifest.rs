@@ -200,13 +200,12 @@ mod tests {
 
     #[test]
     fn lengths_that_do_not_add_up_are_refused() {
-        let stored = test_stored;
-        let m = Manifest::try_from(stored(vec![10, 20, 30], 3)).unwrap();
+        let m = Manifest::try_from(test_stored(vec![10, 20, 30], 3)).unwrap();
         let starts: Vec<u64> = m.spans().map(|s| s.start).collect();
         // Term shard, slug shard, meta chunk, as `spans` lists them.
         assert_eq!(starts, [17, 37, 7]);
-        assert!(Manifest::try_from(stored(vec![10, 20], 3)).is_err());
-        assert!(Manifest::try_from(stored(vec![10, 20, 30], 2)).is_err());
-        assert!(Manifest::try_from(stored(vec![10, 20, 30, 40], 4)).is_err());
+        assert!(Manifest::try_from(test_stored(vec![10, 20], 3)).is_err());
+        assert!(Manifest::try_from(test_stored(vec![10, 20, 30], 2)).is_err());
+        assert!(Manifest::try_from(test_stored(vec![10, 20, 30, 40], 4)).is_err());
     }
 }
