@@ -8,10 +8,11 @@ use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
 use broadsheet_core::bundle::{index_file, Manifest};
 use broadsheet_core::index::{
-    prepare, BuildOptions, Builder, BundleFile, Frames, Layout, Prepared, RunSource,
+    prepare_with, BuildOptions, Builder, BundleFile, Frames, Layout, Prepared, RunSource, Words,
 };
 use broadsheet_core::{ingest, Article};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +26,12 @@ const BATCH: usize = 512;
 /// indexer waits for them (and helps): keeps memory bounded when writing is
 /// slower than indexing.
 const MAX_IN_FLIGHT: usize = 64 << 20;
+
+thread_local! {
+    /// Each worker's memo of words' index forms: analysing a word again is
+    /// a lookup (see [`Words`]).
+    static WORDS: RefCell<Words> = RefCell::default();
+}
 
 /// One article in document order.
 pub struct Planned {
@@ -90,7 +97,8 @@ pub fn index(
             batch
                 .par_iter_mut()
                 .map(|p| {
-                    let doc = prepare(take_article(files, p)?);
+                    let article = take_article(files, p)?;
+                    let doc = WORDS.with_borrow_mut(|words| prepare_with(article, words));
                     bar.inc(1);
                     Ok(doc)
                 })

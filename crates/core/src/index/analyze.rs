@@ -47,10 +47,108 @@ pub struct Prepared {
 
 /// Analyses `article` and compresses its pack record.
 pub fn prepare(article: Article) -> Prepared {
+    prepare_with(article, &mut Words::default())
+}
+
+/// [`prepare`], with the forms of words seen in earlier documents taken
+/// from `words` (and this document's added to it).
+pub fn prepare_with(article: Article, words: &mut Words) -> Prepared {
     Prepared {
-        terms: analyze(&article),
+        terms: analyze_with(&article, words),
         record: crate::bundle::pack::encode_record(&article),
         article,
+    }
+}
+
+/// The index forms of words as written (exact, folded, stem), kept across
+/// documents: normalising, folding and stemming a word is most of what
+/// analysing it costs, and a corpus's documents share most of their words
+/// (a news article's distinct words are nearly all in the articles before
+/// it). Kept per language, since the stem depends on it. A pure memo: an
+/// analysis with it is the same as without.
+///
+/// One per thread (the CLI keeps one in each of its workers); bounded by
+/// [`Words::MAX_WORDS`], past which it starts again empty.
+pub struct Words {
+    /// Per (language, joined identifier or not), forms by word as written.
+    forms: Vec<((Box<str>, bool), FormsOf)>,
+    len: usize,
+    max: usize,
+}
+
+impl Default for Words {
+    fn default() -> Words {
+        Words::with_max(Words::MAX_WORDS)
+    }
+}
+
+/// Words as written and their forms, for one language and kind of word.
+type FormsOf = HashMap<Box<str>, Forms, foldhash::fast::RandomState>;
+
+/// A word's index forms.
+struct Forms {
+    exact: Box<str>,
+    folded: Box<str>,
+    stem: Option<Box<str>>,
+}
+
+impl Words {
+    /// Words kept at most (about 200 bytes each with their forms, so some
+    /// 50 MB per memo when full): past this the memo is cleared, so that a
+    /// corpus of many languages or much noise cannot grow it without bound.
+    pub const MAX_WORDS: usize = 1 << 18;
+
+    /// A memo of at most `max` words.
+    pub fn with_max(max: usize) -> Words {
+        Words {
+            forms: Vec::new(),
+            len: 0,
+            max,
+        }
+    }
+
+    /// Words kept now.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The forms of `w` in an article in `lang`, `stems` if that language
+    /// has a stemmer.
+    fn forms(&mut self, lang: &str, stems: bool, w: &RawWord<'_>) -> &Forms {
+        let at = match self
+            .forms
+            .iter()
+            .position(|((l, j), _)| &**l == lang && *j == w.joined)
+        {
+            Some(at) => at,
+            None => {
+                self.forms
+                    .push(((lang.into(), w.joined), HashMap::default()));
+                self.forms.len() - 1
+            }
+        };
+        if !self.forms[at].1.contains_key(w.text) {
+            if self.len >= self.max {
+                self.forms.iter_mut().for_each(|(_, m)| m.clear());
+                self.len = 0;
+            }
+            let t = Token::of(*w);
+            let stem = (stems && !t.joined)
+                .then(|| stem(lang, &t.exact, &t.folded))
+                .flatten();
+            let forms = Forms {
+                exact: t.exact.into(),
+                folded: t.folded.into(),
+                stem: stem.map(Into::into),
+            };
+            self.forms[at].1.insert(w.text.into(), forms);
+            self.len += 1;
+        }
+        &self.forms[at].1[w.text]
     }
 }
 
@@ -113,24 +211,26 @@ struct Keys {
 
 /// Analyses `a`: tokenises its title and body, stems each word in the
 /// article's language, and lists every key with its positions.
-pub fn analyze<'a>(a: &'a Article) -> DocTerms {
+pub fn analyze(a: &Article) -> DocTerms {
+    analyze_with(a, &mut Words::default())
+}
+
+/// [`analyze`], with a memo of the forms of words seen before.
+pub fn analyze_with<'a>(a: &'a Article, words: &mut Words) -> DocTerms {
     let mut terms = Terms::default();
     let stems = stemmer(&a.lang).is_some();
-    // Each distinct word as written is normalised, folded and stemmed once
-    // per document: most words recur.
+    // Each distinct word as written finds its keys' slots once per
+    // document (most words recur), and its forms once per memo.
     let mut seen: HashMap<(&'a str, bool), Keys, foldhash::fast::RandomState> = HashMap::default();
     let mut add = |w: RawWord<'a>, pos: u32, title: bool| {
         let keys = seen.entry((w.text, w.joined)).or_insert_with(|| {
-            let t = Token::of(w);
-            let stem = (stems && !t.joined)
-                .then(|| stem(&a.lang, &t.exact, &t.folded))
-                .flatten()
-                .map(|s| terms.slot(stem_key(&s)));
+            let f = words.forms(&a.lang, stems, &w);
+            let stem = f.stem.as_deref().map(|s| terms.slot(stem_key(s)));
             if let Some(s) = stem {
                 terms.form(s, "");
             }
-            let key = terms.slot(t.folded.into_bytes());
-            terms.form(key, &t.exact);
+            let key = terms.slot(f.folded.as_bytes().to_vec());
+            terms.form(key, &f.exact);
             Keys { key, stem }
         });
         if let Some(s) = keys.stem {

@@ -14,7 +14,9 @@ mod shards;
 use crate::bundle::{FileKind, Manifest};
 use crate::model::{Article, Date};
 
-pub use analyze::{analyze, prepare, DocTerms, Occurrences, Prepared};
+pub use analyze::{
+    analyze, analyze_with, prepare, prepare_with, DocTerms, Occurrences, Prepared, Words,
+};
 pub use builder::{Builder, Layout};
 pub use pieces::{compress_in_turn, Compress};
 pub use runs::{Frames, RunEntry, RunSource};

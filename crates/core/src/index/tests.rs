@@ -51,6 +51,53 @@ fn builds_are_deterministic_and_content_addressed() {
 }
 
 #[test]
+fn a_memo_of_words_changes_no_analysis() {
+    // Documents in four languages through one memo, twice (the second time
+    // every word is remembered), and through memos so small that they are
+    // cleared again and again: always what analysing alone gives. The same
+    // words also come as other languages' (other stems, or none).
+    let relabelled = |lang: &'static str| {
+        seeds().into_iter().map(move |mut a| {
+            a.lang = lang.to_string();
+            a
+        })
+    };
+    let (de, nl) = (
+        relabelled("de").next().unwrap(),
+        relabelled("nl").next().unwrap(),
+    );
+    assert_ne!(
+        analyze(&de).terms,
+        analyze(&nl).terms,
+        "stems differ by language"
+    );
+    let docs: Vec<Article> = seeds()
+        .into_iter()
+        .chain(stitched(40))
+        .chain(
+            ["de", "nl", "pl", "en", "vi"]
+                .into_iter()
+                .flat_map(relabelled),
+        )
+        .collect();
+    for max in [Words::MAX_WORDS, 50, 1] {
+        let mut words = Words::with_max(max);
+        for round in 0..2 {
+            for a in &docs {
+                assert_eq!(
+                    analyze_with(a, &mut words),
+                    analyze(a),
+                    "{} (memo of {max}, round {round})",
+                    a.slug
+                );
+                assert!(words.len() <= max);
+            }
+        }
+        assert!(!words.is_empty());
+    }
+}
+
+#[test]
 fn newest_first_and_unique_slugs() {
     let ordered = order(seeds());
     let dates: Vec<_> = ordered.iter().map(|a| a.date).collect();
