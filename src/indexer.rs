@@ -8,7 +8,8 @@ use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
 use broadsheet_core::bundle::{index_file, Manifest};
 use broadsheet_core::index::{
-    prepare_with, BuildOptions, Builder, BundleFile, Frames, Layout, Prepared, RunSource, Words,
+    prepare_with, BuildOptions, Builder, BundleFile, Compress, Frames, Layout, Prepared, RunSource,
+    Words,
 };
 use broadsheet_core::{ingest, Article};
 use rayon::prelude::*;
@@ -16,7 +17,7 @@ use std::cell::RefCell;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 /// Articles parsed and analysed at a time: enough to keep every core busy,
 /// few enough that their text is a small part of memory.
@@ -87,7 +88,7 @@ pub fn index(
     };
     let result = rayon::scope(|scope| -> Result<Manifest> {
         let bar = inputs::bar(plan.len(), quiet, "indexing");
-        let mut builder = Builder::new(opts, layout).compress_with(compress_pieces);
+        let mut builder = Builder::new(opts, layout).compress_with(Box::<Background>::default());
         let mut spilled = Spilled {
             to: spill,
             in_memory: Vec::new(),
@@ -183,14 +184,58 @@ impl Spilled<'_> {
     }
 }
 
-/// Deflates a batch of index pieces on every core: at the end of a build
-/// the merge makes term shards on one thread, and their deflating was most
-/// of that phase.
-fn compress_pieces(pieces: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    pieces
-        .par_iter()
-        .map(|p| index_file::encode_piece(p))
-        .collect()
+/// Deflates batches of index pieces on every core, in the background: at
+/// the end of a build the merge makes term shards on one thread, and
+/// deflating them there was most of that phase. One batch is compressed
+/// while the merge makes the next (holding more would only hold memory:
+/// the merge is the slower).
+#[derive(Default)]
+struct Background {
+    /// The batch being compressed, when it is done.
+    held: Option<mpsc::Receiver<Vec<Vec<u8>>>>,
+}
+
+impl Background {
+    /// Waits for the batch held, helping with it (or with other work of the
+    /// thread pool, such as writing files) rather than blocking: the merge
+    /// runs on a worker of the pool, which may be the only one.
+    fn wait(&mut self) -> Option<Vec<Vec<u8>>> {
+        let held = self.held.take()?;
+        loop {
+            match held.try_recv() {
+                Ok(batch) => return Some(batch),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    unreachable!("a panic in the thread pool aborts the build")
+                }
+                Err(mpsc::TryRecvError::Empty) => {
+                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                        std::thread::yield_now();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Compress for Background {
+    fn submit(&mut self, batch: Vec<Vec<u8>>) -> Vec<Vec<Vec<u8>>> {
+        let done = self.wait();
+        let (tx, rx) = mpsc::channel();
+        rayon::spawn(move || {
+            let deflated = batch
+                .par_iter()
+                .map(|p| index_file::encode_piece(p))
+                .collect();
+            // The receiver goes only with the build, which waits for this.
+            let _ = tx.send(deflated);
+        });
+        self.held = Some(rx);
+        done.into_iter().collect()
+    }
+
+    fn finish(&mut self) -> Vec<Vec<Vec<u8>>> {
+        self.wait().into_iter().collect()
+    }
 }
 
 /// Parses a planned article again (unless the first pass kept it) and

@@ -10,7 +10,7 @@
 //! size; [`super::build`] wraps it for a slice of articles held in memory.
 
 use super::analyze::Prepared;
-use super::pieces::{compress_in_turn, Compress, IndexFiles};
+use super::pieces::{Compress, InTurn, IndexFiles};
 use super::runs::{merge, Frames, RunSource, Runs};
 use super::{named, shards, BuildOptions, BundleFile};
 use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
@@ -75,7 +75,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(opts: BuildOptions, layout: Layout) -> Builder {
-        let index = IndexFiles::new(opts.index_file_bytes, compress_in_turn);
+        let index = IndexFiles::new(opts.index_file_bytes, Box::new(InTurn));
         Builder {
             opts,
             layout,
@@ -95,8 +95,9 @@ impl Builder {
     }
 
     /// Compresses index pieces with `compress` instead of one after
-    /// another on the builder's thread: the CLI spreads them over its cores.
-    pub fn compress_with(mut self, compress: Compress) -> Builder {
+    /// another on the builder's thread ([`InTurn`]): the CLI's spreads them
+    /// over its cores, in the background. Before the first document.
+    pub fn compress_with(mut self, compress: Box<dyn Compress>) -> Builder {
         self.index.compress_with(compress);
         self
     }

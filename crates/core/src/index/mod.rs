@@ -18,7 +18,7 @@ pub use analyze::{
     analyze, analyze_with, prepare, prepare_with, DocTerms, Occurrences, Prepared, Words,
 };
 pub use builder::{Builder, Layout};
-pub use pieces::{compress_in_turn, Compress};
+pub use pieces::{Compress, InTurn};
 pub use runs::{Frames, RunEntry, RunSource};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
 
