@@ -61,7 +61,9 @@ re!(
 re!(COUNTER, r"^\p{L}{2,20}(?: \p{L}{1,20}){0,2}\s*\(\d+\)$");
 re!(SPACE_BEFORE_PUNCT, r"\s+([,.;:!?)\]])");
 re!(SPACE_AFTER_OPEN, r"([(\[])\s+");
-re!(SPACES, r"\s+");
+// Runs of white space that are not already a single space: a single space
+// is left alone, so that most lines come through without a copy.
+re!(SPACES, r"\s{2,}|[^\S ]");
 
 /// Collapses runs of white space and the stray spaces scrapes leave inside
 /// punctuation (`Wissenschaft , Technologie`, `( Ministerium )`).
@@ -279,6 +281,22 @@ mod tests {
             tidy("  Wissenschaft , Technologie ( Ministerium )  "),
             "Wissenschaft, Technologie (Ministerium)"
         );
+        assert_eq!(tidy("a\u{a0}b\t\tc \u{3000} d\ne"), "a b c d e");
+    }
+
+    proptest::proptest! {
+        /// Replacing only the white space that changes is the same as
+        /// replacing every run of it with one space.
+        #[test]
+        fn tidy_is_every_run_made_one_space(
+            line in "[ \t\n\u{a0}\u{2009}\u{3000}aé1,.;:!?()\\[\\]]{0,40}"
+        ) {
+            let every = Regex::new(r"\s+").unwrap();
+            let line_once = every.replace_all(line.trim(), " ");
+            let line_once = SPACE_BEFORE_PUNCT.replace_all(&line_once, "$1");
+            let expected = SPACE_AFTER_OPEN.replace_all(&line_once, "$1");
+            proptest::prop_assert_eq!(tidy(&line), expected);
+        }
     }
 
     #[test]
