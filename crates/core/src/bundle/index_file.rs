@@ -32,7 +32,7 @@ const LEVEL: u8 = 6;
 
 /// Compresses one piece (a whole shard or chunk file) for an index file.
 pub fn encode_piece(piece: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec(piece, LEVEL)
+    super::deflate::deflate(piece, LEVEL)
 }
 
 /// The first bytes of an index file, before its pieces.

@@ -31,6 +31,7 @@
 //! file kind. Decoders check all three and every length, so a damaged,
 //! truncated or mismatched file is an error, never a panic.
 
+mod deflate;
 pub(crate) mod file;
 pub mod index_file;
 mod manifest;

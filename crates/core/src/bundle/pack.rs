@@ -52,7 +52,7 @@ const LEVEL: u8 = 9;
 /// (deflate at level 9 is most of the cost of writing packs).
 pub fn encode_record(article: &Article) -> Vec<u8> {
     let plain = postcard::to_allocvec(article).expect("serialising to a Vec cannot fail");
-    miniz_oxide::deflate::compress_to_vec(&plain, LEVEL)
+    super::deflate::deflate(&plain, LEVEL)
 }
 
 /// Encodes one pack from its [`encode_record`]s, in document order.
