@@ -11,7 +11,7 @@ use broadsheet_core::index::{
     prepare_with, BuildOptions, Builder, BundleFile, Compress, Frames, Layout, Prepared, RunSource,
     Words,
 };
-use broadsheet_core::{ingest, Article};
+use broadsheet_core::Article;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::io::BufReader;
@@ -251,7 +251,7 @@ fn take_article(files: &[InputFile], p: &mut Planned) -> Result<Article> {
                     f.path.display()
                 )
             })?;
-            if ingest::fingerprint(&a) != p.fingerprint {
+            if inputs::fingerprint(&a) != p.fingerprint {
                 bail!(
                     "{}: changed while the site was being built; nothing written",
                     f.path.display()

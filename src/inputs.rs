@@ -8,9 +8,11 @@
 //! indexer parses the others again when their turn comes.
 
 use anyhow::{bail, Context, Result};
+use broadsheet_core::analysis::Folds;
 use broadsheet_core::{ingest, slug, Article, Date};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::collections::hash_map::{Entry, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +23,17 @@ pub const KEEP_BYTES: u64 = 256 << 20;
 
 /// Inputs of this many files or more get progress bars.
 pub const PROGRESS_THRESHOLD: usize = 200;
+
+thread_local! {
+    /// Each worker's memo of folded words, for fingerprints.
+    static FOLDS: RefCell<Folds> = RefCell::default();
+}
+
+/// The fingerprint of `a` ([`ingest::fingerprint`]), with this thread's
+/// memo of folded words.
+pub fn fingerprint(a: &Article) -> [u8; 16] {
+    FOLDS.with_borrow_mut(|folds| ingest::fingerprint_with(a, folds))
+}
 
 /// One input file: where it is and its path relative to its input folder.
 pub struct InputFile {
@@ -141,7 +154,7 @@ pub fn scan(files: &[InputFile], quiet: bool, strict: bool, keep_bytes: u64) -> 
                     file: i,
                     date: a.date,
                     text_bytes: text,
-                    fingerprint: ingest::fingerprint(&a),
+                    fingerprint: fingerprint(&a),
                     slug: slug::slugify(&a.title),
                     lang: a.lang.as_str().into(),
                     article: keep.then_some(a),

@@ -82,6 +82,45 @@ pub fn fold_normalized(s: &str) -> String {
     NFC.normalize(&out).into_owned()
 }
 
+/// Folded forms of words, kept: a corpus's texts share most of their
+/// words, and folding a word again is then a lookup. A pure memo: its
+/// [`Folds::fold`] is [`fold`]. Bounded by [`Folds::MAX_WORDS`], past which
+/// it starts again empty.
+pub struct Folds {
+    folded: std::collections::HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>,
+    max: usize,
+}
+
+impl Default for Folds {
+    fn default() -> Folds {
+        Folds::with_max(Folds::MAX_WORDS)
+    }
+}
+
+impl Folds {
+    /// Words kept at most (about 100 bytes each, some 25 MB when full).
+    pub const MAX_WORDS: usize = 1 << 18;
+
+    /// A memo of at most `max` words.
+    pub fn with_max(max: usize) -> Folds {
+        Folds {
+            folded: Default::default(),
+            max,
+        }
+    }
+
+    /// [`fold`] of `word`.
+    pub fn fold(&mut self, word: &str) -> &str {
+        if !self.folded.contains_key(word) {
+            if self.folded.len() >= self.max {
+                self.folded.clear();
+            }
+            self.folded.insert(word.into(), fold(word).into());
+        }
+        &self.folded[word]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +132,39 @@ mod tests {
         assert_eq!(fold("Straße Ökosystem"), "strasse okosystem");
         assert_eq!(fold("Cao Bằng"), "cao bang");
         assert_eq!(fold("œuvre Ærø"), "oeuvre aero");
+    }
+
+    #[test]
+    fn a_memo_folds_as_fold_does() {
+        for max in [Folds::MAX_WORDS, 2] {
+            let mut folds = Folds::with_max(max);
+            for _ in 0..2 {
+                for w in ["Huỳnh", "Đạt", "Straße", "ﬁnal", "Huỳnh", "Don´t", "５G"] {
+                    assert_eq!(folds.fold(w), fold(w), "{w}");
+                }
+            }
+            assert!(folds.folded.len() <= max);
+        }
+    }
+
+    proptest::proptest! {
+        /// Folding a text word by word (words split at white space, and
+        /// again after folding) gives the words of the folded text: what
+        /// lets a fingerprint fold words through a memo. The alphabet has
+        /// what could break it: combining marks, spacing accents that NFKC
+        /// turns into a space and a mark, other white space, ligatures,
+        /// letters that fold to two, Hangul jamo that compose.
+        #[test]
+        fn folding_word_by_word_is_folding_the_text(
+            text in "[ a\u{a0}\u{3000}\t\u{301}\u{308}\u{b4}\u{a8}\u{fb01}ßİΣσẞ\u{1100}\u{1161}\u{11a8}ằĐ５]{0,24}"
+        ) {
+            let whole: Vec<String> = fold(&text).split_whitespace().map(String::from).collect();
+            let words: Vec<String> = text
+                .split_whitespace()
+                .flat_map(|w| fold(w).split_whitespace().map(String::from).collect::<Vec<_>>())
+                .collect();
+            proptest::prop_assert_eq!(words, whole);
+        }
     }
 
     #[test]

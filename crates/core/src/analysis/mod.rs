@@ -9,6 +9,6 @@ mod fold;
 mod stem;
 mod tokenize;
 
-pub use fold::{fold, normalize};
+pub use fold::{fold, normalize, Folds};
 pub use stem::{stem, stem_always, stemmer, STEMMED_LANGS};
 pub use tokenize::{for_each_word, tokenize, RawWord, Token};

@@ -142,6 +142,41 @@ fn a_second_parse_in_the_known_language_gives_the_same_article() {
 }
 
 #[test]
+fn fingerprints_fold_the_whole_text_word_by_word() {
+    // What a fingerprint hashes, folding each text whole.
+    fn whole(a: &Article) -> [u8; 16] {
+        let mut h = blake3::Hasher::new();
+        for text in std::iter::once(a.title.as_str()).chain(crate::index::body_texts(a)) {
+            for word in crate::analysis::fold(text).split_whitespace() {
+                h.update(word.as_bytes());
+                h.update(b" ");
+            }
+            h.update(b"\n");
+        }
+        h.finalize().as_bytes()[..16].try_into().unwrap()
+    }
+    let mut folds = crate::analysis::Folds::with_max(64);
+    let mut tricky = parse(SEEDS[0].1, SEEDS[0].0).unwrap();
+    tricky.title = "Don´t  ﬁnd Ｓtraße\u{a0}İstanbul ̈x".into();
+    let articles = SEEDS
+        .iter()
+        .map(|(name, bytes)| parse(bytes, name).unwrap())
+        .chain([tricky]);
+    for a in articles {
+        let expected = whole(&a);
+        assert_eq!(fingerprint(&a), expected, "{}", a.source);
+        assert_eq!(fingerprint_with(&a, &mut folds), expected, "{}", a.source);
+    }
+    // White space and case do not count; words do.
+    let a = parse(SEEDS[1].1, SEEDS[1].0).unwrap();
+    let mut b = a.clone();
+    b.title = format!("  {}  ", a.title.to_uppercase().replace(' ', "\t "));
+    assert_eq!(fingerprint(&b), fingerprint(&a));
+    b.title.push_str(" x");
+    assert_ne!(fingerprint(&b), fingerprint(&a));
+}
+
+#[test]
 fn untitled_scrapes_get_a_derived_title() {
     let a = seed!("000_dd54529cc9df803b.txt");
     assert!(a.title_derived);
