@@ -75,6 +75,11 @@ pub(super) fn tidy(line: &str) -> String {
 
 /// Placeholders that page widgets print when they have nothing to show.
 fn is_placeholder(line: &str) -> bool {
+    // Lowercasing never makes fewer characters, and a character is at most
+    // four bytes: a longer line cannot be one of these (most lines are).
+    if line.len() > 4 * "no videos available".len() {
+        return false;
+    }
     let l = line.to_lowercase();
     matches!(
         l.as_str(),
@@ -110,10 +115,13 @@ pub(super) fn classify(line: &str) -> Line {
     if BANNER.is_match(line) {
         return Line::Banner(line.to_string());
     }
-    if let Some(d) = dateline(line) {
-        return d;
+    // Cheap checks first: a date has slashes, a photo credit a colon.
+    if line.contains('/') {
+        if let Some(d) = dateline(line) {
+            return d;
+        }
     }
-    if line.len() <= 400 && PHOTO_CREDIT.is_match(line) {
+    if line.len() <= 400 && line.contains(':') && PHOTO_CREDIT.is_match(line) {
         return Line::CreditCaption(line.to_string());
     }
     Line::Text(line.to_string())
