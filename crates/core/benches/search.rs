@@ -12,7 +12,7 @@
 //! `-- search` / `-- build` for one group.
 
 use broadsheet_core::bundle::MANIFEST_FILE;
-use broadsheet_core::index::{analyze, build, order, BuildOptions, Bundle};
+use broadsheet_core::index::{analyze, analyze_with, build, order, BuildOptions, Bundle, Words};
 use broadsheet_core::ingest::parse;
 use broadsheet_core::search::{Engine, Query};
 use broadsheet_core::{Article, Block, Date};
@@ -168,6 +168,14 @@ fn bench_build(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("analyse", |b| {
         b.iter(|| black_box(articles.iter().map(analyze).count()))
+    });
+    // As the CLI's workers do: words seen in earlier articles are looked up
+    // (a fresh memo each run, so the first articles fill it).
+    group.bench_function("analyse with a memo of words", |b| {
+        b.iter(|| {
+            let mut words = Words::default();
+            black_box(articles.iter().map(|a| analyze_with(a, &mut words)).count())
+        })
     });
     group.bench_function("analyse and build the bundle", |b| {
         b.iter(|| black_box(build(black_box(&articles), &BuildOptions::default())))

@@ -236,8 +236,9 @@ pub fn build(articles: &[Article], opts: &BuildOptions) -> Bundle {
     let layout = Layout::new(opts, articles.len(), text);
     let mut builder = Builder::new(opts.clone(), layout);
     let mut files = Vec::new();
+    let mut words = Words::default();
     for a in articles {
-        files.extend(builder.add(prepare(a.clone())));
+        files.extend(builder.add(prepare_with(a.clone(), &mut words)));
     }
     let manifest = builder
         .finish(Vec::new(), &mut |f| files.push(f))
