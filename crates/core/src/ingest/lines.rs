@@ -38,15 +38,20 @@ macro_rules! re {
     };
 }
 
+// Patterns with a bounded run of a Unicode class (`\p{L}{2,20}`) compile
+// into a copy of the class's automaton per repetition: 12 ms for the
+// counter pattern alone, at the start of every build. So runs are matched
+// unbounded and their lengths checked after ([`runs_within`]), which
+// accepts exactly the same lines.
 re!(
     BANNER,
-    r"^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}\s+[-–—|]\s+\S.{0,100}$"
+    r"^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}\s+[-–—|]\s+\S(.*)$"
 );
 re!(
     DATELINE,
     r"^(.{0,120}?)\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
 );
-re!(SOURCE, r"^\p{L}{2,20}\s*:\s*(https?://\S+)$");
+re!(SOURCE, r"^(\p{L}+)\s*:\s*(https?://\S+)$");
 re!(CREDIT, r"^\(([^()]{1,40})\)$");
 re!(MD_IMAGE, r"^!\[[^\]]*\]\(([^)\s]*)[^)]*\)\s*\|?$");
 re!(
@@ -58,7 +63,7 @@ re!(
     PHOTO_CREDIT,
     r"(?i)(?:\(\s*(?:foto|photo|ảnh|fot\.|zdj\.|zdjęcie|bild|afbeelding|źródło)\s*:[^()]{1,80}\)|(?:^|\s)(?:foto|photo|ảnh|fot\.|bild)\s*:\s*[^\s][^.]{0,60}\.?)\s*$"
 );
-re!(COUNTER, r"^\p{L}{2,20}(?: \p{L}{1,20}){0,2}\s*\(\d+\)$");
+re!(COUNTER, r"^(\p{L}+)((?: \p{L}+){0,2})\s*\(\d+\)$");
 re!(SPACE_BEFORE_PUNCT, r"\s+([,.;:!?)\]])");
 re!(SPACE_AFTER_OPEN, r"([(\[])\s+");
 // Runs of white space that are not already a single space: a single space
@@ -71,6 +76,27 @@ pub(super) fn tidy(line: &str) -> String {
     let line = SPACES.replace_all(line.trim(), " ");
     let line = SPACE_BEFORE_PUNCT.replace_all(&line, "$1");
     SPACE_AFTER_OPEN.replace_all(&line, "$1").into_owned()
+}
+
+/// Whether `text` has between `min` and `max` characters.
+fn runs_within(text: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&text.chars().count())
+}
+
+/// A comment counter: one to three words (the first of 2–20 letters, the
+/// others of 1–20) and a number in parentheses, `Kommentar (0)`.
+fn is_counter(line: &str) -> bool {
+    COUNTER.captures(line).is_some_and(|c| {
+        runs_within(&c[1], 2, 20) && c[2].split(' ').skip(1).all(|w| runs_within(w, 1, 20))
+    })
+}
+
+/// A site's banner, `news.example.com - Der Slogan`: a domain, a dash and
+/// at most 101 characters.
+fn is_banner(line: &str) -> bool {
+    BANNER
+        .captures(line)
+        .is_some_and(|c| runs_within(&c[1], 0, 100))
 }
 
 /// Placeholders that page widgets print when they have nothing to show.
@@ -93,11 +119,11 @@ fn is_placeholder(line: &str) -> bool {
 }
 
 pub(super) fn classify(line: &str) -> Line {
-    if COUNTER.is_match(line) || is_placeholder(line) {
+    if is_counter(line) || is_placeholder(line) {
         return Line::TailMarker;
     }
-    if let Some(c) = SOURCE.captures(line) {
-        return Line::Source(c[1].to_string());
+    if let Some(c) = SOURCE.captures(line).filter(|c| runs_within(&c[1], 2, 20)) {
+        return Line::Source(c[2].to_string());
     }
     if let Some(c) = MD_IMAGE.captures(line) {
         let src = c[1].trim();
@@ -112,7 +138,7 @@ pub(super) fn classify(line: &str) -> Line {
     if let Some(c) = CREDIT.captures(line) {
         return Line::Credit(c[1].trim().to_string());
     }
-    if BANNER.is_match(line) {
+    if is_banner(line) {
         return Line::Banner(line.to_string());
     }
     // Cheap checks first: a date has slashes, a photo credit a colon.
@@ -290,6 +316,68 @@ mod tests {
             "Wissenschaft, Technologie (Ministerium)"
         );
         assert_eq!(tidy("a\u{a0}b\t\tc \u{3000} d\ne"), "a b c d e");
+    }
+
+    /// The patterns as they were written, bounded runs and all.
+    static BOUNDED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+        [
+            r"^\p{L}{2,20}(?: \p{L}{1,20}){0,2}\s*\(\d+\)$",
+            r"^\p{L}{2,20}\s*:\s*(https?://\S+)$",
+            r"^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}\s+[-–—|]\s+\S.{0,100}$",
+        ]
+        .map(|p| Regex::new(p).unwrap())
+    });
+
+    proptest::proptest! {
+        /// Unbounded runs checked after accept exactly the lines the
+        /// bounded patterns do: lines shaped like each, with runs around
+        /// the bounds, and lines of their pieces at random.
+        #[test]
+        fn checked_runs_are_the_bounded_patterns(line in proptest::prop_oneof![
+            "[äb]{0,23}( [äł]{0,22}){0,3} ?\\([0-9]{1,2}\\)",
+            "[äb]{0,23} ?: ?https?://[a-z.]{1,5}",
+            "[a-z]{1,3}\\.[a-z]{1,3} - [a-z]{0,3}x{95,105}",
+            "(ab|Ä|x| |\\(|\\)|7|:|https://e\\.x|\\.com|\\.de| - |é|ł){0,30}",
+        ]) {
+            let [counter, source, banner] = &*BOUNDED;
+            proptest::prop_assert_eq!(is_counter(&line), counter.is_match(&line));
+            proptest::prop_assert_eq!(
+                matches!(classify(&line), Line::Source(_)),
+                source.is_match(&line) && !counter.is_match(&line)
+            );
+            proptest::prop_assert_eq!(is_banner(&line), banner.is_match(&line));
+        }
+    }
+
+    #[test]
+    fn runs_are_bounded_as_before() {
+        let letters = |n: usize| "ä".repeat(n);
+        assert!(is_counter(&format!("{} (3)", letters(20))));
+        assert!(!is_counter(&format!("{} (3)", letters(21))));
+        assert!(!is_counter("a (3)"));
+        assert!(is_counter(&format!(
+            "ab {} {} (12)",
+            letters(20),
+            letters(1)
+        )));
+        assert!(!is_counter(&format!("ab {} (12)", letters(21))));
+        assert!(!is_counter("ab c d e (12)"));
+        assert!(matches!(
+            classify(&format!("{}: https://x.y", letters(20))),
+            Line::Source(_)
+        ));
+        assert!(!matches!(
+            classify(&format!("{}: https://x.y", letters(21))),
+            Line::Source(_)
+        ));
+        assert!(is_banner(&format!(
+            "news.example.com - {}",
+            "x".repeat(101)
+        )));
+        assert!(!is_banner(&format!(
+            "news.example.com - {}",
+            "x".repeat(102)
+        )));
     }
 
     proptest::proptest! {
