@@ -87,7 +87,7 @@ pub fn fold_normalized(s: &str) -> String {
 /// [`Folds::fold`] is [`fold`]. Bounded by [`Folds::MAX_WORDS`], past which
 /// it starts again empty.
 pub struct Folds {
-    folded: std::collections::HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>,
+    folded: super::WordMap<Box<str>>,
     max: usize,
 }
 
@@ -111,13 +111,10 @@ impl Folds {
 
     /// [`fold`] of `word`.
     pub fn fold(&mut self, word: &str) -> &str {
-        if !self.folded.contains_key(word) {
-            if self.folded.len() >= self.max {
-                self.folded.clear();
-            }
-            self.folded.insert(word.into(), fold(word).into());
+        if self.folded.len() >= self.max {
+            self.folded.clear();
         }
-        &self.folded[word]
+        self.folded.get_or_insert_with(word, || fold(word).into()).0
     }
 }
 

@@ -6,9 +6,11 @@
 //! analysing a query made of its words give the same terms.
 
 mod fold;
+mod memo;
 mod stem;
 mod tokenize;
 
 pub use fold::{fold, normalize, Folds};
+pub(crate) use memo::WordMap;
 pub use stem::{stem, stem_always, stemmer, STEMMED_LANGS};
 pub use tokenize::{for_each_word, tokenize, RawWord, Token};

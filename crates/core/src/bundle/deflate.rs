@@ -21,21 +21,25 @@ mod imp {
     use std::cell::RefCell;
 
     thread_local! {
-        /// A compressor per thread, kept: one holds hundreds of kilobytes
-        /// of tables, too many to set up for every record.
-        static COMPRESSOR: RefCell<Option<(u8, Compressor)>> = const { RefCell::new(None) };
+        /// The compressors of this thread, one per level used, kept: one
+        /// holds hundreds of kilobytes of tables, too many to set up for
+        /// every record, and a thread compresses records (level 9) and
+        /// index pieces (level 6) in turn.
+        static COMPRESSORS: RefCell<Vec<(u8, Compressor)>> = const { RefCell::new(Vec::new()) };
     }
 
     pub(super) fn deflate(bytes: &[u8], level: u8) -> Vec<u8> {
-        COMPRESSOR.with_borrow_mut(|kept| {
-            let c = match kept {
-                Some((l, c)) if *l == level => c,
-                _ => {
+        COMPRESSORS.with_borrow_mut(|kept| {
+            let at = match kept.iter().position(|(l, _)| *l == level) {
+                Some(at) => at,
+                None => {
                     let lvl = CompressionLvl::new(i32::from(level))
                         .expect("deflate levels 0-9 are libdeflate levels");
-                    &mut kept.insert((level, Compressor::new(lvl))).1
+                    kept.push((level, Compressor::new(lvl)));
+                    kept.len() - 1
                 }
             };
+            let c = &mut kept[at].1;
             let mut out = vec![0; c.deflate_compress_bound(bytes.len())];
             let len = c
                 .deflate_compress(bytes, &mut out)

@@ -2,7 +2,7 @@
 //! the document, so that callers may run it on many documents in parallel.
 
 use super::{body_texts, facet_key, facet_values, stem_key, BLOCK_GAP};
-use crate::analysis::{for_each_word, stem, stemmer, RawWord, Token};
+use crate::analysis::{for_each_word, stem, stemmer, RawWord, Token, WordMap};
 use crate::bundle::postings::quantize_len;
 use crate::model::Article;
 use std::collections::HashMap;
@@ -71,7 +71,8 @@ pub fn prepare_with(article: Article, words: &mut Words) -> Prepared {
 /// [`Words::MAX_WORDS`], past which it starts again empty.
 pub struct Words {
     /// Per (language, joined identifier or not), forms by word as written.
-    forms: Vec<((Box<str>, bool), FormsOf)>,
+    forms: Vec<(Kind, WordMap<Forms>)>,
+    /// Words kept, in all of `forms`.
     len: usize,
     max: usize,
 }
@@ -82,8 +83,9 @@ impl Default for Words {
     }
 }
 
-/// Words as written and their forms, for one language and kind of word.
-type FormsOf = HashMap<Box<str>, Forms, foldhash::fast::RandomState>;
+/// The language of the words of a [`WordMap`], and whether they are joined
+/// identifiers (which are not stemmed).
+type Kind = (Box<str>, bool);
 
 /// A word's index forms.
 struct Forms {
@@ -127,28 +129,27 @@ impl Words {
             Some(at) => at,
             None => {
                 self.forms
-                    .push(((lang.into(), w.joined), HashMap::default()));
+                    .push(((lang.into(), w.joined), WordMap::default()));
                 self.forms.len() - 1
             }
         };
-        if !self.forms[at].1.contains_key(w.text) {
-            if self.len >= self.max {
-                self.forms.iter_mut().for_each(|(_, m)| m.clear());
-                self.len = 0;
-            }
+        if self.len >= self.max {
+            self.forms.iter_mut().for_each(|(_, m)| m.clear());
+            self.len = 0;
+        }
+        let (forms, new) = self.forms[at].1.get_or_insert_with(w.text, || {
             let t = Token::of(*w);
             let stem = (stems && !t.joined)
                 .then(|| stem(lang, &t.exact, &t.folded))
                 .flatten();
-            let forms = Forms {
+            Forms {
                 exact: t.exact.into(),
                 folded: t.folded.into(),
                 stem: stem.map(Into::into),
-            };
-            self.forms[at].1.insert(w.text.into(), forms);
-            self.len += 1;
-        }
-        &self.forms[at].1[w.text]
+            }
+        });
+        self.len += usize::from(new);
+        forms
     }
 }
 
@@ -162,13 +163,14 @@ struct Terms {
 }
 
 impl Terms {
-    /// The slot of `key`, added when new.
-    fn slot(&mut self, key: Vec<u8>) -> usize {
-        let next = self.occurrences.len();
-        let slot = *self.slots.entry(key).or_insert(next);
-        if slot == next {
-            self.occurrences.push(Occurrences::default());
+    /// The slot of `key`, added when new (only then is the key copied).
+    fn slot(&mut self, key: &[u8]) -> usize {
+        if let Some(&slot) = self.slots.get(key) {
+            return slot;
         }
+        let slot = self.occurrences.len();
+        self.slots.insert(key.to_vec(), slot);
+        self.occurrences.push(Occurrences::default());
         slot
     }
 
@@ -225,11 +227,11 @@ pub fn analyze_with<'a>(a: &'a Article, words: &mut Words) -> DocTerms {
     let mut add = |w: RawWord<'a>, pos: u32, title: bool| {
         let keys = seen.entry((w.text, w.joined)).or_insert_with(|| {
             let f = words.forms(&a.lang, stems, &w);
-            let stem = f.stem.as_deref().map(|s| terms.slot(stem_key(s)));
+            let stem = f.stem.as_deref().map(|s| terms.slot(&stem_key(s)));
             if let Some(s) = stem {
                 terms.form(s, "");
             }
-            let key = terms.slot(f.folded.as_bytes().to_vec());
+            let key = terms.slot(f.folded.as_bytes());
             terms.form(key, &f.exact);
             Keys { key, stem }
         });
@@ -258,7 +260,7 @@ pub fn analyze_with<'a>(a: &'a Article, words: &mut Words) -> DocTerms {
     }
     let facets = facet_values(a);
     for (facet, value) in &facets {
-        terms.slot(facet_key(facet, value));
+        terms.slot(&facet_key(facet, value));
     }
     DocTerms {
         title_words,

@@ -47,7 +47,7 @@ fn sample(text: &str) -> Cow<'_, str> {
         let rest = &text[at..];
         let start = match w {
             0 => 0,
-            _ => rest.find(char::is_whitespace).map_or(rest.len(), |i| i),
+            _ => rest.find(char::is_whitespace).unwrap_or(rest.len()),
         };
         let rest = rest[start..].trim_start();
         let end = rest
