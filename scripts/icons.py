@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Draws the app icons (crates/app/web/icon-192.png, icon-512.png, icon.svg):
+# Draws the app icons (crates/app/web/icon-32.png, icon-192.png, icon-512.png):
 # a newspaper page on the accent colour. Pure Python (zlib), no image library.
 # Run from crates/app/web/ to regenerate them.
 import zlib, struct, sys
@@ -23,9 +23,6 @@ def png(n,path):
     def chunk(t,d): return struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)&0xffffffff)
     data=b'\x89PNG\r\n\x1a\n'+chunk(b'IHDR',struct.pack('>IIBBBBB',n,n,8,2,0,0,0))+chunk(b'IDAT',zlib.compress(raw,9))+chunk(b'IEND',b'')
     open(path,'wb').write(data)
-png(192,'icon-192.png'); png(512,'icon-512.png')
-svg=['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">','<rect width="512" height="512" fill="#a3281b"/>']
-for (a,b,c,d),col in rects:
-    svg.append('<rect x="%d" y="%d" width="%d" height="%d" fill="#%02x%02x%02x"/>'%(a,b,c-a,d-b,*col))
-svg.append('</svg>')
-open('icon.svg','w').write('\n'.join(svg)+'\n')
+# PNG only: an SVG icon is a whole SVG document for the browser to set up
+# on the page's main thread while it loads (several milliseconds there).
+png(32,'icon-32.png'); png(192,'icon-192.png'); png(512,'icon-512.png')

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 const INDEX_HTML: &str = include_str!("../index.html");
 const SW_JS: &str = include_str!("../crates/app/web/sw.js");
 const EMBED_JS: &str = include_str!("../crates/app/web/embed.js");
-const ICON_SVG: &[u8] = include_bytes!("../crates/app/web/icon.svg");
+const ICON_32: &[u8] = include_bytes!("../crates/app/web/icon-32.png");
 const ICON_192: &[u8] = include_bytes!("../crates/app/web/icon-192.png");
 const ICON_512: &[u8] = include_bytes!("../crates/app/web/icon-512.png");
 
@@ -94,7 +94,7 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -
         .collect();
     let data = |name: &str| format!("{DATA_DIR}/{name}");
     let fixed = [
-        ("icon.svg", ICON_SVG.to_vec()),
+        ("icon-32.png", ICON_32.to_vec()),
         ("icon-192.png", ICON_192.to_vec()),
         ("icon-512.png", ICON_512.to_vec()),
         ("manifest.webmanifest", web_manifest(base).into_bytes()),
@@ -200,7 +200,7 @@ fn index_html(base: &BaseUrl, generator: &str) -> String {
             ("DATA", data),
             ("SW", base.url("sw.js")),
             ("MANIFEST", base.url("manifest.webmanifest")),
-            ("ICON", base.url("icon.svg")),
+            ("ICON", base.url("icon-32.png")),
             ("ICON_192", base.url("icon-192.png")),
             ("STYLE", base.url(APP_CSS)),
             ("APP_JS", base.url(APP_JS)),
@@ -226,7 +226,6 @@ fn web_manifest(base: &BaseUrl) -> String {
         "background_color": "#fdfcf9",
         "theme_color": "#a3281b",
         "icons": [
-            icon("icon.svg", "any", "image/svg+xml", "any"),
             icon("icon-192.png", "192x192", "image/png", "any"),
             icon("icon-512.png", "512x512", "image/png", "any maskable"),
         ],
@@ -276,12 +275,12 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
          <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
          <meta name=\"broadsheet-data\" content=\"{DATA_DIR}/\">\n\
          <title>Broadsheet</title>\n\
-         <link rel=\"icon\" href=\"data:image/svg+xml;base64,{}\">\n\
+         <link rel=\"icon\" href=\"data:image/png;base64,{}\">\n\
          <style>{CSS}</style>\n</head>\n<body>\n\
          <noscript>Broadsheet needs JavaScript and WebAssembly to search and display the articles.</noscript>\n\
          <div id=\"broadsheet\" class=\"bs-app\"></div>\n",
         escape(&bundle.manifest.generator),
-        b64(ICON_SVG),
+        b64(ICON_32),
     );
     let mut inline = |id: &str, bytes: &[u8]| {
         page.push_str(&format!(

@@ -340,21 +340,28 @@ fn the_site_is_installable() {
         serde_json::from_slice(&fs::read(site.join("manifest.webmanifest")).unwrap()).unwrap();
     assert_eq!(manifest["start_url"], "./");
     assert_eq!(manifest["display"], "standalone");
-    let mut png_sizes = Vec::new();
-    for icon in manifest["icons"].as_array().unwrap() {
-        let src = icon["src"].as_str().unwrap();
+    // A PNG's own width and height (IHDR), checked against what is declared.
+    let png_size = |src: &str| {
         let bytes = fs::read(site.join(src)).unwrap_or_else(|_| panic!("icon {src} missing"));
-        if icon["type"] == "image/png" {
-            // The PNG's own width and height (IHDR) match the declared size.
-            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{src}");
-            let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-            let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-            assert_eq!(icon["sizes"], format!("{w}x{h}"), "{src}");
-            png_sizes.push(w);
-        }
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{src}");
+        let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+        format!("{w}x{h}")
+    };
+    let mut sizes = Vec::new();
+    for icon in manifest["icons"].as_array().unwrap() {
+        // PNG only: an SVG icon costs the loading page's main thread a
+        // whole SVG document.
+        assert_eq!(icon["type"], "image/png", "{icon}");
+        let src = icon["src"].as_str().unwrap();
+        assert_eq!(icon["sizes"], png_size(src), "{src}");
+        sizes.push(png_size(src));
     }
     // Browsers install apps with a 192 and a 512 pixel icon.
-    assert_eq!(png_sizes, [192, 512]);
+    assert_eq!(sizes, ["192x192", "512x512"]);
+    // The tab's icon: a small PNG.
+    assert!(html.contains(r#"<link rel="icon" href="icon-32.png" type="image/png" sizes="32x32">"#));
+    assert_eq!(png_size("icon-32.png"), "32x32");
 }
 
 #[test]
