@@ -21,6 +21,7 @@
 //! [`queries`].
 
 use crate::data::{Bundle, Piece};
+use crate::inflight::InFlight;
 use crate::queries::{self, Loaded, Page};
 use crate::route::ListState;
 use broadsheet_core::search::{FacetCounts, Recent};
@@ -119,6 +120,17 @@ struct Inner {
     facets: Recent<String, Rc<Vec<FacetCounts>>>,
     /// The worker's start, once the page has answered.
     worker: RefCell<Option<Start>>,
+    /// Lists being answered, by what was asked: a list asked for again
+    /// before its answer is in (the first list, asked for by
+    /// [`Source::begin`] and then by the screen) waits for that answer
+    /// instead of searching twice.
+    pending: InFlight<(ListState, usize), Result<Rc<Page>, String>>,
+}
+
+thread_local! {
+    /// Bundles [`Source::begin`] opened (or could not), by their data URL,
+    /// until a viewer's [`Source::open`] takes them.
+    static BEGUN: RefCell<Vec<(String, Result<Source, String>)>> = RefCell::default();
 }
 
 /// A worker's start, awaited by every request after the page's first
@@ -139,10 +151,51 @@ enum Engine {
 }
 
 impl Source {
+    /// Opens the bundle at `data` and begins to answer `first` (the list
+    /// the viewer opens on, if any), then calls `then` (which renders the
+    /// viewer, see `crate::render`): the first query's files are on their
+    /// way while the browser lays out and paints the viewer. The viewer's
+    /// [`Source::open`] for the same `data` takes the bundle, and its
+    /// list's [`Source::page`] joins the answer on its way.
+    pub fn begin(
+        data: String,
+        script: Option<String>,
+        first: Option<ListState>,
+        then: impl FnOnce() + 'static,
+    ) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let opened = Source::fetch(data.clone(), script).await;
+            if let (Ok(source), Some(state)) = (&opened, first) {
+                let source = source.clone();
+                // Spawned tasks run in turn: this one asks for the list's
+                // files before `then` renders.
+                wasm_bindgen_futures::spawn_local(async move {
+                    // The screen asks for it too, and shows the answer.
+                    let _ = source.page(&state, crate::components::PAGE).await;
+                });
+            }
+            BEGUN.with_borrow_mut(|begun| begun.push((data, opened)));
+            then();
+        });
+    }
+
+    /// The bundle at `data`, open on the page: the one [`Source::begin`]
+    /// opened, or fetched now (see [`Source::fetch`]).
+    pub async fn open(data: String, script: Option<String>) -> Result<Source, String> {
+        let begun = BEGUN.with_borrow_mut(|begun| {
+            let i = begun.iter().position(|(d, _)| *d == data)?;
+            Some(begun.remove(i).1)
+        });
+        match begun {
+            Some(opened) => opened,
+            None => Source::fetch(data, script).await,
+        }
+    }
+
     /// Fetches the manifest at `data` and opens the bundle on the page; the
     /// search worker, started from `script` (the app module's URL), takes
     /// over after the first answer. With no script, the page answers all.
-    pub async fn open(data: String, script: Option<String>) -> Result<Source, String> {
+    async fn fetch(data: String, script: Option<String>) -> Result<Source, String> {
         let manifest =
             crate::data::fetch(&format!("{data}{}", broadsheet_core::bundle::MANIFEST_FILE))
                 .await?;
@@ -162,6 +215,7 @@ impl Source {
             pages: Recent::new(ANSWERS_KEPT),
             facets: Recent::new(ANSWERS_KEPT),
             worker: RefCell::default(),
+            pending: InFlight::default(),
         }))
     }
 
@@ -227,9 +281,17 @@ impl Source {
         if let Some(page) = self.0.pages.get(&asked) {
             return Ok(page);
         }
+        let source = self.clone();
+        let work = || async move { source.answer_page(&asked).await };
+        self.0.pending.join(&(state.clone(), limit), work).await
+    }
+
+    /// Answers `asked` (a list and how many of its entries) where queries
+    /// run now, and keeps a complete answer.
+    async fn answer_page(&self, asked: &(ListState, usize)) -> Result<Rc<Page>, String> {
         let request = Request::Page {
-            state: state.clone(),
-            limit,
+            state: asked.0.clone(),
+            limit: asked.1,
         };
         let page = match self.ask(request).await? {
             Reply::Page(page) => Rc::new(page?),
@@ -238,7 +300,7 @@ impl Source {
         // Entries that show listing excerpts for want of their articles
         // (offline) are answered again, with snippets, once they can be.
         if page.complete() {
-            self.0.pages.put(asked, page.clone());
+            self.0.pages.put(asked.clone(), page.clone());
         }
         Ok(page)
     }

@@ -12,7 +12,7 @@ use yew::prelude::*;
 /// Results shown per page; "Show more" adds another page. Each result's
 /// snippet needs its article's pack, so the first page sets what a query
 /// costs to fetch.
-const PAGE: usize = 10;
+pub const PAGE: usize = 10;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -7,3 +7,4 @@ mod offline;
 mod text;
 
 pub use app::{App, AppProps};
+pub use list::PAGE;
