@@ -23,7 +23,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const COLD_RUNS: usize = 3;
+/// Cold runs per tool, of which each figure is the median; `BENCH_RUNS`
+/// sets another number (more, to tell two versions of a page apart on a
+/// machine whose timings vary by a fifth from run to run).
+fn cold_runs() -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(3)
+}
 
 /// A search page for Pagefind's JS API: no UI library, results rendered as
 /// plain list items, like Broadsheet's list.
@@ -212,7 +221,7 @@ async fn tool(
 ) -> Result<Figures> {
     let script = format!("{TICKER} {query_script}");
     let mut runs = Vec::new();
-    for run in 0..COLD_RUNS {
+    for run in 0..cold_runs() {
         let profile = std::env::temp_dir().join(format!(
             "broadsheet-bench-{}-{mark}-{run}",
             std::process::id()
@@ -223,6 +232,24 @@ async fn tool(
         client.goto(url).await?;
         let (cold, at) = mark_time(&client, mark).await?;
         let (bytes, requests) = counter.take(at);
+        if std::env::var_os("BENCH_LOG").is_some() {
+            // Where the time goes: the page's own timeline (its fetches,
+            // not a worker's), milliseconds since navigation.
+            let entries = client
+                .execute(
+                    "return performance.getEntries().map((e) => \
+                       [e.entryType, e.name, e.startTime, e.responseEnd || e.duration]);",
+                    vec![],
+                )
+                .await?;
+            for e in entries.as_array().into_iter().flatten() {
+                let e = e.as_array().map(Vec::as_slice).unwrap_or_default();
+                let at = |i: usize| e.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+                let name = e.get(1).and_then(Value::as_str).unwrap_or("");
+                let kind = e.first().and_then(Value::as_str).unwrap_or("");
+                eprintln!("{:>8.1} {:>8.1} {kind:<9} {name}", at(2), at(3));
+            }
+        }
         let timed = |v: Value| -> (f64, f64) {
             let v: Vec<f64> = serde_json::from_value(v).unwrap_or_default();
             (
