@@ -3,11 +3,13 @@
 //! ```text
 //! cargo run --release -p broadsheet-bench -- corpus N OUT_DIR [SEED_DIR]
 //! cargo run --release -p broadsheet-bench -- html CORPUS_DIR OUT_DIR
-//! cargo run --release -p broadsheet-bench -- browser SITE PAGEFIND_SITE QUERY NEXT_QUERY
+//! cargo run --release -p broadsheet-bench -- browser SITE PAGEFIND_SITE|- QUERY NEXT_QUERY
 //! cargo run --release -p broadsheet-bench -- scale WORK_DIR PLOT.svg N...
 //! ```
 //!
-//! `browser` measures both tools in headless Chromium (see [`browser`]).
+//! `browser` measures both tools in headless Chromium (see [`browser`]);
+//! PAGEFIND_SITE `-` measures Broadsheet's site alone (to compare two
+//! builds of it, one after the other).
 //! `scale` does everything for each corpus size N: corpus, both builds,
 //! both sites in Chromium, tables and a plot (see [`scale`]).
 //!
@@ -55,9 +57,10 @@ fn main() -> Result<()> {
         }
         Some("html") if args.len() == 3 => html(Path::new(&args[1]), Path::new(&args[2])),
         Some("browser") if args.len() == 5 => {
+            let pagefind = Some(Path::new(&args[2])).filter(|p| *p != Path::new("-"));
             let (b, p) = browser::measure(
                 Path::new(&args[1]),
-                Some(Path::new(&args[2])),
+                pagefind,
                 &args[3],
                 &args[4],
             )?;
@@ -73,7 +76,7 @@ fn main() -> Result<()> {
         }
         _ => bail!(
             "usage: bench corpus N OUT_DIR [SEED_DIR] | bench html CORPUS_DIR OUT_DIR | \
-             bench browser SITE PAGEFIND_SITE QUERY NEXT_QUERY | bench scale WORK_DIR PLOT.svg N..."
+             bench browser SITE PAGEFIND_SITE|- QUERY NEXT_QUERY | bench scale WORK_DIR PLOT.svg N..."
         ),
     }
 }
