@@ -354,8 +354,9 @@ fn the_site_is_installable() {
         // whole SVG document.
         assert_eq!(icon["type"], "image/png", "{icon}");
         let src = icon["src"].as_str().unwrap();
-        assert_eq!(icon["sizes"], png_size(src), "{src}");
-        sizes.push(png_size(src));
+        let size = png_size(src);
+        assert_eq!(icon["sizes"], size, "{src}");
+        sizes.push(size);
     }
     // Browsers install apps with a 192 and a 512 pixel icon.
     assert_eq!(sizes, ["192x192", "512x512"]);

@@ -56,13 +56,16 @@ impl<K: PartialEq + Clone + 'static, V: Clone + 'static> InFlight<K, V> {
         self.0.borrow_mut().push((asked.clone(), answer.clone()));
         answer
     }
+}
 
+#[cfg(test)]
+impl<K, V: Clone> InFlight<K, V> {
     /// How many answers are on their way.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.0.borrow().len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
