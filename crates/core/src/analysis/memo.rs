@@ -2,7 +2,7 @@
 //! builder's memos of folded words (fingerprints) and of index forms
 //! (analysis) are both this map, each with its own bound.
 
-use std::collections::HashMap;
+use hashbrown::hash_map::{EntryRef, HashMap};
 
 /// Values by word. Unbounded itself: its owner clears it when it holds
 /// what the owner allows.
@@ -22,13 +22,13 @@ impl<V> WordMap<V> {
         word: &str,
         make: impl FnOnce() -> V,
     ) -> (&V, bool) {
-        // Looked up before inserting, so that a word kept costs no copy of
-        // it (an entry would need an owned key).
-        let new = !self.0.contains_key(word);
-        if new {
-            self.0.insert(word.into(), make());
+        // One hash and probe whether the word is kept or not, and a copy of
+        // it only when it is new: std's `entry` would want an owned key for
+        // every lookup, and its `get`-then-`insert` hashed a kept word twice.
+        match self.0.entry_ref(word) {
+            EntryRef::Occupied(e) => (e.into_mut(), false),
+            EntryRef::Vacant(e) => (e.insert_with_key(word.into(), make()), true),
         }
-        (&self.0[word], new)
     }
 
     pub(crate) fn len(&self) -> usize {
