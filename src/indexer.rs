@@ -8,8 +8,8 @@ use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
 use broadsheet_core::bundle::{index_file, Manifest};
 use broadsheet_core::index::{
-    prepare_with, BuildOptions, Builder, BundleFile, Compress, Frames, Layout, Prepared, RunSource,
-    Words,
+    prepare_with, BuildOptions, Builder, BundleFile, Compress, Encode, Frames, Layout, Merged,
+    Prepared, RunSource, Words,
 };
 use broadsheet_core::Article;
 use rayon::prelude::*;
@@ -94,7 +94,9 @@ pub fn index(
     };
     let result = rayon::scope(|scope| -> Result<Manifest> {
         let bar = inputs::bar(plan.len(), quiet, "indexing");
-        let mut builder = Builder::new(opts, layout).compress_with(Box::<Background>::default());
+        let mut builder = Builder::new(opts, layout)
+            .compress_with(Box::<Background>::default())
+            .encode_with(Box::new(OnAllCores));
         let mut spilled = Spilled {
             to: spill,
             in_memory: Vec::new(),
@@ -241,6 +243,17 @@ impl Compress for Background {
 
     fn finish(&mut self) -> Vec<Vec<Vec<u8>>> {
         self.wait().into_iter().collect()
+    }
+}
+
+/// Encodes each batch of merged term entries on every core: encoding was
+/// most of the merge at the end of a build, on one core while the others
+/// had only the compression of earlier pieces to do.
+struct OnAllCores;
+
+impl Encode for OnAllCores {
+    fn encode(&mut self, batch: Vec<Merged>) -> Vec<broadsheet_core::index::Encoded> {
+        batch.into_par_iter().map(Merged::encode).collect()
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::analyze::Prepared;
 use super::pieces::{Compress, InTurn, IndexFiles};
-use super::runs::{merge, Frames, RunSource, Runs};
+use super::runs::{merge, Encode, EncodeInTurn, Frames, RunSource, Runs, ENCODE_BATCH_BYTES};
 use super::{named, shards, BuildOptions, BundleFile};
 use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
 use std::collections::BTreeMap;
@@ -68,6 +68,8 @@ pub struct Builder {
     meta_chunks: Vec<u32>,
     /// The index file being filled with pieces.
     index: IndexFiles,
+    /// What encodes the merged term entries at the end.
+    encode: Box<dyn Encode>,
     /// Compressed records of the pack being filled.
     pack: Vec<Vec<u8>>,
     packs: Vec<String>,
@@ -89,6 +91,7 @@ impl Builder {
             metas: Vec::new(),
             meta_chunks: Vec::new(),
             index,
+            encode: Box::new(EncodeInTurn),
             pack: Vec::new(),
             packs: Vec::new(),
         }
@@ -99,6 +102,14 @@ impl Builder {
     /// over its cores, in the background. Before the first document.
     pub fn compress_with(mut self, compress: Box<dyn Compress>) -> Builder {
         self.index.compress_with(compress);
+        self
+    }
+
+    /// Encodes the merged term entries at the end with `encode` instead of
+    /// one after another on the builder's thread ([`EncodeInTurn`]): the
+    /// CLI's spreads each batch over its cores.
+    pub fn encode_with(mut self, encode: Box<dyn Encode>) -> Builder {
+        self.encode = encode;
         self
     }
 
@@ -172,7 +183,8 @@ impl Builder {
             done.into_iter().for_each(&mut *emit);
             number
         };
-        let term_shards = shards::write_term_shards(merge(runs), shard_bytes, &mut put)?;
+        let merged = merge(runs, &mut *self.encode, ENCODE_BATCH_BYTES);
+        let term_shards = shards::write_term_shards(merged, shard_bytes, &mut put)?;
         let slug_shards = shards::write_slug_shards(
             std::mem::take(&mut self.slugs),
             self.layout.slug_shard_len,

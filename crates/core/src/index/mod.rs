@@ -19,7 +19,7 @@ pub use analyze::{
 };
 pub use builder::{Builder, Layout};
 pub use pieces::{Compress, InTurn};
-pub use runs::{Frames, RunEntry, RunSource};
+pub use runs::{Encode, EncodeInTurn, Encoded, Frames, Merged, RunEntry, RunSource};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
 
 /// Gap left in body positions between blocks, so that a phrase query never

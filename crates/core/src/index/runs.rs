@@ -8,6 +8,8 @@
 //! one *run*: a sequence of frames `[u32 LE length][postcard RunEntry]`.
 //! Runs cover ascending, disjoint document ranges, so merging them is a
 //! k-way merge by key that concatenates each key's streams in run order.
+//! Encoding each key's final entry, most of the merge's work, is handed to
+//! an [`Encode`] in batches: the CLI's works a batch on every core.
 //! The caller decides where runs live (memory or temporary files): this
 //! module only encodes and decodes bytes.
 
@@ -246,12 +248,96 @@ impl<R: std::io::Read> Iterator for Frames<R> {
 /// A source of one run's entries, in key order.
 pub type RunSource<'a> = Box<dyn Iterator<Item = Result<RunEntry, BundleError>> + 'a>;
 
+/// A key and its encoded entry, or why the runs could not be merged.
+pub type Encoded = Result<(Vec<u8>, Vec<u8>), BundleError>;
+
+/// One key's postings from every run that has it, in run (= document)
+/// order: merged, not yet encoded.
+pub struct Merged {
+    key: Vec<u8>,
+    parts: Vec<RunEntry>,
+}
+
+impl Merged {
+    /// The key and its final encoding, a [`crate::bundle::TermEntry`] as
+    /// [`crate::bundle::TermEntry::decode`] reads it (see [`encode_entry`]).
+    pub fn encode(self) -> Encoded {
+        let keep = stores_positions(&self.key);
+        encode_entry(self.parts.into_iter(), keep).map(|bytes| (self.key, bytes))
+    }
+
+    /// Bytes of postings it holds: what encoding it costs, roughly.
+    fn bytes(&self) -> usize {
+        self.parts.iter().map(|p| p.stream.len()).sum()
+    }
+}
+
+/// Encodes merged keys' entries, each on its own with [`Merged::encode`],
+/// and hands them back in the order given. Encoding is most of the merge
+/// at the end of a build, and entries are independent: the CLI spreads a
+/// batch over its cores (the core has no threads), while the k-way merge
+/// and the shards that need the entries in key order stay on one.
+pub trait Encode: Send {
+    fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded>;
+}
+
+/// The [`Encode`] of a single thread: one entry after another.
+pub struct EncodeInTurn;
+
+impl Encode for EncodeInTurn {
+    fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded> {
+        batch.into_iter().map(Merged::encode).collect()
+    }
+}
+
+/// Postings bytes of merged keys handed to an [`Encode`] at a time: many
+/// keys per core (most entries are small), and little memory.
+pub(super) const ENCODE_BATCH_BYTES: usize = 1 << 20;
+
 /// Merges runs (given in document order) into final term entries, in key
-/// order: `(key, encoded TermEntry)` as [`crate::bundle::TermEntry::decode`]
-/// reads them.
-pub fn merge<'a>(
+/// order, encoded by `encoder` in batches of about `batch_bytes` of
+/// postings: `(key, encoded TermEntry)` as
+/// [`crate::bundle::TermEntry::decode`] reads them.
+pub(super) fn merge<'a>(
     runs: Vec<RunSource<'a>>,
-) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), BundleError>> + 'a {
+    encoder: &'a mut dyn Encode,
+    batch_bytes: usize,
+) -> impl Iterator<Item = Encoded> + 'a {
+    let mut merged = merge_keys(runs);
+    let mut ready = std::collections::VecDeque::new();
+    let mut failed = None;
+    std::iter::from_fn(move || {
+        if ready.is_empty() && failed.is_none() {
+            let (mut batch, mut bytes) = (Vec::new(), 0);
+            for m in merged.by_ref() {
+                match m {
+                    Ok(m) => {
+                        bytes += m.bytes();
+                        batch.push(m);
+                        if bytes >= batch_bytes {
+                            break;
+                        }
+                    }
+                    // After the entries before it.
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                ready.extend(encoder.encode(batch));
+            }
+        }
+        ready.pop_front().or_else(|| failed.take().map(Err))
+    })
+}
+
+/// The k-way merge of runs (given in document order) by key: each key with
+/// its entries from every run, in key order.
+fn merge_keys<'a>(
+    runs: Vec<RunSource<'a>>,
+) -> impl Iterator<Item = Result<Merged, BundleError>> + 'a {
     let mut runs = runs;
     let mut heads: Vec<Option<RunEntry>> = Vec::with_capacity(runs.len());
     let mut heap = BinaryHeap::new();
@@ -302,8 +388,10 @@ pub fn merge<'a>(
             parts.push((i, entry));
         }
         parts.sort_by_key(|(i, _)| *i);
-        let keep = stores_positions(&key);
-        Some(encode_entry(parts.into_iter().map(|(_, e)| e), keep).map(|bytes| (key, bytes)))
+        Some(Ok(Merged {
+            key,
+            parts: parts.into_iter().map(|(_, e)| e).collect(),
+        }))
     })
 }
 

@@ -248,6 +248,63 @@ fn a_damaged_run_is_an_error() {
     assert!(result.is_err());
 }
 
+/// Merged entries go to the encoder in batches and come out in key order,
+/// whatever order the encoder works a batch in: the same entries as
+/// encoding them one by one; and a damaged run still ends the merge with
+/// an error, after the entries before the damage.
+#[test]
+fn entries_are_encoded_in_batches_and_kept_in_order() {
+    /// Encodes each batch back to front, as threads might finish it.
+    #[derive(Default)]
+    struct Backwards {
+        batches: Vec<usize>,
+    }
+    impl Encode for Backwards {
+        fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded> {
+            self.batches.push(batch.len());
+            let mut out: Vec<Encoded> = batch.into_iter().rev().map(Merged::encode).collect();
+            out.reverse();
+            out
+        }
+    }
+    let articles = order(stitched(40));
+    let layout = Layout::new(&BuildOptions::default(), articles.len(), 100_000);
+    let mut builder = Builder::new(BuildOptions::default(), layout);
+    let mut runs = Vec::new();
+    for (i, a) in articles.iter().enumerate() {
+        builder.add(prepare(a.clone()));
+        if i % 10 == 9 {
+            runs.push(builder.spill());
+        }
+    }
+    fn sources(runs: &[Vec<u8>]) -> Vec<RunSource<'_>> {
+        runs.iter()
+            .map(|r| Box::new(Frames::new(&r[..])) as RunSource)
+            .collect()
+    }
+    let one_by_one: Vec<(Vec<u8>, Vec<u8>)> =
+        runs::merge(sources(&runs), &mut EncodeInTurn, usize::MAX)
+            .collect::<Result<_, _>>()
+            .unwrap();
+    assert!(one_by_one.windows(2).all(|w| w[0].0 < w[1].0));
+    let mut backwards = Backwards::default();
+    let batched: Vec<(Vec<u8>, Vec<u8>)> = runs::merge(sources(&runs), &mut backwards, 4096)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(batched, one_by_one);
+    assert!(backwards.batches.len() > 3, "{:?}", backwards.batches);
+    assert_eq!(backwards.batches.iter().sum::<usize>(), one_by_one.len());
+
+    let mut damaged = runs.clone();
+    let last = damaged.last_mut().unwrap();
+    last.truncate(last.len() / 2);
+    let merged: Vec<Encoded> =
+        runs::merge(sources(&damaged), &mut Backwards::default(), 4096).collect();
+    let (last, before) = merged.split_last().unwrap();
+    assert!(last.is_err(), "the merge ends with the damage");
+    assert!(!before.is_empty() && before.iter().all(|e| e.is_ok()));
+}
+
 /// A query word costs one term shard, not one per stemmer language: its
 /// stem keys sort next to it. Checked over every word of the seeds whose stem
 /// (in the article's language) is a prefix of it, with shards of 1 KB.
