@@ -27,7 +27,8 @@ pub struct DocTerms {
     pub body_words: u32,
     /// The quantised body length stored with each posting.
     pub norm: u8,
-    /// Dictionary keys (folded words, stems, facets) in ascending order.
+    /// Dictionary keys (folded words, stems, facets), each once, in order
+    /// of first occurrence.
     pub terms: Vec<(Vec<u8>, Occurrences)>,
     /// Facet (key name, value) pairs, for the manifest's counts.
     pub facets: Vec<(&'static str, String)>,
@@ -192,15 +193,16 @@ impl Terms {
         }
     }
 
-    /// The keys with their occurrences, in key order.
-    fn into_sorted(mut self) -> Vec<(Vec<u8>, Occurrences)> {
-        let mut terms: Vec<(Vec<u8>, Occurrences)> = self
-            .slots
-            .into_iter()
-            .map(|(key, slot)| (key, std::mem::take(&mut self.occurrences[slot])))
-            .collect();
-        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        terms
+    /// The keys with their occurrences, in order of first occurrence: the
+    /// builder files each under its key in a map, so no order is needed,
+    /// and sorting a document's hundreds of keys was a few percent of a
+    /// build.
+    fn into_terms(self) -> Vec<(Vec<u8>, Occurrences)> {
+        let mut keys = vec![Vec::new(); self.occurrences.len()];
+        for (key, slot) in self.slots {
+            keys[slot] = key;
+        }
+        keys.into_iter().zip(self.occurrences).collect()
     }
 }
 
@@ -266,7 +268,7 @@ pub fn analyze_with<'a>(a: &'a Article, words: &mut Words) -> DocTerms {
         title_words,
         body_words,
         norm: quantize_len(body_words),
-        terms: terms.into_sorted(),
+        terms: terms.into_terms(),
         facets,
     }
 }
