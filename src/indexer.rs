@@ -8,8 +8,8 @@ use crate::inputs::{self, InputFile};
 use anyhow::{bail, Context, Result};
 use broadsheet_core::bundle::{index_file, Manifest};
 use broadsheet_core::index::{
-    prepare_with, BuildOptions, Builder, BundleFile, Compress, Encode, Frames, Layout, Merged,
-    Prepared, RunSource, Words,
+    prepare_with, BuildOptions, Builder, BundleFile, Compress, Encode, Encoded, Frames, Layout,
+    Merged, Prepared, RunSource, Words,
 };
 use broadsheet_core::Article;
 use rayon::prelude::*;
@@ -252,7 +252,7 @@ impl Compress for Background {
 struct OnAllCores;
 
 impl Encode for OnAllCores {
-    fn encode(&mut self, batch: Vec<Merged>) -> Vec<broadsheet_core::index::Encoded> {
+    fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded> {
         batch.into_par_iter().map(Merged::encode).collect()
     }
 }

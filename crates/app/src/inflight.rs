@@ -1,10 +1,10 @@
 //! Answers being worked out, shared by everyone who asks for the same one
 //! meanwhile.
 //!
-//! The viewer asks for its first list twice: once as it starts, before its
-//! first render (so that the list's files are on their way while the browser
-//! lays out and paints the viewer, see [`crate::worker::Source::begin`]),
-//! and once when the list's screen mounts. Without this the second would search and
+//! The viewer asks for its first list twice: once as it starts (so that the
+//! list's files are on their way while the browser lays out and paints the
+//! viewer, see [`crate::worker::Source::begin`]), and once when the list's
+//! screen mounts. Without this the second would search and
 //! make snippets all over again: on a cold page, wasm not yet optimised,
 //! tens of milliseconds.
 

@@ -304,10 +304,11 @@ pub(super) fn merge<'a>(
     batch_bytes: usize,
 ) -> impl Iterator<Item = Encoded> + 'a {
     let mut merged = merge_keys(runs);
-    let mut ready = std::collections::VecDeque::new();
+    // The batch encoded last, handed out one entry at a time.
+    let mut ready = Vec::new().into_iter();
     let mut failed = None;
     std::iter::from_fn(move || {
-        if ready.is_empty() && failed.is_none() {
+        if ready.len() == 0 && failed.is_none() {
             let (mut batch, mut bytes) = (Vec::new(), 0);
             for m in merged.by_ref() {
                 match m {
@@ -326,10 +327,10 @@ pub(super) fn merge<'a>(
                 }
             }
             if !batch.is_empty() {
-                ready.extend(encoder.encode(batch));
+                ready = encoder.encode(batch).into_iter();
             }
         }
-        ready.pop_front().or_else(|| failed.take().map(Err))
+        ready.next().or_else(|| failed.take().map(Err))
     })
 }
 
