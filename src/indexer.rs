@@ -11,6 +11,7 @@ use broadsheet_core::index::{
     prepare_with, BuildOptions, Builder, BundleFile, Compress, Encode, Encoded, Frames, Layout,
     Merged, Prepared, RunSource, Words,
 };
+use broadsheet_core::ingest::Language;
 use broadsheet_core::Article;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -264,7 +265,7 @@ fn take_article(files: &[InputFile], p: &mut Planned) -> Result<Article> {
     let mut a = match p.article.take() {
         Some(a) => a,
         None => {
-            let a = inputs::read_one(f, Some(&p.lang)).map_err(|reason| {
+            let a = inputs::read_one(f, Language::Known(&p.lang)).map_err(|reason| {
                 anyhow::anyhow!(
                     "{}: {reason} (it changed during the build); nothing written",
                     f.path.display()

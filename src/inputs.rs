@@ -9,7 +9,8 @@
 
 use anyhow::{bail, Context, Result};
 use broadsheet_core::analysis::Folds;
-use broadsheet_core::{ingest, slug, Article, Date};
+use broadsheet_core::ingest::{self, Language, Languages};
+use broadsheet_core::{slug, Article, Date};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -138,14 +139,20 @@ pub fn bar(len: usize, quiet: bool, what: &str) -> ProgressBar {
 /// reason and skipped (with `strict`, the first one is an error); an
 /// article whose text repeats an earlier one's is noted and packed once.
 /// Messages come in input order, whatever order the threads finish in.
-pub fn scan(files: &[InputFile], quiet: bool, strict: bool, keep_bytes: u64) -> Result<Scan> {
+pub fn scan(
+    files: &[InputFile],
+    languages: &Languages,
+    quiet: bool,
+    strict: bool,
+    keep_bytes: u64,
+) -> Result<Scan> {
     let bar = bar(files.len(), quiet, "reading");
     let kept = AtomicU64::new(0);
     let parsed: Vec<Result<Scanned, String>> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
-            let a = read_one(f, None);
+            let a = read_one(f, Language::Detect(languages));
             bar.inc(1);
             a.map(|a| {
                 let text = text_bytes(&a);
@@ -206,19 +213,15 @@ pub fn text_bytes(a: &Article) -> u64 {
         .sum::<usize>() as u64
 }
 
-/// Reads one file as an article, in `lang` if it was read before (the
-/// language found then: see [`ingest::reparse`]); the error is the reason
-/// to show.
-pub fn read_one(f: &InputFile, lang: Option<&str>) -> Result<Article, String> {
+/// Reads one file as an article, its language found as `lang` says (known
+/// if it was read before: see [`ingest::reparse`]); the error is the
+/// reason to show.
+pub fn read_one(f: &InputFile, lang: Language<'_>) -> Result<Article, String> {
     // Check the size before reading: a huge file is refused unread.
     let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
     if len > ingest::MAX_FILE_BYTES {
         return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
     }
     let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
-    match lang {
-        Some(lang) => ingest::reparse(&bytes, &f.source, lang),
-        None => ingest::parse(&bytes, &f.source),
-    }
-    .map_err(|e| e.to_string())
+    ingest::parse_as(&bytes, &f.source, lang).map_err(|e| e.to_string())
 }

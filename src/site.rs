@@ -8,6 +8,7 @@ use crate::shell::{self, BaseUrl, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::bundle::{FileKind, Manifest};
 use broadsheet_core::index::{self, BuildOptions, Layout};
+use broadsheet_core::ingest::Languages;
 use broadsheet_core::slug;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -41,7 +42,13 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
         articles: mut scanned,
         skipped,
         duplicates,
-    } = inputs::scan(&files, args.quiet, args.strict, args.keep_bytes)?;
+    } = inputs::scan(
+        &files,
+        args.languages.as_ref().unwrap_or(&Languages::any()),
+        args.quiet,
+        args.strict,
+        args.keep_bytes,
+    )?;
     if scanned.is_empty() {
         let names: Vec<String> = args
             .inputs

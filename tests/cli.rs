@@ -528,20 +528,91 @@ fn spilling_the_index_and_reading_articles_again_change_nothing() {
         .arg(&spilled)
         .args(["--run-bytes", "1", "--keep-bytes", "0", "--quiet"]));
     assert!(o.status.success(), "{}", stderr(&o));
-    let listing = |dir: &std::path::Path| {
-        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir.join("data"))
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(listing(&site), listing(&spilled));
+    assert_eq!(data_files(&site), data_files(&spilled));
     assert!(!spilled.join(".runs").exists(), "index runs left behind");
+}
+
+/// The names and bytes of a site's data files.
+fn data_files(site: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(site.join("data"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The language facet of a built site: (code, articles).
+fn site_langs(site: &std::path::Path) -> Vec<(String, u32)> {
+    let manifest: Manifest = decode(
+        FileKind::Manifest,
+        &fs::read(site.join("data/manifest.bin")).unwrap(),
+    )
+    .unwrap();
+    manifest
+        .langs
+        .iter()
+        .map(|l| (l.value.clone(), l.count))
+        .collect()
+}
+
+#[test]
+fn languages_given_are_chosen_among() {
+    // Told the seeds' own languages: the same site.
+    let (tmp, site) = build_seeds();
+    let told = tmp.path().join("told");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .arg("--out")
+        .arg(&told)
+        .args(["--languages", "de,nl,pl,vi", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(data_files(&site), data_files(&told));
+
+    // A short Dutch article looks like Afrikaans among every language.
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(
+        input.join("kort.txt"),
+        "Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin\n\n\
+         Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin.\n",
+    )
+    .unwrap();
+    let build = |out: &str, languages: &[&str]| {
+        let out = tmp.path().join(out);
+        let o = run(bin()
+            .arg("build")
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .arg("--quiet")
+            .args(languages));
+        assert!(o.status.success(), "{}", stderr(&o));
+        site_langs(&out)
+    };
+    assert_eq!(build("any", &[]), [("af".into(), 1)]);
+    assert_eq!(build("nl", &["--languages", "nl,de"]), [("nl".into(), 1)]);
+
+    // A code that is not one is refused before anything is read or written.
+    let out = tmp.path().join("bad");
+    let o = run(bin()
+        .arg("build")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .args(["--languages", "nl,xx"]));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("`xx` is not an ISO 639-1 language code"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

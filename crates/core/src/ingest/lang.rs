@@ -14,20 +14,108 @@ const SAMPLE_CHARS: usize = 1024;
 /// taken for the language most of it is in.
 const WINDOWS: usize = 4;
 
-/// Detects the language of `text` with `whatlang` (trigram models, no
-/// network, no model download) and returns its ISO 639-1 code, or `und`
-/// when the text is too short or ambiguous to tell.
-pub(super) fn detect(text: &str) -> String {
-    let Some(info) = whatlang::detect(&sample(text)) else {
-        return "und".into();
-    };
-    if info.confidence() < 0.2 {
-        return "und".into();
+/// The languages a corpus is written in, when whoever builds it knows
+/// them (`broadsheet build --languages de,nl`): detection then chooses
+/// among these alone. A short text of one language often looks more like
+/// a neighbour of it (a Dutch headline like Afrikaans, Polish like
+/// Slovak) when every language is a candidate, and scoring each candidate
+/// is most of what detection costs (`whatlang` compares a text with the
+/// 300 commonest trigrams of each of its 37 Latin-script languages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Languages {
+    /// Empty: any language `whatlang` knows.
+    allow: Vec<whatlang::Lang>,
+}
+
+impl Languages {
+    /// Every language detection knows.
+    pub fn any() -> Languages {
+        Languages::default()
     }
-    isolang::Language::from_639_3(info.lang().code())
-        .and_then(|l| l.to_639_1())
-        .unwrap_or("und")
-        .to_string()
+
+    /// The ISO 639-1 codes of the languages chosen among, in the order
+    /// given; empty for any.
+    pub fn codes(&self) -> Vec<&'static str> {
+        self.allow.iter().filter_map(|&l| iso_639_1(l)).collect()
+    }
+}
+
+impl std::str::FromStr for Languages {
+    type Err = String;
+
+    /// A comma-separated list of ISO 639-1 codes, such as `de,nl,pl`: the
+    /// codes articles are labelled with, so only languages detection can
+    /// tell (and label) are accepted.
+    fn from_str(list: &str) -> Result<Languages, String> {
+        let mut allow = Vec::new();
+        for code in list.split(',').map(str::trim) {
+            if code.is_empty() {
+                return Err(format!(
+                    "`{list}`: an empty language code (expected ISO 639-1 codes separated by commas, e.g. `de,nl`)"
+                ));
+            }
+            let lower = code.to_ascii_lowercase();
+            let lang = whatlang::Lang::all()
+                .iter()
+                .copied()
+                .find(|&l| iso_639_1(l) == Some(lower.as_str()))
+                .ok_or_else(|| match isolang::Language::from_639_1(&lower) {
+                    Some(_) => format!(
+                        "`{code}`: language detection cannot tell this language (codes it can: {})",
+                        known_codes().join(", ")
+                    ),
+                    None => format!("`{code}` is not an ISO 639-1 language code (such as `de`)"),
+                })?;
+            if !allow.contains(&lang) {
+                allow.push(lang);
+            }
+        }
+        Ok(Languages { allow })
+    }
+}
+
+/// The ISO 639-1 code of one of `whatlang`'s languages. Two of them are
+/// individual languages whose ISO 639-1 code is their macrolanguage's
+/// (`cmn` Mandarin is `zh`, `pes` Western Persian is `fa`), which `isolang`
+/// does not map; they were `und` before.
+fn iso_639_1(lang: whatlang::Lang) -> Option<&'static str> {
+    match lang {
+        whatlang::Lang::Cmn => Some("zh"),
+        whatlang::Lang::Pes => Some("fa"),
+        _ => isolang::Language::from_639_3(lang.code()).and_then(|l| l.to_639_1()),
+    }
+}
+
+/// Every code [`Languages`] accepts, sorted.
+fn known_codes() -> Vec<&'static str> {
+    let mut codes: Vec<_> = whatlang::Lang::all()
+        .iter()
+        .filter_map(|&l| iso_639_1(l))
+        .collect();
+    codes.sort_unstable();
+    codes
+}
+
+/// Detects the language of `text` with `whatlang` (trigram models, no
+/// network, no model download) among `among`, and returns its ISO 639-1
+/// code, or `und` when the text is too short or ambiguous to tell, or in
+/// none of `among` (a script none of them is written in).
+pub(super) fn detect(text: &str, among: &Languages) -> String {
+    let sample = sample(text);
+    let info = match among.allow.as_slice() {
+        [] => whatlang::detect(&sample),
+        allow => whatlang::Detector::with_allowlist(allow.to_vec())
+            .detect(&sample)
+            // A script of one language (Greek, Korean…) is answered
+            // without looking at the list.
+            .filter(|info| allow.contains(&info.lang())),
+    };
+    match info {
+        Some(info) if info.confidence() >= 0.2 => {
+            iso_639_1(info.lang()).unwrap_or("und").to_string()
+        }
+        _ => "und".into(),
+    }
 }
 
 /// At most [`SAMPLE_CHARS`] characters of `text`: all of it, or
@@ -103,7 +191,52 @@ mod tests {
         // A quarter English (more than a window), then German.
         let article = format!("{}{}", quote.repeat(6), text.repeat(12));
         assert!(article.chars().count() > 3 * SAMPLE_CHARS);
-        assert_eq!(detect(&quote.repeat(6)), "en");
-        assert_eq!(detect(&article), "de");
+        assert_eq!(detect(&quote.repeat(6), &Languages::any()), "en");
+        assert_eq!(detect(&article, &Languages::any()), "de");
+    }
+
+    #[test]
+    fn a_list_of_languages_is_iso_639_1_codes_detection_knows() {
+        let l: Languages = "de, NL,pl,de".parse().unwrap();
+        assert_eq!(l.codes(), ["de", "nl", "pl"]);
+        assert_eq!(Languages::any().codes(), Vec::<&str>::new());
+        let err = "de,xx".parse::<Languages>().unwrap_err();
+        assert!(err.contains("`xx` is not an ISO 639-1"), "{err}");
+        // Irish has a code, but whatlang has no model of it.
+        let err = "ga".parse::<Languages>().unwrap_err();
+        assert!(
+            err.contains("`ga`: language detection cannot tell"),
+            "{err}"
+        );
+        assert!(err.contains("de, ") && err.contains("vi"), "{err}");
+        assert!("de,,nl".parse::<Languages>().unwrap_err().contains("empty"));
+        assert!("".parse::<Languages>().is_err());
+    }
+
+    #[test]
+    fn detection_chooses_among_the_languages_given() {
+        // A Dutch headline (from the seeds) that looks more like Afrikaans
+        // when every language is a candidate.
+        let dutch = "Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin";
+        assert_eq!(detect(dutch, &Languages::any()), "af");
+        assert_eq!(detect(dutch, &"de,nl,pl,vi".parse().unwrap()), "nl");
+        // Text in a script none of the languages is written in is none of
+        // them, even where the script alone names its language.
+        let greek =
+            "Η επιτροπή ανακοίνωσε την Τρίτη ότι οι νέοι κανόνες θα ισχύσουν από του χρόνου.";
+        assert_eq!(detect(greek, &Languages::any()), "el");
+        assert_eq!(detect(greek, &"de,nl".parse().unwrap()), "und");
+        assert_eq!(detect(greek, &"de,el".parse().unwrap()), "el");
+    }
+
+    #[test]
+    fn every_language_detection_knows_has_a_code() {
+        assert!(whatlang::Lang::all()
+            .iter()
+            .all(|&l| iso_639_1(l).is_some()));
+        assert_eq!(known_codes().len(), whatlang::Lang::all().len());
+        let chinese = "委员会周二表示，新规定将从明年起适用于所有公司，较小的公司将有更多时间。";
+        assert_eq!(detect(chinese, &Languages::any()), "zh");
+        assert_eq!(detect(chinese, &"zh".parse().unwrap()), "zh");
     }
 }

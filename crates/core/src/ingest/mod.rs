@@ -14,6 +14,8 @@
 mod lang;
 mod lines;
 
+pub use lang::Languages;
+
 use crate::model::{Article, Block};
 use lines::{classify, Line};
 use std::collections::HashSet;
@@ -66,7 +68,7 @@ impl std::error::Error for IngestError {}
 /// the input folder; it is kept on the article. The slug is left empty: slugs
 /// must be unique across a corpus, see [`crate::slug::assign`].
 pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
-    parse_in(bytes, source, None)
+    parse_as(bytes, source, Language::Detect(&Languages::any()))
 }
 
 /// [`parse`] for a file parsed before, whose language `lang` is known:
@@ -75,10 +77,20 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
 /// passes). The article is the one [`parse`] gave if `lang` is the one it
 /// detected.
 pub fn reparse(bytes: &[u8], source: &str, lang: &str) -> Result<Article, IngestError> {
-    parse_in(bytes, source, Some(lang))
+    parse_as(bytes, source, Language::Known(lang))
 }
 
-fn parse_in(bytes: &[u8], source: &str, lang: Option<&str>) -> Result<Article, IngestError> {
+/// How [`parse_as`] finds an article's language.
+#[derive(Debug, Clone, Copy)]
+pub enum Language<'a> {
+    /// Detected from its running text, among these languages.
+    Detect(&'a Languages),
+    /// Known: found by an earlier parse of the same file (see [`reparse`]).
+    Known(&'a str),
+}
+
+/// [`parse`], with the article's language found as `lang` says.
+pub fn parse_as(bytes: &[u8], source: &str, lang: Language<'_>) -> Result<Article, IngestError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(IngestError::TooLarge {
             bytes: bytes.len() as u64,
@@ -95,11 +107,11 @@ fn parse_in(bytes: &[u8], source: &str, lang: Option<&str>) -> Result<Article, I
 
 /// Parses already-decoded text; see [`parse`].
 pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
-    parse_text_in(text, source, None)
+    parse_text_in(text, source, Language::Detect(&Languages::any()))
 }
 
-/// [`parse_text`], in `lang` if it is known.
-fn parse_text_in(text: &str, source: &str, lang: Option<&str>) -> Result<Article, IngestError> {
+/// [`parse_text`], with the language found as `lang` says.
+fn parse_text_in(text: &str, source: &str, lang: Language<'_>) -> Result<Article, IngestError> {
     if let Some((i, l)) = text
         .lines()
         .enumerate()
@@ -126,8 +138,8 @@ fn parse_text_in(text: &str, source: &str, lang: Option<&str>) -> Result<Article
     // The language decides which of two captions (original and translation)
     // to keep, so it is detected first, from the running text.
     let lang = match lang {
-        Some(known) => known.to_string(),
-        None => {
+        Language::Known(known) => known.to_string(),
+        Language::Detect(among) => {
             let running: String = classified
                 .iter()
                 .filter_map(|l| match l {
@@ -136,7 +148,7 @@ fn parse_text_in(text: &str, source: &str, lang: Option<&str>) -> Result<Article
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            lang::detect(&running)
+            lang::detect(&running, among)
         }
     };
 
@@ -277,9 +289,13 @@ fn body_blocks(lines: Vec<Line>, lang: &str, article: &mut Article) -> Vec<Block
                 let chosen = if captions.len() == 1 {
                     captions.pop()
                 } else {
+                    // Among every language: a caption in one the corpus
+                    // is not written in (the English of a German one) must
+                    // not pass for the article's.
+                    let any = Languages::any();
                     let pos = captions
                         .iter()
-                        .position(|c| lang::detect(c) == lang)
+                        .position(|c| lang::detect(c, &any) == lang)
                         .unwrap_or(captions.len() - 1);
                     Some(captions.swap_remove(pos))
                 };

@@ -142,6 +142,26 @@ fn a_second_parse_in_the_known_language_gives_the_same_article() {
 }
 
 #[test]
+fn the_seeds_parse_the_same_among_their_languages() {
+    let among: Languages = "de,nl,pl,vi".parse().unwrap();
+    for (name, bytes) in SEEDS {
+        let a = parse(bytes, name).unwrap();
+        assert_eq!(
+            parse_as(bytes, name, Language::Detect(&among)).unwrap(),
+            a,
+            "{name}"
+        );
+    }
+    // A short article whose few words look like a neighbour language when
+    // any language may be chosen.
+    let short = "Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin\n\n\
+                 Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin.\n";
+    assert_eq!(parse(short.as_bytes(), "x.txt").unwrap().lang, "af");
+    let a = parse_as(short.as_bytes(), "x.txt", Language::Detect(&among)).unwrap();
+    assert_eq!(a.lang, "nl");
+}
+
+#[test]
 fn fingerprints_fold_the_whole_text_word_by_word() {
     // What a fingerprint hashes, folding each text whole.
     fn whole(a: &Article) -> [u8; 16] {
