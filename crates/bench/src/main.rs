@@ -86,6 +86,26 @@ fn seed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds")
 }
 
+/// The languages of the seed articles a corpus is stitched from (each
+/// generated article is in its seed's), as `broadsheet build --languages`
+/// takes them: `de,nl,pl,vi`.
+pub(crate) fn seed_languages(seed_dir: &Path) -> Result<String> {
+    let mut langs = Vec::new();
+    for e in
+        std::fs::read_dir(seed_dir).with_context(|| format!("reading `{}`", seed_dir.display()))?
+    {
+        let p = e?.path();
+        let a = parse(&std::fs::read(&p)?, "seed")
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        if a.lang != "und" {
+            langs.push(a.lang);
+        }
+    }
+    langs.sort();
+    langs.dedup();
+    Ok(langs.join(","))
+}
+
 pub(crate) fn corpus(n: usize, out: &Path, seed_dir: &Path) -> Result<()> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         bail!("`{}` is not empty; choose a new folder", out.display());

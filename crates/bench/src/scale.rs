@@ -5,6 +5,11 @@
 //! bytes written; then measures both sites in headless Chromium (see
 //! [`crate::browser`]). It prints Markdown tables and draws an SVG plot.
 //!
+//! Pagefind is told each page's language (`<html lang>`); Broadsheet is
+//! told the corpus's languages (`--languages`, those of the seeds) and
+//! detects each article's among them. Its build detecting among every
+//! language it knows is timed too, and reported beside it.
+//!
 //! Corpora and sites stay in the work folder, so a second run reuses the
 //! corpora and rebuilds the sites.
 
@@ -17,6 +22,12 @@ use std::time::Instant;
 
 /// Pagefind runs up to this size (at 100,000 pages it needs about 8 GB).
 const PAGEFIND_MAX: usize = 100_000;
+
+/// Builds at most this size are run [`REPEATS`] times per tool, in turn,
+/// and the median kept: a build of a second or less varies by a third
+/// from run to run on these machines.
+const REPEAT_MAX: usize = 10_000;
+const REPEATS: usize = 3;
 
 /// The queries: two frequent German words cold, then two others.
 const QUERY: &str = "Wissenschaft Technologie";
@@ -34,7 +45,11 @@ pub struct Build {
 /// Everything measured at one corpus size.
 struct Row {
     articles: usize,
+    /// Told the corpus's languages (`--languages`), as Pagefind is told
+    /// each page's (`<html lang>`): the site measured in the browser.
     broadsheet: Build,
+    /// Detecting among every language it knows (no `--languages`).
+    any_language: Build,
     pagefind: Option<Build>,
     browser: (Figures, Option<Figures>),
 }
@@ -79,6 +94,44 @@ fn run_measured(cmd: &mut Command) -> Result<(f64, f64)> {
     }
     // Linux reports ru_maxrss in kilobytes.
     Ok((secs, usage.ru_maxrss as f64 / 1024.0))
+}
+
+/// Builds `corpus` into `out` with Broadsheet, told its `languages` if
+/// given.
+fn build_broadsheet(
+    broadsheet: &Path,
+    corpus: &Path,
+    out: &Path,
+    languages: Option<&str>,
+) -> Result<Build> {
+    let mut cmd = Command::new(broadsheet);
+    cmd.arg("build")
+        .arg(corpus)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet");
+    if let Some(l) = languages {
+        cmd.arg("--languages").arg(l);
+    }
+    let (secs, peak_mb) = run_measured(&mut cmd)?;
+    let (files, bytes) = tree(out)?;
+    Ok(Build {
+        secs,
+        peak_mb,
+        files,
+        bytes,
+    })
+}
+
+/// The build of median time (files and bytes are the same in each), with
+/// the highest peak memory of all.
+fn median(builds: &[Build]) -> Build {
+    let mut sorted = builds.to_vec();
+    sorted.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+    Build {
+        peak_mb: builds.iter().map(|b| b.peak_mb).fold(0.0, f64::max),
+        ..sorted[sorted.len() / 2]
+    }
 }
 
 /// Files and bytes under `dir`.
@@ -132,61 +185,75 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
         );
     }
     std::fs::create_dir_all(work)?;
+    let languages = crate::seed_languages(&crate::seed_dir())?;
     let mut rows = Vec::new();
     for &n in sizes {
         let corpus = work.join(format!("c{n}"));
         if !corpus.exists() {
             crate::corpus(n, &corpus, &crate::seed_dir())?;
         }
-        let out = work.join(format!("o{n}"));
         let html = work.join(format!("h{n}"));
-        settle(&[out.clone(), html.join("pagefind")])?;
-        eprintln!("building {n} articles with Broadsheet");
-        let (secs, peak_mb) = run_measured(
-            Command::new(&broadsheet)
-                .arg("build")
-                .arg(&corpus)
-                .arg("--out")
-                .arg(&out)
-                .arg("--quiet"),
-        )?;
-        let (files, bytes) = tree(&out)?;
-        let b = Build {
-            secs,
-            peak_mb,
-            files,
-            bytes,
+        let repeats = if n <= REPEAT_MAX { REPEATS } else { 1 };
+        // Each build writes a folder of its own (the first is the one
+        // measured in the browser), all removed before the first build:
+        // see `settle`.
+        let nth = |dir: &Path, what: &str, r: usize| match r {
+            0 => dir.join(what),
+            r => dir.join(format!("{what}.{r}")),
         };
-        let (p, html) = if n <= PAGEFIND_MAX {
-            if !html.exists() {
-                crate::html(&corpus, &html)?;
+        let outs = |r| nth(work, &format!("o{n}"), r);
+        let anys = |r| nth(work, &format!("o{n}-any"), r);
+        let pagefinds = |r| nth(&html, "pagefind", r);
+        let mut outputs = Vec::new();
+        for r in 0..REPEATS {
+            outputs.extend([outs(r), anys(r), pagefinds(r)]);
+        }
+        settle(&outputs)?;
+        if n <= PAGEFIND_MAX && !html.exists() {
+            crate::html(&corpus, &html)?;
+        }
+        let (mut told, mut any, mut pf) = (Vec::new(), Vec::new(), Vec::new());
+        for r in 0..repeats {
+            eprintln!("building {n} articles with Broadsheet, told the languages ({languages})");
+            told.push(build_broadsheet(
+                &broadsheet,
+                &corpus,
+                &outs(r),
+                Some(&languages),
+            )?);
+            eprintln!("building {n} articles with Broadsheet, any language");
+            any.push(build_broadsheet(&broadsheet, &corpus, &anys(r), None)?);
+            if n <= PAGEFIND_MAX {
+                eprintln!("building {n} articles with Pagefind");
+                let (secs, peak_mb) = run_measured(
+                    Command::new(&pagefind)
+                        .arg("--site")
+                        .arg(&html)
+                        .arg("--output-path")
+                        .arg(pagefinds(r))
+                        .stdout(std::process::Stdio::null()),
+                )?;
+                let (files, bytes) = tree(&pagefinds(r))?;
+                pf.push(Build {
+                    secs,
+                    peak_mb,
+                    files,
+                    bytes,
+                });
             }
-            eprintln!("building {n} articles with Pagefind");
-            let (secs, peak_mb) = run_measured(
-                Command::new(&pagefind)
-                    .arg("--site")
-                    .arg(&html)
-                    .stdout(std::process::Stdio::null()),
-            )?;
-            let (files, bytes) = tree(&html.join("pagefind"))?;
-            let p = Build {
-                secs,
-                peak_mb,
-                files,
-                bytes,
-            };
-            (Some(p), Some(html))
-        } else {
-            (None, None)
-        };
+        }
+        let b = median(&told);
+        let p = (!pf.is_empty()).then(|| median(&pf));
+        let html = p.is_some().then_some(html);
         // The builds leave up to gigabytes of writes for the kernel to
         // flush; flushed now, they do not compete with the browser.
         let _ = Command::new("sync").status();
         eprintln!("measuring {n} articles in Chromium");
-        let figures = browser::measure(&out, html.as_deref(), QUERY, NEXT)?;
+        let figures = browser::measure(&outs(0), html.as_deref(), QUERY, NEXT)?;
         let row = Row {
             articles: n,
             broadsheet: b,
+            any_language: median(&any),
             pagefind: p,
             browser: figures,
         };
@@ -212,16 +279,20 @@ fn print_row(r: &Row) {
         )
     };
     line("Broadsheet", &r.broadsheet);
+    line("Broadsheet, any language", &r.any_language);
     if let Some(p) = &r.pagefind {
         line("Pagefind 1.6", p);
-        let b = &r.broadsheet;
-        println!(
-            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
-            b.secs / p.secs,
-            b.peak_mb / p.peak_mb,
-            b.files as f64 / p.files as f64,
-            b.bytes as f64 / p.bytes as f64
-        );
+        let ratio = |name: &str, b: &Build| {
+            println!(
+                "| {name} | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
+                b.secs / p.secs,
+                b.peak_mb / p.peak_mb,
+                b.files as f64 / p.files as f64,
+                b.bytes as f64 / p.bytes as f64
+            )
+        };
+        ratio("ratio", &r.broadsheet);
+        ratio("ratio, any language", &r.any_language);
     }
     println!();
     print!("{}", browser::table(&r.browser.0, r.browser.1.as_ref()));
@@ -239,50 +310,60 @@ fn thousands(n: usize) -> String {
     out
 }
 
-/// What a plot panel shows: a figure of the builds or of the browser runs.
-#[derive(Clone, Copy)]
-enum Measure {
-    Build(fn(&Build) -> f64),
-    Browser(fn(&Figures) -> f64),
-}
-
-impl Measure {
-    /// The figure at one corpus size, Pagefind's or Broadsheet's (Pagefind
-    /// was not run at every size).
-    fn of(self, r: &Row, pagefind: bool) -> Option<f64> {
-        match (self, pagefind) {
-            (Measure::Build(f), false) => Some(f(&r.broadsheet)),
-            (Measure::Build(f), true) => r.pagefind.as_ref().map(f),
-            (Measure::Browser(f), false) => Some(f(&r.browser.0)),
-            (Measure::Browser(f), true) => r.browser.1.as_ref().map(f),
-        }
-    }
-}
+/// One line of a plot panel: its name, colour and figure at a corpus size
+/// (not every tool ran at every size).
+type Series = (&'static str, RGBColor, fn(&Row) -> Option<f64>);
 
 /// Four log-log panels: build time, first-query bytes, cold time to first
-/// results, files written; Broadsheet and Pagefind against corpus size.
+/// results, files written; Broadsheet and Pagefind against corpus size
+/// (and Broadsheet detecting any language, for the build time).
 fn plot(rows: &[Row], svg: &Path) -> Result<()> {
-    let panels = [
-        ("build time (s)", Measure::Build(|b| b.secs)),
+    const ANY: RGBColor = RGBColor(240, 150, 150);
+    let panels: [(&str, &[Series]); 4] = [
+        (
+            "build time (s)",
+            &[
+                ("Broadsheet", RED, |r| Some(r.broadsheet.secs)),
+                ("Broadsheet, any language", ANY, |r| {
+                    Some(r.any_language.secs)
+                }),
+                ("Pagefind", BLUE, |r| r.pagefind.map(|p| p.secs)),
+            ],
+        ),
         (
             "first query: bytes transferred (KB)",
-            Measure::Browser(|f| f.bytes / 1024.0),
+            &[
+                ("Broadsheet", RED, |r| Some(r.browser.0.bytes / 1024.0)),
+                ("Pagefind", BLUE, |r| {
+                    r.browser.1.as_ref().map(|f| f.bytes / 1024.0)
+                }),
+            ],
         ),
         (
             "cold: first results on screen (ms)",
-            Measure::Browser(|f| f.cold_ms),
+            &[
+                ("Broadsheet", RED, |r| Some(r.browser.0.cold_ms)),
+                ("Pagefind", BLUE, |r| {
+                    r.browser.1.as_ref().map(|f| f.cold_ms)
+                }),
+            ],
         ),
-        ("files written", Measure::Build(|b| b.files as f64)),
+        (
+            "files written",
+            &[
+                ("Broadsheet", RED, |r| Some(r.broadsheet.files as f64)),
+                ("Pagefind", BLUE, |r| r.pagefind.map(|p| p.files as f64)),
+            ],
+        ),
     ];
     let root = SVGBackend::new(svg, (960, 720)).into_drawing_area();
     root.fill(&WHITE)?;
     let x_max = rows.iter().map(|r| r.articles).max().unwrap_or(10) as f64 * 1.5;
     let x_min = rows.iter().map(|r| r.articles).min().unwrap_or(1) as f64 / 1.5;
-    for (area, (title, measure)) in root.split_evenly((2, 2)).iter().zip(panels) {
+    for (area, (title, series)) in root.split_evenly((2, 2)).iter().zip(panels) {
         let values: Vec<f64> = rows
             .iter()
-            .flat_map(|r| [measure.of(r, false), measure.of(r, true)])
-            .flatten()
+            .flat_map(|r| series.iter().filter_map(|(_, _, of)| of(r)))
             .filter(|v| *v > 0.0)
             .collect();
         let y_min = values.iter().copied().fold(f64::MAX, f64::min) / 1.5;
@@ -299,10 +380,10 @@ fn plot(rows: &[Row], svg: &Path) -> Result<()> {
             .x_label_formatter(&|x| thousands(x.round() as usize))
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()?;
-        for (name, color, pagefind) in [("Broadsheet", RED, false), ("Pagefind", BLUE, true)] {
+        for &(name, color, of) in series {
             let points: Vec<(f64, f64)> = rows
                 .iter()
-                .filter_map(|r| measure.of(r, pagefind).map(|v| (r.articles as f64, v)))
+                .filter_map(|r| of(r).map(|v| (r.articles as f64, v)))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
