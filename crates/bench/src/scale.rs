@@ -242,6 +242,14 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
                 });
             }
         }
+        for (name, builds) in [
+            ("Broadsheet", &told),
+            ("Broadsheet, any language", &any),
+            ("Pagefind", &pf),
+        ] {
+            let secs: Vec<String> = builds.iter().map(|b| format!("{:.2} s", b.secs)).collect();
+            eprintln!("{name}: {}", secs.join(", "));
+        }
         let b = median(&told);
         let p = (!pf.is_empty()).then(|| median(&pf));
         let html = p.is_some().then_some(html);
