@@ -16,11 +16,11 @@ const WINDOWS: usize = 4;
 
 /// The languages a corpus is written in, when whoever builds it knows
 /// them (`broadsheet build --languages de,nl`): detection then chooses
-/// among these alone. A short text of one language often looks more like
-/// a neighbour of it (a Dutch headline like Afrikaans, Polish like
-/// Slovak) when every language is a candidate, and scoring each candidate
-/// is most of what detection costs (`whatlang` compares a text with the
-/// 300 commonest trigrams of each of its 37 Latin-script languages).
+/// among these alone. A short text of one language can look more like a
+/// neighbour of it (a Dutch headline like Afrikaans) when every language
+/// is a candidate, and scoring each candidate is most of what detection
+/// costs (`whatlang` compares a text with the 300 commonest trigrams of
+/// each of its 37 Latin-script languages).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Languages {
     /// Empty: any language `whatlang` knows.
