@@ -56,11 +56,12 @@ fn main() -> Result<()> {
     if !bare_js.contains("__wbg_init as default") {
         bail!("unexpected wasm-bindgen output: no `__wbg_init` export");
     }
+    let failed = std::fs::read_to_string(root.join("crates/app/web/failed.js"))?;
     let js = format!(
         "{bare_js}\nconst wasmUrl = new URL('./{wasm_name}', import.meta.url);\n\
          export const ready = __wbg_init({{ module_or_path: globalThis.document ? wasmUrl : \
          new Promise((take) => addEventListener('message', (e) => take(e.data instanceof \
-         WebAssembly.Module ? e.data : fetch(wasmUrl)), {{ once: true }})) }});\n"
+         WebAssembly.Module ? e.data : fetch(wasmUrl)), {{ once: true }})) }});\n{failed}"
     );
     let js_name = hashed("app", "js", js.as_bytes());
     let css = std::fs::read(root.join("crates/app/style.css"))?;

@@ -13,9 +13,19 @@ use broadsheet_core::index::Bundle;
 use sha2::Digest;
 use std::collections::HashMap;
 
+/// The page. Its viewer's place holds a "Loading…" line until the app
+/// replaces it (Yew empties the element it mounts in), so that a reader on
+/// a slow connection sees the page is at work while its wasm arrives, and
+/// one whose viewer cannot start sees why (`failed.js`) instead of a blank
+/// page.
 const INDEX_HTML: &str = include_str!("../index.html");
+/// The line the page shows until its viewer is up (see [`INDEX_HTML`]).
+const LOADING: &str = r#"<p class="status" aria-busy="true">Loading…</p>"#;
 const SW_JS: &str = include_str!("../crates/app/web/sw.js");
 const EMBED_JS: &str = include_str!("../crates/app/web/embed.js");
+/// What a page shows if its viewer cannot start (also in the app module,
+/// by build.rs).
+const FAILED_JS: &str = include_str!("../crates/app/web/failed.js");
 const ICON_32: &[u8] = include_bytes!("../crates/app/web/icon-32.png");
 const ICON_192: &[u8] = include_bytes!("../crates/app/web/icon-192.png");
 const ICON_512: &[u8] = include_bytes!("../crates/app/web/icon-512.png");
@@ -205,6 +215,7 @@ fn index_html(base: &BaseUrl, generator: &str) -> String {
             ("STYLE", base.url(APP_CSS)),
             ("APP_JS", base.url(APP_JS)),
             ("APP_WASM", base.url(APP_WASM)),
+            ("LOADING", LOADING.into()),
         ],
     )
 }
@@ -251,7 +262,7 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
     let script = format!(
         "{BARE_JS}\nexport const ready = __wbg_init({{ module_or_path: \
          fetch('data:application/wasm;base64,' + \
-         document.getElementById('bs:app.wasm').textContent.trim()) }});\n"
+         document.getElementById('bs:app.wasm').textContent.trim()) }});\n{FAILED_JS}"
     );
     for (what, text, tag) in [
         ("app module", &script, "</script"),
@@ -278,7 +289,7 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
          <link rel=\"icon\" href=\"data:image/png;base64,{}\">\n\
          <style>{CSS}</style>\n</head>\n<body>\n\
          <noscript>Broadsheet needs JavaScript and WebAssembly to search and display the articles.</noscript>\n\
-         <div id=\"broadsheet\" class=\"bs-app\"></div>\n",
+         <div id=\"broadsheet\" class=\"bs-app\">{LOADING}</div>\n",
         escape(&bundle.manifest.generator),
         b64(ICON_32),
     );

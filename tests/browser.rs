@@ -753,6 +753,30 @@ async fn a_file_that_is_no_bundle_file_is_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_that_cannot_start_says_so() {
+    // The page shows "Loading…" until its app replaces it; an app file
+    // that is no wasm must not leave it loading forever.
+    let b = Browser::start().await;
+    let html = std::fs::read_to_string(b.site.join("index.html")).unwrap();
+    assert!(html.contains(">Loading…</p>"), "{html}");
+    let wasm = std::fs::read_dir(&b.site)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .unwrap();
+    rewrite(&wasm, |bytes| *bytes = b"<!doctype html>".to_vec());
+    b.goto("#/").await;
+    let alert = b
+        .wait("an alert that the viewer could not start", || async {
+            let t = b.texts("#broadsheet [role=alert]").await.join(" ");
+            t.contains("The viewer could not start").then_some(t)
+        })
+        .await;
+    assert!(b.texts(".status").await.is_empty(), "{alert}");
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_file_is_retried_then_reported() {
     expect_alert(
         |data, m| {

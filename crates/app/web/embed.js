@@ -11,7 +11,7 @@
 // "#/a/SLUG"), which the viewer updates and the host may set.
 //
 // Written by `broadsheet build` for one build: it names that build's app.
-import { ready, mount } from "./{{APP_JS}}";
+import { ready, mount, failed } from "./{{APP_JS}}";
 
 const STYLE = new URL("./{{APP_CSS}}", import.meta.url).href;
 const SITE = new URL("./", import.meta.url).href;
@@ -34,7 +34,7 @@ class BroadsheetViewer extends HTMLElement {
     shadow.append(style, root);
     const site = new URL(this.getAttribute("src") || SITE, document.baseURI).href;
     const base = site.endsWith("/") ? site : site + "/";
-    ready.then(() => mount(root, this, base, MODULE));
+    ready.then(() => mount(root, this, base, MODULE)).catch((e) => failed(root, e));
   }
 
   attributeChangedCallback(name, before, after) {
