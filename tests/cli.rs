@@ -564,15 +564,18 @@ fn site_langs(site: &std::path::Path) -> Vec<(String, u32)> {
 
 #[test]
 fn languages_given_are_chosen_among() {
+    let build = |input: &std::path::Path, out: &std::path::Path, args: &[&str]| {
+        run(bin()
+            .arg("build")
+            .arg(input)
+            .arg("--out")
+            .arg(out)
+            .args(args))
+    };
     // Told the seeds' own languages: the same site.
     let (tmp, site) = build_seeds();
     let told = tmp.path().join("told");
-    let o = run(bin()
-        .arg("build")
-        .arg(seeds())
-        .arg("--out")
-        .arg(&told)
-        .args(["--languages", "de,nl,pl,vi", "--quiet"]));
+    let o = build(&seeds(), &told, &["--languages", "de,nl,pl,vi", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(data_files(&site), data_files(&told));
 
@@ -585,29 +588,19 @@ fn languages_given_are_chosen_among() {
          Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin.\n",
     )
     .unwrap();
-    let build = |out: &str, languages: &[&str]| {
+    let langs = |out: &str, args: &[&str]| {
         let out = tmp.path().join(out);
-        let o = run(bin()
-            .arg("build")
-            .arg(&input)
-            .arg("--out")
-            .arg(&out)
-            .arg("--quiet")
-            .args(languages));
+        let o = build(&input, &out, args);
         assert!(o.status.success(), "{}", stderr(&o));
         site_langs(&out)
     };
-    assert_eq!(build("any", &[]), [("af".into(), 1)]);
-    assert_eq!(build("nl", &["--languages", "nl,de"]), [("nl".into(), 1)]);
+    assert_eq!(langs("any", &["--quiet"]), [("af".into(), 1)]);
+    let told = ["--languages", "nl,de", "--quiet"];
+    assert_eq!(langs("nl", &told), [("nl".into(), 1)]);
 
     // A code that is not one is refused before anything is read or written.
     let out = tmp.path().join("bad");
-    let o = run(bin()
-        .arg("build")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .args(["--languages", "nl,xx"]));
+    let o = build(&input, &out, &["--languages", "nl,xx"]);
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(
