@@ -278,8 +278,10 @@ fn print_row(r: &Row) {
     println!("| tool | build | peak memory | files | output |");
     println!("| --- | --- | --- | --- | --- |");
     let line = |name: &str, b: &Build| {
+        // Hundredths for builds of seconds, where tenths hide a fifth.
+        let digits = if b.secs < 10.0 { 2 } else { 1 };
         println!(
-            "| {name} | {:.1} s | {:.0} MB | {} | {:.1} MB |",
+            "| {name} | {:.digits$} s | {:.0} MB | {} | {:.1} MB |",
             b.secs,
             b.peak_mb,
             thousands(b.files as usize),
