@@ -753,6 +753,65 @@ async fn a_file_that_is_no_bundle_file_is_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn languages_are_named_in_themselves() {
+    // The seeds and two articles in languages the seeds are not in.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    for e in std::fs::read_dir(seeds()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), input.join(e.file_name())).unwrap();
+    }
+    std::fs::write(
+        input.join("fr.txt"),
+        "Nouvelles aides pour les petites entreprises\n\n\
+         Le gouvernement a annoncé mardi de nouvelles mesures pour soutenir les petites \
+         entreprises touchées par la hausse des prix de l'énergie. Selon le ministre de \
+         l'Économie, ces aides seront versées dès le mois prochain et concerneront plusieurs \
+         milliers de sociétés dans tout le pays.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("cs.txt"),
+        "Nová pomoc pro malé podniky\n\n\
+         Vláda v úterý oznámila nová opatření na podporu malých podniků zasažených růstem \
+         cen energií. Podle ministra průmyslu budou peníze vyplaceny už příští měsíc a týkat \
+         se budou několika tisíc firem v celé zemi.\n",
+    )
+    .unwrap();
+    let b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    let chips = b
+        .wait("the language filter", || async {
+            let v = b
+                .js(
+                    "return [...document.querySelectorAll('button.chip[data-facet=lang]')]\
+                     .map((c) => c.dataset.value + ' ' + c.firstChild.textContent);",
+                )
+                .await;
+            let mut v: Vec<String> = serde_json::from_value(v).ok()?;
+            v.sort();
+            (v.len() == 6).then_some(v)
+        })
+        .await;
+    assert_eq!(
+        chips,
+        [
+            "cs Čeština",
+            "de Deutsch",
+            "fr Français",
+            "nl Nederlands",
+            "pl Polski",
+            "vi Tiếng Việt"
+        ]
+    );
+    // Bylines name an article's language the same way.
+    let bylines = b.texts("li.result .lang").await;
+    assert!(bylines.iter().any(|l| l == "Français"), "{bylines:?}");
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_viewer_that_cannot_start_says_so() {
     // The page shows "Loading…" until its app replaces it; an app file
     // that is no wasm must not leave it loading forever.

@@ -47,7 +47,7 @@ fn facets_view(
             let next = Route::List(current.toggled(&f.facet, &v.value));
             let navigate = navigate.clone();
             let onclick = Callback::from(move |_| navigate.emit((next.clone(), false)));
-            let label = if f.facet == "lang" { lang_name(&v.value).to_string() } else { v.value.clone() };
+            let label = if f.facet == "lang" { lang_name(&v.value) } else { v.value.clone() };
             html! {
                 <button type="button" class="chip" aria-pressed={pressed.to_string()} data-facet={f.facet.clone()}
                     data-value={v.value.clone()} {onclick}>
