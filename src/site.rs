@@ -135,8 +135,12 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             .find(|(n, _)| *n == APP_WASM)
             .map(|(_, b)| *b)
             .unwrap_or(&[]);
+        let among = match &args.languages {
+            Some(l) => format!("; detected among {}", l.codes().join(", ")),
+            None => String::new(),
+        };
         eprintln!(
-            "built {} articles ({}){} into {}: {} files, {} in {:.2} s; app wasm {} ({} gzip)",
+            "built {} articles ({}{among}){} into {}: {} files, {} in {:.2} s; app wasm {} ({} gzip)",
             m.doc_count,
             langs.join(", "),
             [

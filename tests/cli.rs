@@ -595,8 +595,11 @@ fn languages_given_are_chosen_among() {
         site_langs(&out)
     };
     assert_eq!(langs("any", &["--quiet"]), [("af".into(), 1)]);
-    let told = ["--languages", "nl,de", "--quiet"];
-    assert_eq!(langs("nl", &told), [("nl".into(), 1)]);
+    assert_eq!(langs("nl", &["--languages", "nl,de"]), [("nl".into(), 1)]);
+    // The summary says what detection chose among.
+    let o = build(&input, &tmp.path().join("said"), &["--languages", "nl,de"]);
+    let err = stderr(&o);
+    assert!(err.contains("(nl 1; detected among nl, de)"), "{err}");
 
     // A code that is not one is refused before anything is read or written.
     let out = tmp.path().join("bad");
