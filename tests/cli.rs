@@ -38,11 +38,7 @@ fn build_writes_a_complete_site() {
     )
     .unwrap();
     assert_eq!(manifest.doc_count, 5);
-    let mut langs: Vec<(String, u32)> = manifest
-        .langs
-        .iter()
-        .map(|l| (l.value.clone(), l.count))
-        .collect();
+    let mut langs = site_langs(&site);
     langs.sort();
     assert_eq!(
         langs,

@@ -21,10 +21,12 @@ const WINDOWS: usize = 4;
 /// is a candidate, and scoring each candidate is most of what detection
 /// costs (`whatlang` compares a text with the 300 commonest trigrams of
 /// each of its 37 Latin-script languages).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Languages {
     /// Empty: any language `whatlang` knows.
     allow: Vec<whatlang::Lang>,
+    /// A detector choosing among `allow`, made once for every article.
+    detector: whatlang::Detector,
 }
 
 impl Languages {
@@ -70,7 +72,10 @@ impl std::str::FromStr for Languages {
                 allow.push(lang);
             }
         }
-        Ok(Languages { allow })
+        Ok(Languages {
+            detector: whatlang::Detector::with_allowlist(allow.clone()),
+            allow,
+        })
     }
 }
 
@@ -101,15 +106,12 @@ fn known_codes() -> Vec<&'static str> {
 /// code, or `und` when the text is too short or ambiguous to tell, or in
 /// none of `among` (a script none of them is written in).
 pub(super) fn detect(text: &str, among: &Languages) -> String {
-    let sample = sample(text);
-    let info = match among.allow.as_slice() {
-        [] => whatlang::detect(&sample),
-        allow => whatlang::Detector::with_allowlist(allow.to_vec())
-            .detect(&sample)
-            // A script of one language (Greek, Korean…) is answered
-            // without looking at the list.
-            .filter(|info| allow.contains(&info.lang())),
-    };
+    let info = among
+        .detector
+        .detect(&sample(text))
+        // A script of one language (Greek, Korean…) is answered without
+        // looking at the list.
+        .filter(|info| among.allow.is_empty() || among.allow.contains(&info.lang()));
     match info {
         Some(info) if info.confidence() >= 0.2 => {
             iso_639_1(info.lang()).unwrap_or("und").to_string()
