@@ -25,7 +25,8 @@ const WINDOWS: usize = 4;
 pub struct Languages {
     /// Empty: any language `whatlang` knows.
     allow: Vec<whatlang::Lang>,
-    /// A detector choosing among `allow`, made once for every article.
+    /// A detector choosing among `allow` (any when empty), made once and
+    /// used for every article.
     detector: whatlang::Detector,
 }
 
