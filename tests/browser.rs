@@ -1120,6 +1120,82 @@ async fn static_server(root: std::path::PathBuf) -> String {
     format!("http://{addr}/")
 }
 
+/// A static server for `root` that answers every byte-range request
+/// `delay` late, as a host across a network would, and logs each: its path,
+/// when it arrived and when its answer left.
+async fn slow_range_server(
+    root: std::path::PathBuf,
+    delay: Duration,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, Instant, Instant)>>>,
+) {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(root).precompressed_br())
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let log = kept.clone();
+                async move {
+                    if !req.headers().contains_key("range") {
+                        return next.run(req).await;
+                    }
+                    let path = req.uri().path().to_string();
+                    let arrived = Instant::now();
+                    tokio::time::sleep(delay).await;
+                    let response = next.run(req).await;
+                    log.lock().unwrap().push((path, arrived, Instant::now()));
+                    response
+                }
+            },
+        ));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/"), log)
+}
+
+/// The articles of a result page are byte ranges of one pack, asked for
+/// together, and they go out together: Chromium lets one request at a time
+/// through its HTTP cache to one URL, so ranges fetched through it went
+/// one after another, a round trip each (four results' articles, four
+/// round trips; ten take half a second at 40 ms a round trip).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_pages_ranges_of_one_file_are_fetched_at_once() {
+    const DELAY: Duration = Duration::from_millis(400);
+    let (tmp, site) = build_seeds();
+    let (base, log) = slow_range_server(site.clone(), DELAY).await;
+    let b = Browser::launch(tmp, None, base, site).await;
+    // Four of the five seed articles have the word, all in the one pack.
+    b.goto("#/?q=technologie").await;
+    b.titles_when(4).await;
+    let log = log.lock().unwrap().clone();
+    let pack: Vec<_> = log
+        .iter()
+        .filter(|(path, ..)| path.contains("/data/pack-"))
+        .collect();
+    // The most requests for the pack the server was answering at once.
+    let at_once = pack
+        .iter()
+        .map(|(_, arrived, _)| {
+            pack.iter()
+                .filter(|(_, a, left)| a <= arrived && arrived < left)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let shown: Vec<_> = pack
+        .iter()
+        .map(|(p, a, l)| format!("{p} {:?}..{:?}", *a - log[0].1, *l - log[0].1))
+        .collect();
+    assert!(
+        pack.len() >= 4 && at_once >= 4,
+        "the pack's ranges went out one by one ({at_once} at once at most): {shown:#?}"
+    );
+    b.client.close().await.unwrap();
+}
+
 const PORTAL: &str = r#"<!doctype html>
 <html lang="en">
 <head>

@@ -145,7 +145,12 @@ async function ranged(request, range) {
 // key `ranged` looks them up by (or the whole file, from a host that
 // ignores ranges: `ranged` cuts it).
 async function keepRange(cache, url, start, end) {
-  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` } });
+  // Past the HTTP cache, which lets one request at a time through to a URL
+  // (see fetch_once in data.rs): the ranges are kept here instead.
+  const response = await fetch(url, {
+    headers: { Range: `bytes=${start}-${end}` },
+    cache: "no-store",
+  });
   if (response.status === 206) {
     await cache.put(rangeKey(url, start, end), new Response(await response.arrayBuffer()));
   } else if (response.ok) {
