@@ -34,6 +34,21 @@ fn cold_runs() -> usize {
         .unwrap_or(3)
 }
 
+/// A round trip the server adds to every request, in milliseconds:
+/// `BENCH_RTT` (0 unless set). Loopback has none, and a page that waits for
+/// one answer before asking the next is then timed as if waiting were free;
+/// a host across a network costs tens of milliseconds a round trip. The
+/// server waits this long before it answers (the request's way there and
+/// the response's way back, in one), on each of HTTP/1.1's connections at
+/// once, so requests in flight together still wait for it together.
+fn round_trip() -> Duration {
+    let ms = std::env::var("BENCH_RTT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Duration::from_millis(ms)
+}
+
 /// A search page for Pagefind's JS API: no UI library, results rendered as
 /// plain list items, like Broadsheet's list.
 const PAGEFIND_PAGE: &str = r#"<!doctype html>
@@ -107,6 +122,7 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let files = tower_http::services::ServeDir::new(root);
+    let rtt = round_trip();
     let app = if precompressed {
         axum::Router::new().fallback_service(files.precompressed_br().precompressed_gzip())
     } else {
@@ -125,12 +141,20 @@ async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Res
                     .unwrap_or_else(|e| e.into_inner())
                     .push((epoch_ms(), sent.clone()));
                 let path = req.uri().path().to_string();
+                let range = req.headers().get("range").cloned();
+                let arrived = epoch_ms();
+                if !rtt.is_zero() {
+                    tokio::time::sleep(rtt).await;
+                }
                 let (parts, body) = next.run(req).await.into_parts();
                 if std::env::var_os("BENCH_LOG").is_some() {
-                    // Where the bytes go: one line per response.
+                    // Where the bytes go: one line per response, with when
+                    // its request arrived (epoch seconds, for lining up
+                    // requests) and what part of the file it asked for.
                     let len = parts.headers.get("content-length");
                     let len = len.and_then(|v| v.to_str().ok()).unwrap_or("?");
-                    eprintln!("{len:>9} {path}");
+                    let range = range.as_ref().and_then(|r| r.to_str().ok()).unwrap_or("");
+                    eprintln!("{len:>9} {path} {:.3} {range}", arrived / 1000.0);
                 }
                 let body = body.map_frame(move |frame| {
                     if let Some(data) = frame.data_ref() {
