@@ -60,6 +60,11 @@ impl Bundle {
         Ok(bundle)
     }
 
+    /// The names its manifest gives its languages (see `Manifest::lang_names`).
+    pub fn lang_names(&self) -> Vec<(String, String)> {
+        self.engine.borrow().manifest().lang_names.clone()
+    }
+
     /// What was loaded since [`Bundle::recording`]; recording stops.
     pub fn take_recorded(&self) -> Vec<Piece> {
         self.recorded.borrow_mut().take().unwrap_or_default()

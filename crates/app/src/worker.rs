@@ -110,6 +110,8 @@ pub struct Source(Rc<Inner>);
 struct Inner {
     data: String,
     manifest: Vec<u8>,
+    /// Its languages' names in themselves, from the manifest.
+    lang_names: Vec<(String, String)>,
     /// The app module's URL, to start the worker from; `None`: no worker.
     script: Option<String>,
     /// The page's bundle; dropped once the worker has taken over.
@@ -212,7 +214,9 @@ impl Source {
     }
 
     fn new(data: String, manifest: Vec<u8>, page: Bundle, script: Option<String>) -> Source {
+        let lang_names = page.lang_names();
         Source(Rc::new(Inner {
+            lang_names,
             data,
             manifest,
             script,
@@ -222,6 +226,11 @@ impl Source {
             worker: RefCell::default(),
             pending: InFlight::default(),
         }))
+    }
+
+    /// The bundle's languages' names in themselves, by code.
+    pub fn lang_names(&self) -> &[(String, String)] {
+        &self.0.lang_names
     }
 
     /// The engine to ask: the worker once it is started (waiting for it to

@@ -43,7 +43,10 @@ pub fn App(props: &AppProps) -> Html {
             let data = data.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 load.set(match Source::open(data, worker).await {
-                    Ok(b) => Load::Ready(b),
+                    Ok(b) => {
+                        super::text::learn_lang_names(b.lang_names());
+                        Load::Ready(b)
+                    }
                     Err(e) => Load::Failed(e),
                 });
             });

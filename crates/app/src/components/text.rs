@@ -18,52 +18,38 @@ pub fn marked(segments: &[(&str, bool)]) -> Html {
         .collect()
 }
 
-/// The name of a language in itself ("Deutsch", "Polski", "Tiếng Việt"),
-/// for bylines and the language filter, from the browser's CLDR data
-/// (`Intl.DisplayNames`): any of the 70 languages a build detects, not a
-/// list of our own. A code the browser does not name (`und`, or anything a
-/// damaged manifest holds) is shown as it is. Names are worked out once
-/// per code.
-pub fn lang_name(code: &str) -> String {
-    thread_local! {
-        static NAMES: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    if let Some(name) =
-        NAMES.with_borrow(|n| n.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()))
-    {
-        return name;
-    }
-    let name = autonym(code).unwrap_or_else(|| code.to_string());
-    NAMES.with_borrow_mut(|n| n.push((code.to_string(), name.clone())));
-    name
+thread_local! {
+    /// Names of languages in themselves, by code, as bundles list them.
+    static LANG_NAMES: std::cell::RefCell<Vec<(String, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `code`'s name in itself, capitalised as a label ("polski" → "Polski").
-fn autonym(code: &str) -> Option<String> {
-    // Only a well-formed ISO 639 code reaches the constructor, which throws
-    // on a malformed locale (a JS exception through the wasm).
-    if !(2..=3).contains(&code.len())
-        || !code.bytes().all(|b| b.is_ascii_lowercase())
-        || code == "und"
-    {
-        return None;
-    }
-    // A browser without it (older than the decompression streams the
-    // viewer needs anyway) shows codes.
-    let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
-    if !js_sys::Reflect::has(&intl, &"DisplayNames".into()).ok()? {
-        return None;
-    }
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"type".into(), &"language".into()).ok()?;
-    js_sys::Reflect::set(&options, &"fallback".into(), &"none".into()).ok()?;
-    let locales = js_sys::Array::of1(&code.into());
-    let name = js_sys::Intl::DisplayNames::new(&locales, &options).of(code)?;
-    // Capitalised by the browser too: Rust's `to_uppercase` would add its
-    // case tables (16 KB) to the wasm.
-    let first = name.char_at(0).to_locale_upper_case(Some(code));
-    let rest = name.slice(1, name.length());
-    Some(first.concat(&rest.into()).into())
+/// Keeps the names a bundle's manifest gives its languages (see
+/// [`lang_name`]). A code means one language whatever the bundle, so the
+/// names of every bundle on the page are kept together.
+pub fn learn_lang_names(names: &[(String, String)]) {
+    LANG_NAMES.with_borrow_mut(|kept| {
+        for (code, name) in names {
+            if !kept.iter().any(|(c, _)| c == code) {
+                kept.push((code.clone(), name.clone()));
+            }
+        }
+    });
+}
+
+/// The name of a language in itself ("Deutsch", "Polski", "Tiếng Việt"),
+/// for bylines and the language filter, as the build wrote it into the
+/// bundle (from CLDR): naming them here with the browser's
+/// `Intl.DisplayNames` held up a cold page's first results by 15–17 ms
+/// while the browser loaded its locale data. A code without a name (`und`)
+/// is shown as it is.
+pub fn lang_name(code: &str) -> String {
+    LANG_NAMES.with_borrow(|names| {
+        names
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_string(), |(_, n)| n.clone())
+    })
 }
 
 /// `date · publisher · language`, skipping what is unknown.

@@ -112,6 +112,9 @@ pub struct Manifest {
     pub avg_body_len: f32,
     /// Documents per language, most frequent first.
     pub langs: Vec<FacetCount>,
+    /// The name of each of `langs` in itself (`("pl", "Polski")`), for the
+    /// viewer's labels; a language without one is shown as its code.
+    pub lang_names: Vec<(String, String)>,
     /// Documents per publication year, newest first.
     pub years: Vec<FacetCount>,
     /// Documents per publisher, most frequent first (the top 100).

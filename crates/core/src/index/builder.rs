@@ -221,12 +221,17 @@ impl Builder {
             .filter(|l| crate::analysis::stemmer(&l.value).is_some())
             .map(|l| l.value.clone())
             .collect();
+        let lang_names = langs
+            .iter()
+            .filter_map(|l| Some((l.value.clone(), crate::ingest::autonym(&l.value)?)))
+            .collect();
         let manifest = Manifest {
             generator: self.opts.generator.clone(),
             doc_count: self.next_doc,
             avg_title_len: self.title_words as f32 / n,
             avg_body_len: self.body_words as f32 / n,
             langs,
+            lang_names,
             years,
             publishers,
             stem_langs,

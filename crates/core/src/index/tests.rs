@@ -97,6 +97,31 @@ fn a_memo_of_words_changes_no_analysis() {
     }
 }
 
+/// The manifest names each language in itself, for the viewer's labels,
+/// and only languages the bundle has (its read back as stored).
+#[test]
+fn the_manifest_names_its_languages() {
+    let mut articles = seeds();
+    articles[0].lang = "und".into();
+    let built = build(&order(articles), &BuildOptions::default());
+    let m: Manifest = decode(FileKind::Manifest, &built.files.last().unwrap().bytes).unwrap();
+    let mut codes: Vec<&str> = m.langs.iter().map(|l| l.value.as_str()).collect();
+    codes.sort_unstable();
+    assert_eq!(codes, ["de", "nl", "pl", "und", "vi"]);
+    let mut names = m.lang_names.clone();
+    names.sort();
+    let named = |c: &str, n: &str| (c.to_string(), n.to_string());
+    assert_eq!(
+        names,
+        [
+            named("de", "Deutsch"),
+            named("nl", "Nederlands"),
+            named("pl", "Polski"),
+            named("vi", "Tiếng Việt")
+        ]
+    );
+}
+
 #[test]
 fn newest_first_and_unique_slugs() {
     let ordered = order(seeds());

@@ -102,6 +102,22 @@ fn known_codes() -> Vec<&'static str> {
     codes
 }
 
+/// The name of the language with ISO 639-1 code `code` in itself
+/// ("Deutsch", "Polski", "Tiếng Việt", "中文"), capitalised as a label, or
+/// `None` for a code that names no language (`und`). From CLDR's autonyms
+/// (through `isolang`), written into the bundle by the build: a reader's
+/// browser would otherwise load its own CLDR data to name the languages of
+/// the first results (`Intl.DisplayNames`, 15–17 ms of a cold page's main
+/// thread here), and the build knows every language its articles are in.
+pub fn autonym(code: &str) -> Option<String> {
+    let name = isolang::Language::from_639_1(code)?.to_autonym()?;
+    // Labels start with a capital where the script has them ("polski" is
+    // lowercase in running text).
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
+}
+
 /// Detects the language of `text` with `whatlang` (trigram models, no
 /// network, no model download) among `among`, and returns its ISO 639-1
 /// code, or `und` when the text is too short or ambiguous to tell, or in
@@ -158,6 +174,32 @@ fn sample(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages_are_named_in_themselves() {
+        for (code, name) in [
+            ("de", "Deutsch"),
+            ("nl", "Nederlands"),
+            ("pl", "Polski"),
+            ("vi", "Tiếng Việt"),
+            ("cs", "Čeština"),
+            ("fr", "Français"),
+            ("zh", "中文"),
+            ("fa", "فارسی"),
+        ] {
+            assert_eq!(autonym(code).as_deref(), Some(name), "{code}");
+        }
+        for code in ["und", "xx", "", "DE", "deu"] {
+            assert_eq!(autonym(code), None, "{code}");
+        }
+        // Every language detection labels articles with has a name but
+        // Latin, whose name CLDR does not give (it is shown as `la`).
+        let unnamed: Vec<_> = known_codes()
+            .into_iter()
+            .filter(|c| autonym(c).is_none())
+            .collect();
+        assert_eq!(unnamed, ["la"]);
+    }
 
     #[test]
     fn a_short_text_is_read_whole() {

@@ -14,7 +14,7 @@
 mod lang;
 mod lines;
 
-pub use lang::Languages;
+pub use lang::{autonym, Languages};
 
 use crate::model::{Article, Block};
 use lines::{classify, Line};
