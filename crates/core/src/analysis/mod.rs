@@ -12,5 +12,5 @@ mod tokenize;
 
 pub use fold::{fold, normalize, Folds};
 pub(crate) use memo::WordMap;
-pub use stem::{stem, stem_always, stemmer, STEMMED_LANGS};
+pub use stem::{keeps_first_letter, stem, stem_always, stemmer, STEMMED_LANGS};
 pub use tokenize::{for_each_word, tokenize, RawWord, Token};

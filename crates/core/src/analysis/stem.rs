@@ -50,6 +50,17 @@ pub fn stem_always(lang: &str, exact: &str) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Whether every stem of `lang` starts with its word's first letter,
+/// folded: German's and Polish's Snowball stemmers change endings only,
+/// and early letters only in ways folding undoes (`ß` → `ss`, umlauts).
+/// Dutch's drops the `ge-` of past participles (`gehoorde` → `hoor`),
+/// English's a leading apostrophe. Where it holds, a word can share a stem
+/// only with query words whose stems start with its letter, and the
+/// others need not be stemmed (see `search::snippet::Marker`).
+pub fn keeps_first_letter(lang: &str) -> bool {
+    matches!(lang, "de" | "pl")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +79,51 @@ mod tests {
         assert_eq!(st("pl", "prowincji"), st("pl", "prowincja"));
         assert_eq!(st("pl", "komitetu"), st("pl", "komitetem"));
         assert_eq!(st("pl", "konferencji"), st("pl", "konferencja"));
+    }
+
+    proptest::proptest! {
+        /// In the languages [`keeps_first_letter`] names, a stem starts
+        /// with the letter its word starts with, folded. Words from an
+        /// alphabet of the four languages' letters, marks, ligatures and
+        /// apostrophes.
+        #[test]
+        fn stems_start_with_their_words_first_letter(
+            w in "[a-zA-Zäöüßẞéèëïóúàáâçñøæœłśćźżąęńĳ\u{301}\u{308}'’-]{1,16}"
+        ) {
+            for lang in STEMMED_LANGS.into_iter().filter(|l| keeps_first_letter(l)) {
+                let exact = normalize(&w);
+                if let Some(s) = stem_always(lang, &exact) {
+                    proptest::prop_assert_eq!(s.chars().next(), fold(&exact).chars().next(), "{} {}", lang, w);
+                }
+            }
+        }
+    }
+
+    /// [`stems_start_with_their_words_first_letter`] for every word of the
+    /// seeds; and Dutch, which [`keeps_first_letter`] leaves out, does not.
+    #[test]
+    fn seed_stems_start_with_their_words_first_letter() {
+        assert_eq!(stem_always("nl", "gehoorde").as_deref(), Some("hoor"));
+        let seeds = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds")).unwrap();
+        let mut checked = 0;
+        for e in seeds {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            crate::analysis::for_each_word(&text, |w| {
+                let exact = normalize(w.text);
+                for lang in STEMMED_LANGS.into_iter().filter(|l| keeps_first_letter(l)) {
+                    if let Some(s) = stem_always(lang, &exact) {
+                        assert_eq!(
+                            s.chars().next(),
+                            fold(&exact).chars().next(),
+                            "{lang} {}",
+                            w.text
+                        );
+                        checked += 1;
+                    }
+                }
+            });
+        }
+        assert!(checked > 5_000, "{checked}");
     }
 
     #[test]

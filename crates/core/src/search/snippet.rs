@@ -2,10 +2,11 @@
 //! words marked.
 
 use super::engine::Matched;
-use crate::analysis::{for_each_word, stem_always, tokenize, RawWord, Token};
+use crate::analysis::{for_each_word, keeps_first_letter, stem_always, tokenize, RawWord, Token};
 use crate::index::body_texts;
 use crate::model::Article;
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 use std::collections::HashMap;
 
 /// Words in a snippet window.
@@ -53,7 +54,14 @@ pub fn segments<'a>(text: &'a str, ranges: &[(usize, usize)]) -> Vec<(&'a str, b
 pub struct Marker<'a> {
     keys: &'a Matched,
     lang: &'a str,
+    /// Whether any query word has stems; words are stemmed only then.
     stems: bool,
+    /// The first letters of the query words' stems, in a language whose
+    /// stems start with their word's first letter (see
+    /// [`keeps_first_letter`]): a word starting with another letter shares
+    /// no stem with the query and is not stemmed (stemming was most of a
+    /// page's snippet time). `None`: every word is stemmed.
+    initials: Option<Vec<char>>,
     /// Per query word, whether its near misses count (see
     /// [`Marker::focus`]).
     fuzzy_ok: Vec<bool>,
@@ -65,12 +73,37 @@ pub struct Marker<'a> {
 
 impl<'a> Marker<'a> {
     pub fn new(keys: &'a Matched, lang: &'a str) -> Marker<'a> {
+        let initials = keeps_first_letter(lang).then(|| {
+            let mut firsts: Vec<char> = Vec::new();
+            for c in keys
+                .terms
+                .iter()
+                .flat_map(|t| &t.stems)
+                .filter_map(|s| s.chars().next())
+            {
+                if !firsts.contains(&c) {
+                    firsts.push(c);
+                }
+            }
+            firsts
+        });
         Marker {
             keys,
             lang,
             stems: keys.terms.iter().any(|t| !t.stems.is_empty()),
+            initials,
             fuzzy_ok: vec![true; keys.terms.len()],
             strong: HashMap::default(),
+        }
+    }
+
+    /// A marker that stems every word, whatever its first letter: what
+    /// [`Marker::new`]'s must match.
+    #[cfg(test)]
+    pub(crate) fn stemming_every_word(keys: &'a Matched, lang: &'a str) -> Marker<'a> {
+        Marker {
+            initials: None,
+            ..Marker::new(keys, lang)
         }
     }
 
@@ -91,7 +124,11 @@ impl<'a> Marker<'a> {
         if let Some(&m) = self.strong.get(exact) {
             return m;
         }
-        let stem = self.stems.then(stem).flatten();
+        let may_share_stem = self.stems
+            && self.initials.as_ref().is_none_or(|initials| {
+                folded.chars().next().is_some_and(|c| initials.contains(&c))
+            });
+        let stem = may_share_stem.then(stem).flatten();
         let mask = self
             .keys
             .terms
@@ -111,7 +148,7 @@ impl<'a> Marker<'a> {
     /// marker.
     pub fn focus(&mut self, words: &ArticleTokens) {
         let found = words.words.iter().fold(0u32, |m, w| {
-            m | self.strong_given(&w.exact, &w.folded, || w.stem.clone())
+            m | self.strong_given(&w.exact, &w.folded, || w.stem(&words.lang))
         });
         for (i, ok) in self.fuzzy_ok.iter_mut().enumerate() {
             *ok = found & (1 << i.min(31)) == 0;
@@ -158,6 +195,8 @@ impl<'a> Marker<'a> {
 /// and stemming, most of a page's snippet time, is done once per article:
 /// the engine keeps these for the articles it showed last.
 pub struct ArticleTokens {
+    /// The article's language, which its words are stemmed in.
+    lang: String,
     /// Distinct words (by exact form) of the title and body, identifier
     /// wholes included.
     words: Vec<Word>,
@@ -168,7 +207,9 @@ pub struct ArticleTokens {
 struct Word {
     exact: String,
     folded: String,
-    stem: Option<String>,
+    /// Its stem, worked out the first time a query asks (see
+    /// [`Marker::strong_given`]): most words never need theirs.
+    stem: OnceLock<Option<String>>,
     /// The same number for words with the same folded form.
     folded_id: u32,
 }
@@ -204,7 +245,7 @@ impl ArticleTokens {
                     let id = words.len() as u32;
                     by_exact.insert(t.exact.clone(), id);
                     words.push(Word {
-                        stem: stem_always(&article.lang, &t.exact),
+                        stem: OnceLock::new(),
                         exact: t.exact,
                         folded: t.folded,
                         folded_id,
@@ -232,7 +273,20 @@ impl ArticleTokens {
                 spots
             })
             .collect();
-        ArticleTokens { words, body }
+        ArticleTokens {
+            lang: article.lang.clone(),
+            words,
+            body,
+        }
+    }
+}
+
+impl Word {
+    /// Its stem in `lang` (the article's), worked out once.
+    fn stem(&self, lang: &str) -> Option<String> {
+        self.stem
+            .get_or_init(|| stem_always(lang, &self.exact))
+            .clone()
     }
 }
 

@@ -192,6 +192,79 @@ fn snippets_mark_matches() {
     assert_eq!(marked, ["Umweltschutz"]);
 }
 
+/// Skipping the stems of words whose first letter no query stem has
+/// (German, Polish) marks what stemming every word marks: the snippets of
+/// every hit of queries made of the seeds' own words, inflected as they
+/// come, are the same either way.
+#[test]
+fn snippets_skip_no_stem_they_need() {
+    let seeds: Vec<Article> = [
+        &include_bytes!("../../../../seeds/000_dd54529cc9df803b.txt")[..],
+        include_bytes!("../../../../seeds/001_3c346a62ca02a70d.txt"),
+        include_bytes!("../../../../seeds/002_9700a0d7cd026bde.txt"),
+        include_bytes!("../../../../seeds/003_03305f744d138c2e.txt"),
+        include_bytes!("../../../../seeds/004_b3b47ec6e03bc2f5.txt"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, b)| crate::ingest::parse(b, &format!("{i}.txt")).unwrap())
+    .collect();
+    let mut words: Vec<String> = Vec::new();
+    for a in &seeds {
+        for text in crate::index::body_texts(a) {
+            crate::analysis::for_each_word(text, |w| words.push(w.text.to_string()));
+        }
+    }
+    let (mut e, b) = engine_with(seeds, &BuildOptions::default());
+    let load = |n: &Need| b.load(n);
+    let (mut compared, mut stemmed) = (0, 0);
+    for pair in words.chunks(2).step_by(9) {
+        let q = Query::parse(&format!("{} ", pair.join(" ")));
+        let r = e.resolve(load, |e| e.search(&q)).unwrap();
+        stemmed += usize::from(r.matched.terms.iter().any(|t| !t.stems.is_empty()));
+        for hit in r.hits.iter().take(10) {
+            let article = e.resolve(load, |e| e.article(hit.doc).cloned()).unwrap();
+            let got = e.resolve(load, |e| e.snippet(hit.doc, &r.matched)).unwrap();
+            let mut every = snippet::Marker::stemming_every_word(&r.matched, &article.lang);
+            let tokens = snippet::ArticleTokens::of(&article);
+            let expected = snippet::snippet_from(&article, &tokens, &mut every);
+            assert_eq!(got, expected, "{pair:?} in {}", article.source);
+            compared += 1;
+        }
+    }
+    assert!(
+        compared > 200 && stemmed > 100,
+        "{compared} snippets, {stemmed} queries with stems"
+    );
+}
+
+/// Dutch stems drop the `ge-` of past participles, so a Dutch word can
+/// share a stem with a query word that starts with another letter: it is
+/// marked (Dutch words are stemmed whatever their first letter).
+#[test]
+fn a_dutch_participle_is_marked_by_its_stem() {
+    let nl = article(
+        "nl.txt",
+        "Nieuws uit de provincie\n\nDe bewoners hebben het nieuws over de nieuwe brug gisteren gehoord en waren blij met het besluit van de gemeente.",
+    );
+    assert_eq!(nl.lang, "nl");
+    let (mut e, b) = engine_with(vec![nl], &BuildOptions::default());
+    let load = |n: &Need| b.load(n);
+    let q = Query::parse("hoorden ");
+    let r = e.resolve(load, |e| e.search(&q)).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    let s = e
+        .resolve(load, |e| e.snippet(r.hits[0].doc, &r.matched))
+        .unwrap();
+    let marked: Vec<&str> = s
+        .segments()
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(marked, ["gehoord"]);
+}
+
 #[test]
 fn damaged_files_are_errors_not_panics() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
