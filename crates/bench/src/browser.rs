@@ -34,14 +34,9 @@ fn cold_runs() -> usize {
         .unwrap_or(3)
 }
 
-/// A round trip the server adds to every request, in milliseconds:
-/// `BENCH_RTT` (0 unless set). Loopback has none, and a page that waits for
-/// one answer before asking the next is then timed as if waiting were free;
-/// a host across a network costs tens of milliseconds a round trip. The
-/// server waits this long before it answers (the request's way there and
-/// the response's way back, in one), on each of HTTP/1.1's connections at
-/// once, so requests in flight together still wait for it together.
-fn round_trip() -> Duration {
+/// The round trip `bench browser` adds to every request: `BENCH_RTT`
+/// milliseconds (0 unless set; see [`measure`]).
+pub fn round_trip() -> Duration {
     let ms = std::env::var("BENCH_RTT")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -117,12 +112,16 @@ impl Counter {
     }
 }
 
-async fn serve(root: PathBuf, precompressed: bool, counter: Arc<Counter>) -> Result<String> {
+async fn serve(
+    root: PathBuf,
+    precompressed: bool,
+    counter: Arc<Counter>,
+    rtt: Duration,
+) -> Result<String> {
     use http_body_util::BodyExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let files = tower_http::services::ServeDir::new(root);
-    let rtt = round_trip();
     let app = if precompressed {
         axum::Router::new().fallback_service(files.precompressed_br().precompressed_gzip())
     } else {
@@ -304,11 +303,19 @@ async fn tool(
 /// Measures Broadsheet's site and, when given, Pagefind's on the same
 /// corpus: each served on loopback, `query` cold, then `next`, then the
 /// [`warm_query`], then `query` again.
+///
+/// The server waits `rtt` before it answers each request (its way there
+/// and the response's way back, in one), on each of HTTP/1.1's connections
+/// at once, so requests in flight together wait for it together. Loopback
+/// has no round trip, and a page that waits for one answer before it asks
+/// for the next is timed there as if waiting were free; a host across a
+/// network costs tens of milliseconds a round trip.
 pub fn measure(
     broadsheet_site: &Path,
     pagefind_site: Option<&Path>,
     query: &str,
     next: &str,
+    rtt: Duration,
 ) -> Result<(Figures, Option<Figures>)> {
     if let Some(site) = pagefind_site {
         if !site.join("pagefind/pagefind.js").is_file() {
@@ -323,7 +330,7 @@ pub fn measure(
     rt.block_on(async {
         let q = query.replace(' ', "%20");
         let count = Arc::new(Counter::default());
-        let url = serve(broadsheet_site.to_path_buf(), true, count.clone()).await?;
+        let url = serve(broadsheet_site.to_path_buf(), true, count.clone(), rtt).await?;
         let b = tool(
             &format!("{url}#/?q={q}"),
             "broadsheet:results",
@@ -335,7 +342,7 @@ pub fn measure(
         let p = match pagefind_site {
             Some(site) => {
                 let count = Arc::new(Counter::default());
-                let url = serve(site.to_path_buf(), false, count.clone()).await?;
+                let url = serve(site.to_path_buf(), false, count.clone(), rtt).await?;
                 let page = format!("{url}bench.html?q={q}");
                 Some(
                     tool(

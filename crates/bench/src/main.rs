@@ -9,7 +9,9 @@
 //!
 //! `browser` measures both tools in headless Chromium (see [`browser`]);
 //! PAGEFIND_SITE `-` measures Broadsheet's site alone (to compare two
-//! builds of it, one after the other).
+//! builds of it, one after the other). Its environment: `BENCH_RUNS=N`
+//! cold runs per tool (3), `BENCH_RTT=MS` a round trip added to every
+//! request (0), `BENCH_LOG=1` every response and each cold run's timeline.
 //! `scale` does everything for each corpus size N: corpus, both builds,
 //! both sites in Chromium, tables and a plot (see [`scale`]).
 //!
@@ -63,6 +65,7 @@ fn main() -> Result<()> {
                 pagefind,
                 &args[3],
                 &args[4],
+                browser::round_trip(),
             )?;
             print!("{}", browser::table(&b, p.as_ref()));
             Ok(())

@@ -3,7 +3,9 @@
 //! Pagefind, up to 100,000 articles), builds it with Broadsheet and with
 //! Pagefind, one tool at a time, measuring wall time, peak memory, files and
 //! bytes written; then measures both sites in headless Chromium (see
-//! [`crate::browser`]). It prints Markdown tables and draws an SVG plot.
+//! [`crate::browser`]), on loopback and again with a round trip of
+//! [`RTT`] on every request. It prints Markdown tables and draws an SVG
+//! plot.
 //!
 //! Pagefind is told each page's language (`<html lang>`); Broadsheet is
 //! told the corpus's languages (`--languages`, those of the seeds) and
@@ -18,7 +20,7 @@ use anyhow::{bail, Context, Result};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Pagefind runs up to this size (at 100,000 pages it needs about 8 GB).
 const PAGEFIND_MAX: usize = 100_000;
@@ -28,6 +30,10 @@ const PAGEFIND_MAX: usize = 100_000;
 /// from run to run on these machines.
 const REPEAT_MAX: usize = 10_000;
 const REPEATS: usize = 3;
+
+/// The round trip of the browser's second measurement at each size: about
+/// a reader's to a CDN's edge on a good connection (loopback has none).
+const RTT: std::time::Duration = std::time::Duration::from_millis(40);
 
 /// The queries: two frequent German words cold, then two others.
 const QUERY: &str = "Wissenschaft Technologie";
@@ -52,6 +58,8 @@ struct Row {
     any_language: Build,
     pagefind: Option<Build>,
     browser: (Figures, Option<Figures>),
+    /// The same with a round trip of [`RTT`] on every request.
+    browser_rtt: (Figures, Option<Figures>),
 }
 
 /// Removes the previous run's outputs before either tool builds, and waits
@@ -257,13 +265,19 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
         // flush; flushed now, they do not compete with the browser.
         let _ = Command::new("sync").status();
         eprintln!("measuring {n} articles in Chromium");
-        let figures = browser::measure(&outs(0), html.as_deref(), QUERY, NEXT)?;
+        let figures = browser::measure(&outs(0), html.as_deref(), QUERY, NEXT, Duration::ZERO)?;
+        eprintln!(
+            "measuring {n} articles in Chromium, {} ms a round trip",
+            RTT.as_millis()
+        );
+        let figures_rtt = browser::measure(&outs(0), html.as_deref(), QUERY, NEXT, RTT)?;
         let row = Row {
             articles: n,
             broadsheet: b,
             any_language: median(&any),
             pagefind: p,
             browser: figures,
+            browser_rtt: figures_rtt,
         };
         print_row(&row);
         rows.push(row);
@@ -306,6 +320,11 @@ fn print_row(r: &Row) {
     }
     println!();
     print!("{}", browser::table(&r.browser.0, r.browser.1.as_ref()));
+    println!("\nAt {} ms a round trip:\n", RTT.as_millis());
+    print!(
+        "{}",
+        browser::table(&r.browser_rtt.0, r.browser_rtt.1.as_ref())
+    );
 }
 
 fn thousands(n: usize) -> String {
@@ -328,13 +347,14 @@ type Series = (&'static str, RGBColor, fn(&Row) -> Option<f64>);
 /// results, files written; Broadsheet and Pagefind against corpus size
 /// (and Broadsheet detecting any language, for the build time).
 fn plot(rows: &[Row], svg: &Path) -> Result<()> {
-    const ANY: RGBColor = RGBColor(240, 150, 150);
+    const LIGHT_RED: RGBColor = RGBColor(240, 150, 150);
+    const LIGHT_BLUE: RGBColor = RGBColor(150, 170, 240);
     let panels: [(&str, &[Series]); 4] = [
         (
             "build time (s)",
             &[
                 ("Broadsheet", RED, |r| Some(r.broadsheet.secs)),
-                ("Broadsheet, any language", ANY, |r| {
+                ("Broadsheet, any language", LIGHT_RED, |r| {
                     Some(r.any_language.secs)
                 }),
                 ("Pagefind", BLUE, |r| r.pagefind.map(|p| p.secs)),
@@ -355,6 +375,12 @@ fn plot(rows: &[Row], svg: &Path) -> Result<()> {
                 ("Broadsheet", RED, |r| Some(r.browser.0.cold_ms)),
                 ("Pagefind", BLUE, |r| {
                     r.browser.1.as_ref().map(|f| f.cold_ms)
+                }),
+                ("Broadsheet, 40 ms a round trip", LIGHT_RED, |r| {
+                    Some(r.browser_rtt.0.cold_ms)
+                }),
+                ("Pagefind, 40 ms a round trip", LIGHT_BLUE, |r| {
+                    r.browser_rtt.1.as_ref().map(|f| f.cold_ms)
                 }),
             ],
         ),

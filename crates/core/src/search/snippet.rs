@@ -6,8 +6,8 @@ use crate::analysis::{for_each_word, keeps_first_letter, stem_always, tokenize, 
 use crate::index::body_texts;
 use crate::model::Article;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Words in a snippet window.
 const WINDOW: usize = 28;
