@@ -189,11 +189,11 @@ impl<'a> Marker<'a> {
 }
 
 /// The words of an article as snippets look for them: each distinct word
-/// once, with its stem in the article's language, and where the words of
-/// each body text (see [`body_texts`]) are. Matching a page of articles
-/// then works on each distinct word once instead of on every occurrence,
-/// and stemming, most of a page's snippet time, is done once per article:
-/// the engine keeps these for the articles it showed last.
+/// once (its stem in the article's language worked out when first asked),
+/// and where the words of each body text (see [`body_texts`]) are.
+/// Matching a page of articles then works on each distinct word once
+/// instead of on every occurrence, and a word is stemmed at most once per
+/// article: the engine keeps these for the articles it showed last.
 pub struct ArticleTokens {
     /// The article's language, which its words are stemmed in.
     lang: String,
