@@ -174,22 +174,28 @@ fn tiny_shards_give_identical_results() {
     assert_eq!(doc, Some(2));
 }
 
-#[test]
-fn snippets_mark_matches() {
-    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
-    let q = Query::parse("umweltschutz ");
+/// The words marked in the snippet of the first hit of `q`.
+fn marked_in_first_hit(articles: Vec<Article>, q: &str) -> Vec<String> {
+    let (mut e, b) = engine_with(articles, &BuildOptions::default());
+    let q = Query::parse(q);
     let load = |n: &Need| b.load(n);
     let r = e.resolve(load, |e| e.search(&q)).unwrap();
     let s = e
         .resolve(load, |e| e.snippet(r.hits[0].doc, &r.matched))
         .unwrap();
-    let marked: Vec<&str> = s
-        .segments()
+    s.segments()
         .into_iter()
         .filter(|(_, m)| *m)
-        .map(|(t, _)| t)
-        .collect();
-    assert_eq!(marked, ["Umweltschutz"]);
+        .map(|(t, _)| t.to_string())
+        .collect()
+}
+
+#[test]
+fn snippets_mark_matches() {
+    assert_eq!(
+        marked_in_first_hit(corpus(), "umweltschutz "),
+        ["Umweltschutz"]
+    );
 }
 
 /// Skipping the stems of words whose first letter no query stem has
@@ -248,21 +254,7 @@ fn a_dutch_participle_is_marked_by_its_stem() {
         "Nieuws uit de provincie\n\nDe bewoners hebben het nieuws over de nieuwe brug gisteren gehoord en waren blij met het besluit van de gemeente.",
     );
     assert_eq!(nl.lang, "nl");
-    let (mut e, b) = engine_with(vec![nl], &BuildOptions::default());
-    let load = |n: &Need| b.load(n);
-    let q = Query::parse("hoorden ");
-    let r = e.resolve(load, |e| e.search(&q)).unwrap();
-    assert_eq!(r.hits.len(), 1);
-    let s = e
-        .resolve(load, |e| e.snippet(r.hits[0].doc, &r.matched))
-        .unwrap();
-    let marked: Vec<&str> = s
-        .segments()
-        .into_iter()
-        .filter(|(_, m)| *m)
-        .map(|(t, _)| t)
-        .collect();
-    assert_eq!(marked, ["gehoord"]);
+    assert_eq!(marked_in_first_hit(vec![nl], "hoorden "), ["gehoord"]);
 }
 
 #[test]
