@@ -4,7 +4,7 @@
 //! instead of doing I/O; [`Bundle::run`] fetches them and asks again, which
 //! is the asynchronous twin of `Engine::resolve` used by the CLI.
 
-use broadsheet_core::search::{Engine, EngineError, Need};
+use broadsheet_core::search::{batches, Engine, EngineError, Need};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -106,21 +106,22 @@ impl Bundle {
             .filter(|n| !self.engine.borrow().has(n))
             .collect();
         // All at once: a result page may need a dozen shards and articles,
-        // and one round trip each, in turn, would add up to seconds.
-        let wanted: Vec<(String, Option<(u64, u64)>)> = missing
+        // and one round trip each, in turn, would add up to seconds. Ranges
+        // of a file that meet are one request (see `batches`).
+        let batched = batches(&missing);
+        let wanted: Vec<(String, Option<(u64, u64)>)> = batched
             .iter()
-            .map(|n| (format!("{}{}", self.base, n.file), n.range))
+            .map(|b| (format!("{}{}", self.base, b.file), b.range))
             .collect();
-        let mut fetched: Vec<Vec<u8>> = Vec::with_capacity(missing.len());
-        for (need, bytes) in missing.iter().zip(fetch_all(wanted).await) {
+        let mut fetched: Vec<Vec<u8>> = vec![Vec::new(); missing.len()];
+        for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
             let bytes = bytes?;
-            // A host that ignores ranges sends the whole file.
-            fetched.push(match need.range {
-                Some((start, end)) if bytes.len() as u64 != end - start => {
-                    need.cut(&bytes).map_err(|e| e.to_string())?.to_vec()
-                }
-                _ => bytes,
-            });
+            for &i in &batch.needs {
+                // Out of the batch's range, or out of the whole file from
+                // a host that ignores ranges.
+                let cut = batch.cut(&missing[i], &bytes);
+                fetched[i] = cut.map_err(|e| e.to_string())?.to_vec();
+            }
         }
         // Articles and pieces are inflated all at once, not one after the
         // other.

@@ -25,7 +25,8 @@ mod rank;
 mod snippet;
 
 pub use engine::{
-    Engine, EngineError, FacetCounts, Hit, Matched, Need, ResolveError, Results, TermMatch,
+    batches, Batch, Engine, EngineError, FacetCounts, Hit, Matched, Need, ResolveError, Results,
+    TermMatch,
 };
 pub use memo::Recent;
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};

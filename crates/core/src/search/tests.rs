@@ -257,6 +257,43 @@ fn a_dutch_participle_is_marked_by_its_stem() {
     assert_eq!(marked_in_first_hit(vec![nl], "hoorden "), ["gehoord"]);
 }
 
+/// Needs of one file whose ranges meet are fetched as one range, whatever
+/// order they come in, and each need's bytes are cut out of it as if
+/// fetched alone (or out of the whole file, from a host that ignores
+/// ranges); ranges that do not meet, and other files, stay apart.
+#[test]
+fn needs_that_meet_are_fetched_together() {
+    let (e, b) = engine_with(corpus(), &BuildOptions::default());
+    // Every piece, laid end to end in the index files.
+    let pieces = e.pieces();
+    assert!(pieces.len() >= 3);
+    let mut needs = pieces.clone();
+    needs.reverse();
+    let batched = batches(&needs);
+    let mut held: Vec<usize> = batched.iter().flat_map(|b| b.needs.clone()).collect();
+    held.sort_unstable();
+    assert_eq!(held, (0..needs.len()).collect::<Vec<_>>());
+    let mut files: Vec<&str> = needs.iter().map(|n| n.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    assert_eq!(batched.len(), files.len(), "one fetch per index file");
+    for batch in &batched {
+        let file = b.file(&batch.file).unwrap();
+        let (start, end) = batch.range.unwrap();
+        let fetched = &file[start as usize..end as usize];
+        for &i in &batch.needs {
+            let alone = needs[i].cut(file).unwrap();
+            assert_eq!(batch.cut(&needs[i], fetched).unwrap(), alone);
+            assert_eq!(batch.cut(&needs[i], file).unwrap(), alone);
+        }
+    }
+    // The first and third pieces do not meet; a pack's offsets are in
+    // another file.
+    let pack = Need::offsets(&e.manifest().packs[0], 0, 0, 0);
+    let apart = [pieces[0].clone(), pieces[2].clone(), pack];
+    assert_eq!(batches(&apart).len(), 3);
+}
+
 #[test]
 fn damaged_files_are_errors_not_panics() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
