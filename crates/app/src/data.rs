@@ -113,7 +113,7 @@ impl Bundle {
             .iter()
             .map(|b| (format!("{}{}", self.base, b.file), b.range))
             .collect();
-        let mut fetched: Vec<Vec<u8>> = vec![Vec::new(); missing.len()];
+        let mut fetched: Vec<Vec<u8>> = missing.iter().map(|_| Vec::new()).collect();
         for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
             let bytes = bytes?;
             for &i in &batch.needs {

@@ -409,11 +409,15 @@ impl Batch {
     /// bytes, or the whole file from a host that ignores ranges.
     pub fn cut<'a>(&self, need: &Need, fetched: &'a [u8]) -> Result<&'a [u8], BundleError> {
         match (self.range, need.range) {
+            // The batch's range, as asked: the need's part of it.
             (Some((start, end)), Some((s, e))) if fetched.len() as u64 == end - start => {
-                bundle::pack::slice(fetched, s - start..e - start).ok_or_else(|| {
-                    BundleError::Corrupt(format!("{need} is not within {}", self.file))
-                })
+                match (s.checked_sub(start), e.checked_sub(start)) {
+                    (Some(a), Some(b)) => bundle::pack::slice(fetched, a..b),
+                    _ => None,
+                }
+                .ok_or_else(|| BundleError::Corrupt("a range outside its batch".into()))
             }
+            // The whole file, from a host that ignores ranges.
             _ => need.cut(fetched),
         }
     }

@@ -291,7 +291,13 @@ fn needs_that_meet_are_fetched_together() {
     // another file.
     let pack = Need::offsets(&e.manifest().packs[0], 0, 0, 0);
     let apart = [pieces[0].clone(), pieces[2].clone(), pack];
-    assert_eq!(batches(&apart).len(), 3);
+    let batched = batches(&apart);
+    assert_eq!(batched.len(), 3);
+    // A need is cut only out of its own batch's range.
+    let first = batched.iter().find(|b| b.needs == [0]).unwrap();
+    let (start, end) = first.range.unwrap();
+    let fetched = vec![0; (end - start) as usize];
+    assert!(first.cut(&apart[1], &fetched).is_err());
 }
 
 #[test]
