@@ -1107,17 +1107,25 @@ async fn the_single_file_works_from_disk() {
     assert_eq!(fetched, json!([]), "the single file fetched files");
 }
 
-/// A static file server for `root`, as a portal's host would be.
-async fn static_server(root: std::path::PathBuf) -> String {
+/// Serves `app` on a free loopback port, as static hosts do (no Nagle
+/// delay); returns its URL.
+async fn serve_app(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new()
-        .fallback_service(tower_http::services::ServeDir::new(root).precompressed_gzip());
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}/")
+}
+
+/// A static file server for `root`, as a portal's host would be.
+async fn static_server(root: std::path::PathBuf) -> String {
+    serve_app(
+        axum::Router::new()
+            .fallback_service(tower_http::services::ServeDir::new(root).precompressed_gzip()),
+    )
+    .await
 }
 
 /// A static server for `root` that answers every byte-range request
@@ -1132,8 +1140,6 @@ async fn slow_range_server(
 ) {
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let kept = log.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let app = axum::Router::new()
         .fallback_service(tower_http::services::ServeDir::new(root).precompressed_br())
         .layer(axum::middleware::from_fn(
@@ -1152,8 +1158,7 @@ async fn slow_range_server(
                 }
             },
         ));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/"), log)
+    (serve_app(app).await, log)
 }
 
 /// The articles of a result page are byte ranges of one pack, asked for

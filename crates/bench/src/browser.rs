@@ -134,14 +134,14 @@ async fn serve(
             let counter = counter.clone();
             async move {
                 let sent = Arc::new(AtomicU64::new(0));
+                let arrived = epoch_ms();
                 counter
                     .log
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((epoch_ms(), sent.clone()));
+                    .push((arrived, sent.clone()));
                 let path = req.uri().path().to_string();
                 let range = req.headers().get("range").cloned();
-                let arrived = epoch_ms();
                 if !rtt.is_zero() {
                     tokio::time::sleep(rtt).await;
                 }

@@ -33,7 +33,7 @@ const REPEATS: usize = 3;
 
 /// The round trip of the browser's second measurement at each size: about
 /// a reader's to a CDN's edge on a good connection (loopback has none).
-const RTT: std::time::Duration = std::time::Duration::from_millis(40);
+const RTT: Duration = Duration::from_millis(40);
 
 /// The queries: two frequent German words cold, then two others.
 const QUERY: &str = "Wissenschaft Technologie";

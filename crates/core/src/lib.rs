@@ -24,6 +24,8 @@ pub mod ingest;
 pub mod model;
 pub mod search;
 pub mod slug;
+#[cfg(test)]
+mod test_seeds;
 
 pub use bundle::{BundleError, Manifest};
 pub use model::{Article, Block, Date};

@@ -1,34 +1,6 @@
 use super::*;
 use crate::bundle::{decode, FileKind, MANIFEST_FILE};
-use crate::ingest::parse;
-
-fn seeds() -> Vec<Article> {
-    [
-        (
-            "000_dd54529cc9df803b.txt",
-            &include_bytes!("../../../../seeds/000_dd54529cc9df803b.txt")[..],
-        ),
-        (
-            "001_3c346a62ca02a70d.txt",
-            include_bytes!("../../../../seeds/001_3c346a62ca02a70d.txt"),
-        ),
-        (
-            "002_9700a0d7cd026bde.txt",
-            include_bytes!("../../../../seeds/002_9700a0d7cd026bde.txt"),
-        ),
-        (
-            "003_03305f744d138c2e.txt",
-            include_bytes!("../../../../seeds/003_03305f744d138c2e.txt"),
-        ),
-        (
-            "004_b3b47ec6e03bc2f5.txt",
-            include_bytes!("../../../../seeds/004_b3b47ec6e03bc2f5.txt"),
-        ),
-    ]
-    .into_iter()
-    .map(|(n, b)| parse(b, n).unwrap())
-    .collect()
-}
+use crate::test_seeds::seed_articles as seeds;
 
 #[test]
 fn builds_are_deterministic_and_content_addressed() {

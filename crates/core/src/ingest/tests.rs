@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::model::Date;
+use crate::test_seeds::SEEDS;
 
 macro_rules! seed {
     ($name:literal) => {
@@ -65,30 +66,6 @@ fn header_fields_of_dated_seeds() {
     assert_eq!(b.publisher.as_deref(), Some("Báo Tài nguyên Môi trường"));
     assert_eq!(b.date, Date::new(2025, 10, 16));
 }
-
-/// Every seed, by its number.
-const SEEDS: [(&str, &[u8]); 5] = [
-    (
-        "000",
-        include_bytes!("../../../../seeds/000_dd54529cc9df803b.txt"),
-    ),
-    (
-        "001",
-        include_bytes!("../../../../seeds/001_3c346a62ca02a70d.txt"),
-    ),
-    (
-        "002",
-        include_bytes!("../../../../seeds/002_9700a0d7cd026bde.txt"),
-    ),
-    (
-        "003",
-        include_bytes!("../../../../seeds/003_03305f744d138c2e.txt"),
-    ),
-    (
-        "004",
-        include_bytes!("../../../../seeds/004_b3b47ec6e03bc2f5.txt"),
-    ),
-];
 
 #[test]
 fn no_noise_survives_in_any_seed() {

@@ -204,17 +204,7 @@ fn snippets_mark_matches() {
 /// come, are the same either way.
 #[test]
 fn snippets_skip_no_stem_they_need() {
-    let seeds: Vec<Article> = [
-        &include_bytes!("../../../../seeds/000_dd54529cc9df803b.txt")[..],
-        include_bytes!("../../../../seeds/001_3c346a62ca02a70d.txt"),
-        include_bytes!("../../../../seeds/002_9700a0d7cd026bde.txt"),
-        include_bytes!("../../../../seeds/003_03305f744d138c2e.txt"),
-        include_bytes!("../../../../seeds/004_b3b47ec6e03bc2f5.txt"),
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, b)| crate::ingest::parse(b, &format!("{i}.txt")).unwrap())
-    .collect();
+    let seeds = crate::test_seeds::seed_articles();
     let mut words: Vec<String> = Vec::new();
     for a in &seeds {
         for text in crate::index::body_texts(a) {
