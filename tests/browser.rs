@@ -1219,6 +1219,49 @@ async fn a_result_pages_ranges_of_one_file_are_fetched_at_once() {
     b.client.close().await.unwrap();
 }
 
+/// A small bundle's pack offsets come in the first query's wave of
+/// requests, with its index pieces, so its articles are the second wave:
+/// two round trips to the first results, not three (index, offsets,
+/// articles).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_bundles_first_results_take_two_waves_of_ranges() {
+    const DELAY: Duration = Duration::from_millis(400);
+    let (tmp, site) = build_seeds();
+    let (base, log) = slow_range_server(site.clone(), DELAY).await;
+    let b = Browser::launch(tmp, None, base, site).await;
+    b.goto("#/?q=Bac").await;
+    b.titles_when(2).await;
+    let mut asked = log.lock().unwrap().clone();
+    asked.sort_by_key(|(_, arrived, _)| *arrived);
+    // Requests that arrived within half a delay of a wave's first are
+    // that wave's.
+    let mut waves: Vec<Vec<String>> = Vec::new();
+    let mut wave_start = None;
+    for (path, arrived, _) in &asked {
+        match wave_start {
+            Some(start) if *arrived - start < DELAY / 2 => {}
+            _ => {
+                wave_start = Some(*arrived);
+                waves.push(Vec::new());
+            }
+        }
+        waves.last_mut().unwrap().push(path.clone());
+    }
+    assert_eq!(waves.len(), 2, "{waves:#?}");
+    let packs = |wave: &[String]| wave.iter().filter(|p| p.contains("/data/pack-")).count();
+    assert!(
+        waves[0].iter().any(|p| p.contains("/data/index-")),
+        "{waves:#?}"
+    );
+    assert_eq!(
+        packs(&waves[0]),
+        1,
+        "the offsets with the index: {waves:#?}"
+    );
+    assert_eq!(packs(&waves[1]), 2, "the two articles: {waves:#?}");
+    b.client.close().await.unwrap();
+}
+
 const PORTAL: &str = r#"<!doctype html>
 <html lang="en">
 <head>

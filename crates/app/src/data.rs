@@ -101,10 +101,13 @@ impl Bundle {
     /// Fetches and adds what the engine asked for. Not generic, unlike
     /// [`Bundle::run`], so the wasm has it once, not once per caller.
     async fn load(&self, missing: Vec<Need>) -> Result<(), String> {
-        let missing: Vec<Need> = missing
+        let mut missing: Vec<Need> = missing
             .into_iter()
             .filter(|n| !self.engine.borrow().has(n))
             .collect();
+        // In the same wave as the first query's pieces: a small bundle's
+        // pack offsets, so that no query's articles wait for them later.
+        missing.extend(self.engine.borrow().prefetch());
         // All at once: a result page may need a dozen shards and articles,
         // and one round trip each, in turn, would add up to seconds. Ranges
         // of a file that meet are one request (see `batches`).

@@ -51,18 +51,27 @@ pub async fn session(profile: &Path) -> Result<(Client, Driver)> {
             .context("starting chromedriver")?,
     );
     let mut caps = serde_json::Map::new();
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--window-size=1200,900",
+    ]
+    .map(String::from)
+    .into();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    if let Ok(extra) = std::env::var("BENCH_CHROME_FLAGS") {
+        args.extend(extra.split_whitespace().map(String::from));
+    }
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-quic",
-                "--window-size=1200,900",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
+        json!({ "binary": CHROMIUM, "args": args }),
     );
     let started = Instant::now();
     loop {

@@ -549,3 +549,67 @@ fn many_packs_read_spans_of_offsets() {
     };
     assert!(needs.len() == 1 && needs[0].deflated());
 }
+
+/// A small bundle's offset tables, fetched with the first query's pieces,
+/// leave every article one range away: no query waits for offsets.
+#[test]
+fn a_small_bundle_prefetches_every_pack_offsets() {
+    let articles: Vec<Article> = (0..400)
+        .map(|i| {
+            article(
+                &format!("{i:03}.txt"),
+                &format!("Bericht {i}\n\nDer Bericht Nummer {i} handelt von Dingen."),
+            )
+        })
+        .collect();
+    let opts = BuildOptions {
+        pack_bytes: 160,
+        ..BuildOptions::default()
+    };
+    let (mut e, b) = engine_with(articles, &opts);
+    let (size, packs) = (e.manifest().pack_size, e.manifest().packs.clone());
+    assert!(packs.len() > 5, "{}", packs.len());
+    let wanted = e.prefetch();
+    // Each pack's whole table: its documents' offsets and where the last
+    // record ends (the last pack may hold fewer documents).
+    let tables: Vec<(String, Option<(u64, u64)>)> = (0..packs.len() as u32)
+        .map(|p| {
+            let docs = (400 - p * size).min(size);
+            (
+                packs[p as usize].clone(),
+                Some((11, 11 + 4 * (u64::from(docs) + 1))),
+            )
+        })
+        .collect();
+    let asked: Vec<(String, Option<(u64, u64)>)> =
+        wanted.iter().map(|n| (n.file.clone(), n.range)).collect();
+    assert_eq!(asked, tables);
+    for need in &wanted {
+        e.add(need, &b.load(need).unwrap()).unwrap();
+    }
+    assert_eq!(e.prefetch(), Vec::new(), "loaded already");
+    // Any documents, from any packs: only their records are missing.
+    let docs = [0, size + 2, 399, 5 * size + 1];
+    let Err(EngineError::Missing(needs)) = e.need_docs(&docs, true) else {
+        panic!("nothing missing");
+    };
+    assert_eq!(needs.len(), docs.len());
+    assert!(needs.iter().all(Need::deflated), "{needs:?}");
+}
+
+/// Prefetching stops where the tables would pass their budget: 4 bytes a
+/// document and one more a pack.
+#[test]
+fn a_large_bundle_prefetches_no_offsets() {
+    let bundle = |docs: u64| {
+        let articles: Vec<Article> = (0..docs)
+            .map(|i| article(&format!("{i:05}.txt"), &format!("Titel {i}\n\nText {i}.")))
+            .collect();
+        engine_with(articles, &BuildOptions::default()).0
+    };
+    let most = PREFETCH_OFFSETS_BYTES / 4 - 1;
+    let fits = bundle(most);
+    assert_eq!(fits.manifest().packs.len(), 1);
+    assert_eq!(fits.prefetch().len(), 1);
+    assert_eq!(bundle(most + 1).prefetch(), Vec::new());
+}
