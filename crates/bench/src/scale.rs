@@ -343,6 +343,32 @@ fn thousands(n: usize) -> String {
 /// (not every tool ran at every size).
 type Series = (&'static str, RGBColor, fn(&Row) -> Option<f64>);
 
+/// Ticks at 1, 2 and 5 times each power of ten between `min` and `max`
+/// (every whole multiple where that gives fewer than two): plotters' own
+/// log axis labels only whole powers of ten, so a panel spanning less
+/// than a decade (cold times of 150 to 900 ms) had a single label.
+fn log_ticks(min: f64, max: f64) -> Vec<f64> {
+    let at = |steps: &[f64]| {
+        let mut ticks = Vec::new();
+        let mut decade = 10f64.powi(min.log10().floor() as i32);
+        while decade <= max {
+            for step in steps {
+                let tick = decade * step;
+                if (min..=max).contains(&tick) {
+                    ticks.push(tick);
+                }
+            }
+            decade *= 10.0;
+        }
+        ticks
+    };
+    let ticks = at(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 2 {
+        return ticks;
+    }
+    at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+}
+
 /// Four log-log panels: build time, first-query bytes, cold time to first
 /// results, files written; Broadsheet and Pagefind against corpus size
 /// (and Broadsheet detecting any language, for the build time).
@@ -409,12 +435,23 @@ fn plot(rows: &[Row], svg: &Path) -> Result<()> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(56)
-            .build_cartesian_2d((x_min..x_max).log_scale(), (y_min..y_max).log_scale())?;
+            .build_cartesian_2d(
+                (x_min..x_max).log_scale(),
+                (y_min..y_max)
+                    .log_scale()
+                    .with_key_points(log_ticks(y_min, y_max)),
+            )?;
         chart
             .configure_mesh()
             .x_desc("articles")
             .x_label_formatter(&|x| thousands(x.round() as usize))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&|y| {
+                if *y >= 1.0 {
+                    format!("{y:.0}")
+                } else {
+                    format!("{y}")
+                }
+            })
             .draw()?;
         for &(name, color, of) in series {
             let points: Vec<(f64, f64)> = rows
@@ -440,4 +477,61 @@ fn plot(rows: &[Row], svg: &Path) -> Result<()> {
     }
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{log_ticks, plot, Build, Row};
+    use crate::browser::Figures;
+
+    #[test]
+    fn a_log_axis_shorter_than_a_decade_has_ticks() {
+        assert_eq!(log_ticks(130.0, 1400.0), [200.0, 500.0, 1000.0]);
+        assert_eq!(log_ticks(0.09, 1.2), [0.1, 0.2, 0.5, 1.0]);
+        assert_eq!(log_ticks(21.0, 45.0), [30.0, 40.0]);
+    }
+
+    /// The cold panel of a run whose times span less than a decade (as
+    /// they do up to 100,000 articles) is labelled at 200 and 500 ms, not
+    /// only at 1,000.
+    #[test]
+    fn the_plot_labels_a_narrow_panel() {
+        let build = |secs: f64| Build {
+            secs,
+            peak_mb: 100.0,
+            files: 40,
+            bytes: 1 << 20,
+        };
+        let figures = |cold_ms: f64| Figures {
+            cold_ms,
+            bytes: 300_000.0,
+            requests: 20.0,
+            next_ms: 50.0,
+            warm_ms: 30.0,
+            repeat_ms: 2.0,
+            blocked_ms: 8.0,
+        };
+        let rows: Vec<Row> = [(1_000, 190.0, 280.0), (10_000, 210.0, 300.0)]
+            .into_iter()
+            .map(|(articles, ours, theirs)| Row {
+                articles,
+                broadsheet: build(0.15),
+                any_language: build(0.18),
+                pagefind: Some(build(0.7)),
+                browser: (figures(ours), Some(figures(theirs))),
+                browser_rtt: (figures(ours * 1.8), Some(figures(theirs * 1.9))),
+            })
+            .collect();
+        let dir = std::env::temp_dir().join(format!("bench-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let svg = dir.join("scale.svg");
+        plot(&rows, &svg).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        // Each label is a line of its own between its `<text>` tags.
+        for label in ["200", "500", "0.2", "0.5"] {
+            let line = format!("\n{label}\n");
+            assert!(text.contains(&line), "no {label} on an axis of the plot");
+        }
+    }
 }
