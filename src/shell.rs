@@ -151,6 +151,14 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -
             precache_ranges.push((data(file), r.start, r.end - 1));
         }
     }
+    // A small bundle's pack offsets, which the viewer loads with its first
+    // query (see `Manifest::offset_tables`): offline, its articles are then
+    // one range away, as they are online, and a record kept as it was read
+    // can be found again.
+    for (pack, docs) in m.offset_tables() {
+        let r = broadsheet_core::bundle::pack::offsets_range(0, docs - 1);
+        precache_ranges.push((data(&m.packs[pack as usize]), r.start, r.end - 1));
+    }
 
     let build = {
         let mut h = blake3::Hasher::new();

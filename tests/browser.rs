@@ -1262,6 +1262,54 @@ async fn a_small_bundles_first_results_take_two_waves_of_ranges() {
     b.client.close().await.unwrap();
 }
 
+/// A small bundle's pack offsets are a help the first query asks for, not
+/// a need: from a host that refuses them, the article (and a search with
+/// snippets) is still shown, its offsets read as they were before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_prefetch_does_not_fail_the_first_screen() {
+    use axum::response::IntoResponse;
+    let (tmp, site) = build_seeds();
+    let refused = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = refused.clone();
+    let root = site.clone();
+    let app = axum::Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(site.clone()).precompressed_br())
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let (seen, root) = (seen.clone(), root.clone());
+                async move {
+                    let path = req.uri().path().to_string();
+                    let range = req.headers().get("range").and_then(|r| r.to_str().ok());
+                    if let (Some(name), Some(range)) = (path.strip_prefix("/data/pack-"), range) {
+                        // A pack's whole table: its count's offsets and one more.
+                        let bytes = std::fs::read(root.join(format!("data/pack-{name}"))).unwrap();
+                        let count = u32::from_le_bytes(bytes[7..11].try_into().unwrap());
+                        if range == format!("bytes=11-{}", 11 + 4 * (count + 1) - 1) {
+                            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                        }
+                    }
+                    next.run(req).await
+                }
+            },
+        ));
+    let base = serve_app(app).await;
+    let b = Browser::launch(tmp, None, base, site).await;
+    // The second newest article: its own offsets are another range.
+    reads(
+        &b,
+        "generalsekretar-an-lam-wissenschaft-technologie-und-innovation",
+    )
+    .await;
+    assert!(
+        refused.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the table was never asked for"
+    );
+    b.goto("#/?q=Hanoi").await;
+    b.titles_when(3).await;
+    b.client.close().await.unwrap();
+}
+
 const PORTAL: &str = r#"<!doctype html>
 <html lang="en">
 <head>

@@ -5,7 +5,7 @@
 //! is the asynchronous twin of `Engine::resolve` used by the CLI.
 
 use broadsheet_core::search::{batches, Engine, EngineError, Need};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// An open bundle: the engine and where its files are. The page has one
@@ -18,6 +18,8 @@ pub struct Bundle {
     /// What this bundle loaded, kept while `Some` (see
     /// [`Bundle::recording`]).
     recorded: Rc<RefCell<Option<Vec<Piece>>>>,
+    /// Whether its first load asked for the engine's prefetch.
+    prefetched: Rc<Cell<bool>>,
 }
 
 /// A piece of a bundle as loaded and handed to the engine: the need and its
@@ -47,6 +49,7 @@ impl Bundle {
             base,
             engine: Rc::new(RefCell::new(engine)),
             recorded: Rc::default(),
+            prefetched: Rc::default(),
         })
     }
 
@@ -105,9 +108,14 @@ impl Bundle {
             .into_iter()
             .filter(|n| !self.engine.borrow().has(n))
             .collect();
-        // In the same wave as the first query's pieces: a small bundle's
-        // pack offsets, so that no query's articles wait for them later.
-        missing.extend(self.engine.borrow().prefetch());
+        // In the same wave as the first query's pieces, once: a small
+        // bundle's pack offsets, so that no query's articles wait for them
+        // later. A help, not a need: if they cannot be had, the query goes
+        // on without them (its articles' offsets are read as needed).
+        let needed = missing.len();
+        if !self.prefetched.replace(true) {
+            missing.extend(self.engine.borrow().prefetch());
+        }
         // All at once: a result page may need a dozen shards and articles,
         // and one round trip each, in turn, would add up to seconds. Ranges
         // of a file that meet are one request (see `batches`).
@@ -117,8 +125,16 @@ impl Bundle {
             .map(|b| (format!("{}{}", self.base, b.file), b.range))
             .collect();
         let mut fetched: Vec<Vec<u8>> = missing.iter().map(|_| Vec::new()).collect();
+        let mut got = vec![true; missing.len()];
         for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
-            let bytes = bytes?;
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(_) if batch.needs.iter().all(|&i| i >= needed) => {
+                    batch.needs.iter().for_each(|&i| got[i] = false);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             for &i in &batch.needs {
                 // Out of the batch's range, or out of the whole file from
                 // a host that ignores ranges.
@@ -129,7 +145,7 @@ impl Bundle {
         // Articles and pieces are inflated all at once, not one after the
         // other.
         let deflated: Vec<usize> = (0..missing.len())
-            .filter(|&i| missing[i].deflated())
+            .filter(|&i| got[i] && missing[i].deflated())
             .collect();
         let records = deflated
             .iter()
@@ -137,9 +153,9 @@ impl Bundle {
         for (&i, plain) in deflated.iter().zip(inflate_all(records.collect()).await) {
             fetched[i] = plain.map_err(|e| format!("{}: {e}", missing[i]))?;
         }
-        for (need, bytes) in missing.iter().zip(fetched) {
+        for ((need, bytes), got) in missing.iter().zip(fetched).zip(got) {
             // Another query may have loaded it meanwhile.
-            if self.engine.borrow().has(need) {
+            if !got || self.engine.borrow().has(need) {
                 continue;
             }
             self.engine

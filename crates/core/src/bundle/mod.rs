@@ -41,6 +41,15 @@ pub mod postings;
 pub use file::{decode, encode, FileKind, FORMAT_VERSION, MAGIC};
 pub use postings::{Posting, TermEntry};
 
+/// The most bytes of pack offset tables a reader loads up front (see
+/// [`Manifest::offset_tables`]; 4 bytes a document: about 4,000
+/// documents). A new query's articles otherwise cost two round trips,
+/// their offsets and then their records; with every table in hand they
+/// cost one. Larger tables would cost a cold load more bytes than the
+/// round trip is worth (its query's index pieces are about 30 KB at 1,000
+/// articles; the tables there are 4 KB).
+pub const PREFETCH_OFFSETS_BYTES: u64 = 16 << 10;
+
 use crate::model::{Article, Date};
 use serde::{Deserialize, Serialize};
 
@@ -140,6 +149,30 @@ impl Manifest {
     pub fn meta_chunk(&self, doc: u32) -> Option<Span> {
         let i = doc / self.meta_chunk_size.max(1);
         self.meta_chunks.get(i as usize).copied()
+    }
+
+    /// Every pack's whole offset table, as (pack, its documents), when
+    /// all of them together are at most [`PREFETCH_OFFSETS_BYTES`] (a small
+    /// bundle), else none. Readers load these with their first query's
+    /// pieces (`Engine::prefetch`) and the service worker keeps them from
+    /// its install, so that every article is one range away.
+    pub fn offset_tables(&self) -> Vec<(u32, u32)> {
+        // Every table holds its documents' offsets and one more.
+        if 4 * (u64::from(self.doc_count) + self.packs.len() as u64) > PREFETCH_OFFSETS_BYTES {
+            return Vec::new();
+        }
+        let size = self.pack_size.max(1);
+        (0..self.packs.len() as u32)
+            .map(|p| {
+                (
+                    p,
+                    self.doc_count
+                        .saturating_sub(p.saturating_mul(size))
+                        .min(size),
+                )
+            })
+            .filter(|&(_, docs)| docs > 0)
+            .collect()
     }
 
     /// The name of the index file a span is in.

@@ -144,14 +144,6 @@ const LAST_RESULTS: usize = 4;
 /// bytes per word: tens of kilobytes an article).
 const TOKEN_CACHE: usize = 40;
 
-/// The most bytes of pack offset tables [`Engine::prefetch`] asks for (4
-/// bytes a document: about 4,000 documents). Each new query's articles
-/// otherwise cost two round trips, their offsets and then their records;
-/// with every table in hand they cost one. Larger tables would cost a
-/// cold load more bytes than the round trip is worth (its query's index
-/// pieces are about 30 KB at 1,000 articles; the tables there are 4 KB).
-pub const PREFETCH_OFFSETS_BYTES: u64 = 16 << 10;
-
 /// One dictionary entry standing for a query word, with its weight.
 struct Expansion {
     key: Vec<u8>,
@@ -1260,21 +1252,13 @@ impl Engine {
     }
 
     /// What a shell should load along with its first query's pieces, so
-    /// that no query waits for it later: the offset tables of every pack
-    /// when all of them together are at most [`PREFETCH_OFFSETS_BYTES`]
-    /// (a small bundle), else nothing. Leaves out what is loaded already.
+    /// that no query waits for it later: a small bundle's pack offset
+    /// tables (see [`Manifest::offset_tables`]), those not loaded yet.
     pub fn prefetch(&self) -> Vec<Need> {
         let m = &self.manifest;
-        // Every table holds its documents' offsets and one more.
-        if 4 * (u64::from(m.doc_count) + m.packs.len() as u64) > PREFETCH_OFFSETS_BYTES {
-            return Vec::new();
-        }
-        let size = m.pack_size.max(1);
-        (0..m.packs.len() as u32)
-            .filter_map(|p| {
-                let docs = m.doc_count.saturating_sub(p.saturating_mul(size)).min(size);
-                (docs > 0).then(|| Need::offsets(&m.packs[p as usize], p, 0, docs - 1))
-            })
+        m.offset_tables()
+            .into_iter()
+            .map(|(p, docs)| Need::offsets(&m.packs[p as usize], p, 0, docs - 1))
             .filter(|need| !self.has(need))
             .collect()
     }

@@ -26,7 +26,7 @@ mod snippet;
 
 pub use engine::{
     batches, Batch, Engine, EngineError, FacetCounts, Hit, Matched, Need, ResolveError, Results,
-    TermMatch, PREFETCH_OFFSETS_BYTES,
+    TermMatch,
 };
 pub use memo::Recent;
 pub use query::{Filter, Query, QueryTerm, MAX_QUERY_CHARS, MAX_QUERY_WORDS};

@@ -1,7 +1,7 @@
 //! End-to-end tests of the engine over small built bundles.
 
 use super::*;
-use crate::bundle::DocMeta;
+use crate::bundle::{DocMeta, PREFETCH_OFFSETS_BYTES};
 use crate::index::{build, order, BuildOptions};
 use crate::ingest::parse_text;
 use crate::model::Article;
