@@ -125,14 +125,11 @@ impl Bundle {
             .map(|b| (format!("{}{}", self.base, b.file), b.range))
             .collect();
         let mut fetched: Vec<Vec<u8>> = missing.iter().map(|_| Vec::new()).collect();
-        let mut got = vec![true; missing.len()];
         for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
             let bytes = match bytes {
                 Ok(bytes) => bytes,
-                Err(_) if batch.needs.iter().all(|&i| i >= needed) => {
-                    batch.needs.iter().for_each(|&i| got[i] = false);
-                    continue;
-                }
+                // Left empty: prefetched offset tables are never empty.
+                Err(_) if batch.needs.iter().all(|&i| i >= needed) => continue,
                 Err(e) => return Err(e),
             };
             for &i in &batch.needs {
@@ -145,7 +142,7 @@ impl Bundle {
         // Articles and pieces are inflated all at once, not one after the
         // other.
         let deflated: Vec<usize> = (0..missing.len())
-            .filter(|&i| got[i] && missing[i].deflated())
+            .filter(|&i| missing[i].deflated())
             .collect();
         let records = deflated
             .iter()
@@ -153,9 +150,10 @@ impl Bundle {
         for (&i, plain) in deflated.iter().zip(inflate_all(records.collect()).await) {
             fetched[i] = plain.map_err(|e| format!("{}: {e}", missing[i]))?;
         }
-        for ((need, bytes), got) in missing.iter().zip(fetched).zip(got) {
-            // Another query may have loaded it meanwhile.
-            if !got || self.engine.borrow().has(need) {
+        for (i, (need, bytes)) in missing.iter().zip(fetched).enumerate() {
+            // A prefetch that could not be had, or what another query
+            // loaded meanwhile.
+            if (i >= needed && bytes.is_empty()) || self.engine.borrow().has(need) {
                 continue;
             }
             self.engine
