@@ -1128,16 +1128,13 @@ async fn static_server(root: std::path::PathBuf) -> String {
     .await
 }
 
+/// Range requests a server answered: path, when it arrived, when it left.
+type RangeLog = std::sync::Arc<std::sync::Mutex<Vec<(String, Instant, Instant)>>>;
+
 /// A static server for `root` that answers every byte-range request
 /// `delay` late, as a host across a network would, and logs each: its path,
 /// when it arrived and when its answer left.
-async fn slow_range_server(
-    root: std::path::PathBuf,
-    delay: Duration,
-) -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, Instant, Instant)>>>,
-) {
+async fn slow_range_server(root: std::path::PathBuf, delay: Duration) -> (String, RangeLog) {
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let kept = log.clone();
     let app = axum::Router::new()
@@ -1161,6 +1158,13 @@ async fn slow_range_server(
     (serve_app(app).await, log)
 }
 
+/// The seed site in a browser, from [`slow_range_server`].
+async fn slow_seeds(delay: Duration) -> (Browser, RangeLog) {
+    let (tmp, site) = build_seeds();
+    let (base, log) = slow_range_server(site.clone(), delay).await;
+    (Browser::launch(tmp, None, base, site).await, log)
+}
+
 /// The articles of a result page are byte ranges of one pack, asked for
 /// together, and they go out together: Chromium lets one request at a time
 /// through its HTTP cache to one URL, so ranges fetched through it went
@@ -1169,9 +1173,7 @@ async fn slow_range_server(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_result_pages_ranges_of_one_file_are_fetched_at_once() {
     const DELAY: Duration = Duration::from_millis(400);
-    let (tmp, site) = build_seeds();
-    let (base, log) = slow_range_server(site.clone(), DELAY).await;
-    let b = Browser::launch(tmp, None, base, site).await;
+    let (b, log) = slow_seeds(DELAY).await;
     let pack_requests = || -> Vec<(String, Instant, Instant)> {
         let log = log.lock().unwrap();
         log.iter()
@@ -1226,9 +1228,7 @@ async fn a_result_pages_ranges_of_one_file_are_fetched_at_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_small_bundles_first_results_take_two_waves_of_ranges() {
     const DELAY: Duration = Duration::from_millis(400);
-    let (tmp, site) = build_seeds();
-    let (base, log) = slow_range_server(site.clone(), DELAY).await;
-    let b = Browser::launch(tmp, None, base, site).await;
+    let (b, log) = slow_seeds(DELAY).await;
     b.goto("#/?q=Bac").await;
     b.titles_when(2).await;
     let mut asked = log.lock().unwrap().clone();

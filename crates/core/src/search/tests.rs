@@ -506,10 +506,8 @@ fn a_page_reads_offsets_once_per_pack_then_each_article() {
     assert_eq!(e.need_docs(&docs, true), Ok(()));
 }
 
-/// A page's documents that share a pack read one span of offsets, from
-/// the first to the last of them, not the pack's whole table.
-#[test]
-fn many_packs_read_spans_of_offsets() {
+/// 400 short articles in packs of a few each.
+fn many_small_packs() -> (Engine, crate::index::Bundle) {
     let articles: Vec<Article> = (0..400)
         .map(|i| {
             article(
@@ -522,7 +520,14 @@ fn many_packs_read_spans_of_offsets() {
         pack_bytes: 160,
         ..BuildOptions::default()
     };
-    let (mut e, b) = engine_with(articles, &opts);
+    engine_with(articles, &opts)
+}
+
+/// A page's documents that share a pack read one span of offsets, from
+/// the first to the last of them, not the pack's whole table.
+#[test]
+fn many_packs_read_spans_of_offsets() {
+    let (mut e, b) = many_small_packs();
     let size = e.manifest().pack_size;
     assert!(size >= 3 && e.manifest().packs.len() > 5, "{size}");
     // Places 0 and 2 of pack 0, place 1 of pack 5.
@@ -554,19 +559,7 @@ fn many_packs_read_spans_of_offsets() {
 /// leave every article one range away: no query waits for offsets.
 #[test]
 fn a_small_bundle_prefetches_every_pack_offsets() {
-    let articles: Vec<Article> = (0..400)
-        .map(|i| {
-            article(
-                &format!("{i:03}.txt"),
-                &format!("Bericht {i}\n\nDer Bericht Nummer {i} handelt von Dingen."),
-            )
-        })
-        .collect();
-    let opts = BuildOptions {
-        pack_bytes: 160,
-        ..BuildOptions::default()
-    };
-    let (mut e, b) = engine_with(articles, &opts);
+    let (mut e, b) = many_small_packs();
     let (size, packs) = (e.manifest().pack_size, e.manifest().packs.clone());
     assert!(packs.len() > 5, "{}", packs.len());
     let wanted = e.prefetch();
