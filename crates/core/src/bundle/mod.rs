@@ -41,6 +41,9 @@ pub mod postings;
 pub use file::{decode, encode, FileKind, FORMAT_VERSION, MAGIC};
 pub use postings::{Posting, TermEntry};
 
+use crate::model::{Article, Date};
+use serde::{Deserialize, Serialize};
+
 /// The most bytes of pack offset tables a reader loads up front (see
 /// [`Manifest::offset_tables`]; 4 bytes a document: about 4,000
 /// documents). A new query's articles otherwise cost two round trips,
@@ -49,9 +52,6 @@ pub use postings::{Posting, TermEntry};
 /// round trip is worth (its query's index pieces are about 30 KB at 1,000
 /// articles; the tables there are 4 KB).
 pub const PREFETCH_OFFSETS_BYTES: u64 = 16 << 10;
-
-use crate::model::{Article, Date};
-use serde::{Deserialize, Serialize};
 
 /// File name of the manifest inside a bundle directory. It is the one file
 /// whose name never changes, so hosts must not cache it forever.
