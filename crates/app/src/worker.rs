@@ -68,12 +68,18 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// The error for a reply of the wrong kind.
+    /// The error for a reply of the wrong kind. It names the kind only:
+    /// formatting the whole reply compiled a `Debug` of every type a reply
+    /// holds into the wasm.
     fn unexpected(self) -> String {
-        match self {
-            Reply::Refused(why) => why,
-            other => format!("the search worker answered out of turn ({other:?})"),
-        }
+        let kind = match self {
+            Reply::Refused(why) => return why,
+            Reply::Opened(_) => "opened",
+            Reply::Page(_) => "a page",
+            Reply::Facets(_) => "facet counts",
+            Reply::Article(_) => "an article",
+        };
+        format!("the search worker answered out of turn ({kind})")
     }
 }
 
@@ -579,6 +585,17 @@ mod native {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refusal is the worker's own reason; a reply of another kind is
+    /// named by its kind.
+    #[test]
+    fn a_reply_out_of_turn_is_named() {
+        assert_eq!(Reply::Refused("not open".into()).unexpected(), "not open");
+        assert_eq!(
+            Reply::Facets(Ok(Vec::new())).unexpected(),
+            "the search worker answered out of turn (facet counts)"
+        );
+    }
 
     /// Requests and replies survive the trip through postcard, which is
     /// what crosses between page and worker.
