@@ -338,6 +338,16 @@ pub fn fingerprint_with(a: &Article, folds: &mut crate::analysis::Folds) -> [u8;
     let mut folded = String::with_capacity(texts().map(|t| t.len() + 1).sum());
     for text in texts() {
         for raw in text.split_whitespace() {
+            // An ASCII word's fold is its lowercase: copied and lowercased
+            // in place, without a lookup in the memo (the lookups were most
+            // of a fingerprint, and most words of most articles are ASCII).
+            if raw.is_ascii() {
+                let at = folded.len();
+                folded.push_str(raw);
+                folded[at..].make_ascii_lowercase();
+                folded.push(' ');
+                continue;
+            }
             for word in folds.fold(raw).split_whitespace() {
                 folded.push_str(word);
                 folded.push(' ');
