@@ -8,7 +8,7 @@
 use crate::assets::{APP_CSS, APP_FILES, APP_JS, APP_WASM, BARE_JS, CSS, WASM};
 use anyhow::{bail, Result};
 use base64::Engine as _;
-use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
+use broadsheet_core::bundle::{Manifest, Span, MANIFEST_FILE};
 use broadsheet_core::index::Bundle;
 use sha2::Digest;
 use std::collections::HashMap;
@@ -151,13 +151,26 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -
             precache_ranges.push((data(file), r.start, r.end - 1));
         }
     }
-    // A small bundle's pack offsets, which the viewer loads with its first
-    // query (see `Manifest::offset_tables`): offline, its articles are then
-    // one range away, as they are online, and a record kept as it was read
-    // can be found again.
-    for (pack, docs) in m.offset_tables() {
-        let r = broadsheet_core::bundle::pack::offsets_range(0, docs - 1);
-        precache_ranges.push((data(&m.packs[pack as usize]), r.start, r.end - 1));
+    // A small bundle's record tables, which the viewer loads with its
+    // first query (see `Manifest::prefetched_tables`), as the one range
+    // it asks for them by: offline, its articles are then one range away,
+    // as they are online, and a record kept as it was read can be found
+    // again.
+    // (The tables lie end to end, in one index file or, where one filled
+    // up, two.)
+    if index_bytes > precache_index {
+        let mut joined: Vec<Span> = Vec::new();
+        for &t in m.prefetched_tables() {
+            match joined.last_mut() {
+                Some(j) if j.file == t.file && j.range().end == t.start => j.len += t.len,
+                _ => joined.push(t),
+            }
+        }
+        for span in joined {
+            if let Some(file) = m.index_file(span) {
+                precache_ranges.push((data(file), span.start, span.range().end - 1));
+            }
+        }
     }
 
     let build = {

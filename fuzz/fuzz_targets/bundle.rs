@@ -1,5 +1,5 @@
 //! Any bytes as bundle files: a manifest, then the same bytes as every
-//! piece (shard, chunk) the manifest could name.
+//! piece (shard, chunk, record table) the manifest could name.
 #![no_main]
 
 use broadsheet_core::bundle::{decode, FileKind};
@@ -11,9 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = decode_term_shard(data);
     let _ = decode_slug_shard(data);
     let _ = decode::<Vec<broadsheet_core::bundle::DocMeta>>(FileKind::Meta, data);
-    let _ = broadsheet_core::bundle::pack::decode_pack(data);
+    let (pack, table) = data.split_at(data.len() / 2);
+    let _ = broadsheet_core::bundle::pack::decode_pack(pack, table);
     let _ = broadsheet_core::bundle::pack::decode_record(data);
-    let _ = broadsheet_core::bundle::pack::record_range(data);
+    let _ = broadsheet_core::bundle::pack::record_ranges(data, 3);
     if let Ok(mut engine) = Engine::open(data) {
         for need in engine.pieces() {
             let _ = engine.add(&need, data);

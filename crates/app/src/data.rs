@@ -109,27 +109,38 @@ impl Bundle {
             .filter(|n| !self.engine.borrow().has(n))
             .collect();
         // In the same wave as the first query's pieces, once: a small
-        // bundle's pack offsets, so that no query's articles wait for them
+        // bundle's record tables, so that no query's articles wait for them
         // later. A help, not a need: if they cannot be had, the query goes
-        // on without them (its articles' offsets are read as needed).
+        // on without them (its articles' tables are read as needed).
         let needed = missing.len();
         if !self.prefetched.replace(true) {
             missing.extend(self.engine.borrow().prefetch());
         }
         // All at once: a result page may need a dozen shards and articles,
         // and one round trip each, in turn, would add up to seconds. Ranges
-        // of a file that meet are one request (see `batches`).
-        let batched = batches(&missing);
+        // of a file that meet are one request (see `batches`), but never a
+        // need's and a prefetch's (the record tables follow the last slug
+        // shard): a prefetch that fails must not fail a need, and the
+        // service worker keeps the tables under their own range.
+        let mut batched = batches(&missing[..needed]);
+        batched.extend(batches(&missing[needed..]).into_iter().map(|mut b| {
+            b.needs.iter_mut().for_each(|i| *i += needed);
+            b
+        }));
         let wanted: Vec<(String, Option<(u64, u64)>)> = batched
             .iter()
             .map(|b| (format!("{}{}", self.base, b.file), b.range))
             .collect();
         let mut fetched: Vec<Vec<u8>> = missing.iter().map(|_| Vec::new()).collect();
+        // Prefetches that could not be had: left out from here on.
+        let mut skipped = vec![false; missing.len()];
         for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
             let bytes = match bytes {
                 Ok(bytes) => bytes,
-                // Left empty: prefetched offset tables are never empty.
-                Err(_) if batch.needs.iter().all(|&i| i >= needed) => continue,
+                Err(_) if batch.needs.iter().all(|&i| i >= needed) => {
+                    batch.needs.iter().for_each(|&i| skipped[i] = true);
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             for &i in &batch.needs {
@@ -142,7 +153,7 @@ impl Bundle {
         // Articles and pieces are inflated all at once, not one after the
         // other.
         let deflated: Vec<usize> = (0..missing.len())
-            .filter(|&i| missing[i].deflated())
+            .filter(|&i| missing[i].deflated() && !skipped[i])
             .collect();
         let records = deflated
             .iter()
@@ -153,7 +164,7 @@ impl Bundle {
         for (i, (need, bytes)) in missing.iter().zip(fetched).enumerate() {
             // A prefetch that could not be had, or what another query
             // loaded meanwhile.
-            if (i >= needed && bytes.is_empty()) || self.engine.borrow().has(need) {
+            if skipped[i] || self.engine.borrow().has(need) {
                 continue;
             }
             self.engine

@@ -666,7 +666,7 @@ mod tests {
     /// What a result page for `q` loads of the bundle, kept as
     /// `Bundle::load` keeps it (articles inflated): the term shards, the
     /// first ten results' listing entries and, with `articles`, their
-    /// articles (pack offsets and records); with the results and, with
+    /// articles (record tables and records); with the results and, with
     /// `articles`, their snippets.
     fn page_pieces(
         files: &std::collections::HashMap<String, Vec<u8>>,

@@ -3,7 +3,7 @@
 // * install: caches the app shell and the search index (PRECACHE), so that
 //   the site opens and searches with the network gone; for a large index,
 //   only the first listing screen's piece, a byte range (PRECACHE_RANGES,
-//   which also holds a small bundle's pack offset tables: the viewer loads
+//   which also holds a small bundle's record tables: the viewer loads
 //   them with its first query);
 // * fetch: content-hashed files are immutable, so they are served from the
 //   cache first and cached as they are read (shards, chunks); the few

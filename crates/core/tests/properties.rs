@@ -146,7 +146,9 @@ proptest! {
         for kind in [FileKind::Manifest, FileKind::Meta, FileKind::Pack] {
             let _ = bundle_fmt::decode::<broadsheet_core::Manifest>(kind, &bytes);
         }
-        let _ = broadsheet_core::bundle::pack::decode_pack(&bytes);
+        let half = bytes.len() / 2;
+        let _ = broadsheet_core::bundle::pack::decode_pack(&bytes[..half], &bytes[half..]);
+        let _ = broadsheet_core::bundle::pack::record_ranges(&bytes, half as u32);
         let _ = broadsheet_core::bundle::pack::decode_record(&bytes);
         let _ = broadsheet_core::index::decode_term_shard(&bytes);
         let _ = broadsheet_core::index::decode_slug_shard(&bytes);

@@ -6,7 +6,7 @@ use serde::{de::DeserializeOwned, Serialize};
 /// First four bytes of every bundle file.
 pub const MAGIC: [u8; 4] = *b"BSHT";
 /// Bumped on every incompatible change of any file's layout.
-pub const FORMAT_VERSION: u16 = 6;
+pub const FORMAT_VERSION: u16 = 7;
 
 /// What a bundle file holds; stored in its header so a file fetched under the
 /// wrong name is caught instead of misread.
@@ -21,6 +21,9 @@ pub enum FileKind {
     /// Shards and meta chunks, each compressed, read by range (see
     /// [`super::index_file`]).
     Index = 6,
+    /// A pack's record table: the length of each of its records (see
+    /// [`super::pack`]), a piece of an index file.
+    Records = 7,
 }
 
 impl FileKind {
@@ -32,6 +35,7 @@ impl FileKind {
             4 => FileKind::Meta,
             5 => FileKind::Pack,
             6 => FileKind::Index,
+            7 => FileKind::Records,
             _ => return None,
         })
     }
@@ -45,6 +49,7 @@ impl FileKind {
             FileKind::Meta => "meta",
             FileKind::Pack => "pack",
             FileKind::Index => "index",
+            FileKind::Records => "records",
         }
     }
 }

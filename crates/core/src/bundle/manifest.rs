@@ -1,7 +1,7 @@
 //! The manifest as stored: spans written as lengths alone.
 //!
 //! Pieces are laid out in one order, meta chunks, then term shards, then
-//! slug shards, each starting where the one before ended, or right after
+//! slug shards, then record tables (one per pack), each starting where the one before ended, or right after
 //! the header of the next index file (see [`super::index_file`]). So a
 //! piece's file and offset follow from the lengths of those before it and
 //! how many pieces each file holds, and the stored manifest keeps only
@@ -31,7 +31,7 @@ pub(super) struct Stored {
     /// Each index file's name and how many pieces it holds, in order.
     index_files: Vec<(String, u32)>,
     /// The compressed length of every piece, in the order they are laid
-    /// out: meta chunks, term shards, slug shards.
+    /// out: meta chunks, term shards, slug shards, record tables.
     piece_lens: Vec<u32>,
     /// The first key of each term shard, then of each slug shard.
     term_keys: Vec<Vec<u8>>,
@@ -82,7 +82,7 @@ impl TryFrom<Stored> for Manifest {
     type Error = String;
 
     fn try_from(s: Stored) -> Result<Manifest, String> {
-        let count = s.meta_chunks as usize + s.term_keys.len() + s.slug_keys.len();
+        let count = s.meta_chunks as usize + s.term_keys.len() + s.slug_keys.len() + s.packs.len();
         let held: u64 = s.index_files.iter().map(|(_, n)| u64::from(*n)).sum();
         if s.piece_lens.len() != count || held != count as u64 {
             return Err(format!(
@@ -120,6 +120,7 @@ impl TryFrom<Stored> for Manifest {
         };
         let term_shards = shards(s.term_keys);
         let slug_shards = shards(s.slug_keys);
+        let record_tables = spans.collect();
         Ok(Manifest {
             generator: s.generator,
             doc_count: s.doc_count,
@@ -137,13 +138,14 @@ impl TryFrom<Stored> for Manifest {
             meta_chunks,
             pack_size: s.pack_size,
             packs: s.packs,
+            record_tables,
         })
     }
 }
 
-/// A stored manifest of one meta chunk, one term shard and one slug shard
-/// (those pieces' lengths, and how many pieces the one index file holds),
-/// for tests.
+/// A stored manifest of one meta chunk, one term shard, one slug shard and
+/// one pack's record table (those pieces' lengths, and how many pieces the
+/// one index file holds), for tests.
 #[cfg(test)]
 pub(super) fn test_stored(piece_lens: Vec<u32>, held: u32) -> Stored {
     Stored {
@@ -204,12 +206,14 @@ mod tests {
 
     #[test]
     fn lengths_that_do_not_add_up_are_refused() {
-        let m = Manifest::try_from(test_stored(vec![10, 20, 30], 3)).unwrap();
+        let m = Manifest::try_from(test_stored(vec![10, 20, 30, 40], 4)).unwrap();
         let starts: Vec<u64> = m.spans().map(|s| s.start).collect();
-        // Term shard, slug shard, meta chunk, as `spans` lists them.
-        assert_eq!(starts, [17, 37, 7]);
-        assert!(Manifest::try_from(test_stored(vec![10, 20], 3)).is_err());
-        assert!(Manifest::try_from(test_stored(vec![10, 20, 30], 2)).is_err());
-        assert!(Manifest::try_from(test_stored(vec![10, 20, 30, 40], 4)).is_err());
+        // Term shard, slug shard, meta chunk, record table, as `spans`
+        // lists them.
+        assert_eq!(starts, [17, 37, 7, 67]);
+        assert_eq!(m.record_tables.len(), 1);
+        assert!(Manifest::try_from(test_stored(vec![10, 20, 30], 4)).is_err());
+        assert!(Manifest::try_from(test_stored(vec![10, 20, 30, 40], 3)).is_err());
+        assert!(Manifest::try_from(test_stored(vec![10, 20, 30, 40, 50], 5)).is_err());
     }
 }

@@ -15,8 +15,10 @@
 //! * **body packs** (`pack-<hash>.bin`): whole articles for a fixed run of
 //!   documents, for the article view and for snippets, each compressed on
 //!   its own and read by byte range (see [`pack`]).
+//! * **record tables**: where each article is in its pack, one table per
+//!   pack.
 //!
-//! Shards and chunks are *pieces* of **index files** (`index-<hash>.bin`),
+//! Shards, chunks and record tables are *pieces* of **index files** (`index-<hash>.bin`),
 //! each piece compressed on its own and read by byte range, like an
 //! article of a pack: the manifest gives each piece's [`Span`], so one
 //! range request fetches it. Thousands of pieces make a few files: a site
@@ -44,14 +46,14 @@ pub use postings::{Posting, TermEntry};
 use crate::model::{Article, Date};
 use serde::{Deserialize, Serialize};
 
-/// The most bytes of pack offset tables a reader loads up front (see
-/// [`Manifest::offset_tables`]; 4 bytes a document: about 4,000
-/// documents). A new query's articles otherwise cost two round trips,
-/// their offsets and then their records; with every table in hand they
-/// cost one. Larger tables would cost a cold load more bytes than the
-/// round trip is worth (its query's index pieces are about 30 KB at 1,000
-/// articles; the tables there are 4 KB).
-pub const PREFETCH_OFFSETS_BYTES: u64 = 16 << 10;
+/// The most bytes of record tables a reader loads up front (see
+/// [`Manifest::prefetched_tables`]; about 1.65 bytes a document deflated:
+/// some 20,000 documents). A new query's articles otherwise cost two round
+/// trips, their packs' tables and then their records; with every table in
+/// hand they cost one. Larger tables would cost a cold load more bytes
+/// than the round trip is worth (its query's index pieces are about 30 KB
+/// at 1,000 articles, 60 KB at 10,000).
+pub const PREFETCH_TABLES_BYTES: u64 = 32 << 10;
 
 /// File name of the manifest inside a bundle directory. It is the one file
 /// whose name never changes, so hosts must not cache it forever.
@@ -142,6 +144,9 @@ pub struct Manifest {
     /// Documents per body pack: document `d` is in pack `d / pack_size`.
     pub pack_size: u32,
     pub packs: Vec<String>,
+    /// Each pack's record table (see [`pack`]), in pack order, laid end to
+    /// end.
+    pub record_tables: Vec<Span>,
 }
 
 impl Manifest {
@@ -151,28 +156,25 @@ impl Manifest {
         self.meta_chunks.get(i as usize).copied()
     }
 
-    /// Every pack's whole offset table, as (pack, its documents), when
-    /// all of them together are at most [`PREFETCH_OFFSETS_BYTES`] (a small
-    /// bundle), else none. Readers load these with their first query's
-    /// pieces (`Engine::prefetch`) and the service worker keeps them from
-    /// its install, so that every article is one range away.
-    pub fn offset_tables(&self) -> Vec<(u32, u32)> {
-        // Every table holds its documents' offsets and one more.
-        if 4 * (u64::from(self.doc_count) + self.packs.len() as u64) > PREFETCH_OFFSETS_BYTES {
-            return Vec::new();
+    /// Every pack's record table, when all of them together are at most
+    /// [`PREFETCH_TABLES_BYTES`] (a small bundle), else none. Readers load
+    /// these with their first query's pieces (`Engine::prefetch`; they lie
+    /// end to end, so that is one more range) and the service worker keeps
+    /// them from its install, so that every article is one range away.
+    pub fn prefetched_tables(&self) -> &[Span] {
+        let bytes: u64 = self.record_tables.iter().map(|s| u64::from(s.len)).sum();
+        if bytes > PREFETCH_TABLES_BYTES {
+            return &[];
         }
+        &self.record_tables
+    }
+
+    /// How many documents pack `pack` holds.
+    pub fn pack_docs(&self, pack: u32) -> u32 {
         let size = self.pack_size.max(1);
-        (0..self.packs.len() as u32)
-            .map(|p| {
-                (
-                    p,
-                    self.doc_count
-                        .saturating_sub(p.saturating_mul(size))
-                        .min(size),
-                )
-            })
-            .filter(|&(_, docs)| docs > 0)
-            .collect()
+        self.doc_count
+            .saturating_sub(pack.saturating_mul(size))
+            .min(size)
     }
 
     /// The name of the index file a span is in.
@@ -181,16 +183,18 @@ impl Manifest {
     }
 
     /// Every piece with its kind, in the order pieces are laid out in the
-    /// index files: meta chunks, term shards, slug shards (see
-    /// [`manifest`]).
+    /// index files: meta chunks, term shards, slug shards, record tables
+    /// (see [`manifest`]).
     pub fn pieces(&self) -> impl Iterator<Item = (FileKind, Span)> + '_ {
         let terms = self.term_shards.iter().map(|s| (FileKind::Terms, s.at));
         let slugs = self.slug_shards.iter().map(|s| (FileKind::Slugs, s.at));
+        let tables = self.record_tables.iter().map(|&s| (FileKind::Records, s));
         self.meta_chunks
             .iter()
             .map(|&s| (FileKind::Meta, s))
             .chain(terms)
             .chain(slugs)
+            .chain(tables)
     }
 
     /// Every span the manifest lists, shards and chunks.
@@ -200,6 +204,7 @@ impl Manifest {
             .chain(&self.slug_shards)
             .map(|s| s.at)
             .chain(self.meta_chunks.iter().copied())
+            .chain(self.record_tables.iter().copied())
     }
 
     /// Checks that every file name is a plain name in the bundle's folder
@@ -209,6 +214,13 @@ impl Manifest {
     /// open a file elsewhere, fetch or inflate gigabytes, or index out of
     /// bounds.
     pub fn check(&self) -> Result<(), BundleError> {
+        if self.record_tables.len() != self.packs.len() {
+            return Err(BundleError::Corrupt(format!(
+                "manifest: {} record tables for {} packs",
+                self.record_tables.len(),
+                self.packs.len()
+            )));
+        }
         for name in self.files() {
             let plain = !name.is_empty()
                 && !name.starts_with('.')
@@ -365,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_manifest_naming_files_elsewhere_is_refused() {
-        let mut m = Manifest::try_from(manifest::test_stored(vec![10, 20, 30], 3)).unwrap();
+        let mut m = Manifest::try_from(manifest::test_stored(vec![10, 20, 30, 40], 4)).unwrap();
         assert_eq!(m.check(), Ok(()));
         for bad in ["../secret", "/etc/passwd", "a/b.bin", "..", "", ".hidden"] {
             m.packs[0] = bad.into();
@@ -375,6 +387,9 @@ mod tests {
         assert_eq!(m.check(), Ok(()));
         m.term_shards[0].at.file = 1;
         assert!(m.check().is_err(), "a span in a file not listed");
+        m.term_shards[0].at.file = 0;
+        m.record_tables.clear();
+        assert!(m.check().is_err(), "a pack without its record table");
     }
 
     #[test]

@@ -1,17 +1,30 @@
-//! Body packs: whole articles, each compressed on its own, behind a table of
-//! their byte offsets, so that a reader fetches one article with two small
-//! HTTP range requests instead of a whole pack.
+//! Body packs: whole articles, each compressed on its own and read by byte
+//! range, so that a reader fetches one article with one small HTTP range
+//! request instead of a whole pack.
 //!
 //! ```text
-//! header (7) | count u32 LE | offsets (count + 1) × u32 LE | records
+//! pack:         header (7) | record | record | …
+//! record table: header (7) | lengths (postcard: a varint per record)
 //! ```
 //!
-//! Record `i` is the bytes `offsets[i]..offsets[i + 1]` of the file (offsets
-//! are absolute): an article, postcard-encoded, then raw-deflated
-//! (RFC 1951). A reader that knows a document's place `i` in its pack first
-//! reads the eight bytes of `offsets[i]` and `offsets[i + 1]`
-//! ([`offsets_range`]; for several documents of one pack, the one span of
-//! offsets from the first to the last), then the record itself.
+//! A record is an article, postcard-encoded, then raw-deflated (RFC 1951).
+//! Where record `i` is follows from the lengths of those before it, which
+//! the pack's *record table* lists: a piece of an index file (see
+//! [`super::index_file`]), compressed like the shards and listed in the
+//! manifest one per pack ([`super::Manifest::record_tables`]). So a reader
+//! that knows a document's place in its pack needs that pack's table once,
+//! then every record of the pack is one range away.
+//!
+//! Why the tables are index pieces and not the head of each pack (format
+//! 6 and before kept a table of absolute `u32` offsets there): a range of a
+//! pack gets no HTTP compression, so a table cost 4 bytes a document and a
+//! request of its own per pack, and a new query's articles waited for
+//! their packs' tables in a round trip of their own past a few thousand
+//! articles. As pieces the tables of a whole bundle lie end to end in its
+//! last index file, deflated to about 1.65 bytes a document: up to some
+//! 20,000 articles a reader fetches all of them with its first query's
+//! pieces, in the same round trip (`Engine::prefetch`), and past that a
+//! pack's table is one piece of a few hundred bytes.
 //!
 //! Shells inflate records themselves: the browser with its own
 //! `DecompressionStream("deflate-raw")`, so the wasm every reader downloads
@@ -24,22 +37,19 @@
 //! ten packs of many articles (at 100,000 articles, packs of 42 articles:
 //! 180 KB for a page of results) or keeps packs tiny and the site made of
 //! hundreds of thousands of files. Ranges make a pack's size irrelevant to
-//! what a reader fetches: packs can be large and few. The price is a
-//! second round trip (the offsets) and compression per article instead of
-//! across a pack. Hosts must serve packs as they are, with range support:
-//! every static host and CDN does for files without a compressed sibling,
-//! which is why packs get none (their records are compressed already).
+//! what a reader fetches: packs can be large and few. The price is
+//! compression per article instead of across a pack. Hosts must serve
+//! packs as they are, with range support: every static host and CDN does
+//! for files without a compressed sibling, which is why packs get none
+//! (their records are compressed already).
 
-use super::file::{header, leading_u32, payload_of, HEADER_LEN};
+use super::file::{header, payload_of, HEADER_LEN};
 use super::{BundleError, FileKind};
 use crate::model::Article;
 use std::ops::Range;
 
-/// Where the offset table starts: after the header and the count.
-const OFFSETS_AT: u64 = HEADER_LEN as u64 + 4;
-
 /// The most bytes one record may take, compressed or not: an article is at
-/// most a 16 MB input file, and a damaged offset table must not make a
+/// most a 16 MB input file, and a damaged record table must not make a
 /// reader fetch or inflate gigabytes.
 pub const MAX_RECORD_BYTES: u64 = 64 << 20;
 
@@ -55,60 +65,46 @@ pub fn encode_record(article: &Article) -> Vec<u8> {
     super::deflate::deflate(&plain, LEVEL)
 }
 
-/// Encodes one pack from its [`encode_record`]s, in document order.
-pub fn encode_pack(records: &[Vec<u8>]) -> Vec<u8> {
+/// Encodes one pack from its [`encode_record`]s, in document order, and
+/// its record table (uncompressed: the builder puts it in an index file).
+pub fn encode_pack(records: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
     let mut out = header(FileKind::Pack);
-    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
-    let mut at = OFFSETS_AT + 4 * (records.len() as u64 + 1);
-    for r in std::iter::once(&Vec::new()).chain(records) {
-        at += r.len() as u64;
-        let offset = u32::try_from(at).expect("a pack stays under 4 GB");
-        out.extend_from_slice(&offset.to_le_bytes());
-    }
+    let mut lens = Vec::with_capacity(records.len());
     for r in records {
         out.extend_from_slice(r);
+        lens.push(u32::try_from(r.len()).expect("a record is at most a few MB"));
     }
-    out
+    u32::try_from(out.len()).expect("a pack stays under 4 GB");
+    (out, super::encode(FileKind::Records, &lens))
 }
 
-/// The bytes of a pack holding the offsets of its records `first..=last`
-/// (and of the record after the last, where the last one ends).
-pub fn offsets_range(first: u32, last: u32) -> Range<u64> {
-    let start = OFFSETS_AT + 4 * u64::from(first);
-    start..OFFSETS_AT + 4 * (u64::from(last.max(first)) + 2)
+/// The byte range of each record of a pack of `docs` records, from its
+/// record table (inflated): an error unless the table lists exactly
+/// `docs` records, each no larger than [`MAX_RECORD_BYTES`].
+pub fn record_ranges(table: &[u8], docs: u32) -> Result<Vec<Range<u64>>, BundleError> {
+    let lens: Vec<u32> = super::decode(FileKind::Records, table)?;
+    if lens.len() as u64 != u64::from(docs) {
+        return Err(BundleError::Corrupt(format!(
+            "record table of {} records for a pack of {docs}",
+            lens.len()
+        )));
+    }
+    ranges(&lens)
 }
 
-/// The byte range of a record from the eight bytes at
-/// `offsets_range(i, i)`.
-pub fn record_range(offsets: &[u8]) -> Result<Range<u64>, BundleError> {
-    let mut ranges = record_ranges(offsets)?;
-    match (ranges.pop(), ranges.is_empty()) {
-        (Some(r), true) => Ok(r),
-        _ => Err(BundleError::Corrupt("pack offsets: not eight bytes".into())),
-    }
-}
-
-/// The byte ranges of consecutive records from the bytes at
-/// [`offsets_range`]: one fewer than the offsets given.
-pub fn record_ranges(offsets: &[u8]) -> Result<Vec<Range<u64>>, BundleError> {
-    let corrupt = |what: &str| BundleError::Corrupt(format!("pack offsets: {what}"));
-    if offsets.len() < 8 || !offsets.len().is_multiple_of(4) {
-        return Err(corrupt(&format!("{} bytes", offsets.len())));
-    }
-    let at: Vec<u64> = offsets
-        .chunks_exact(4)
-        .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect();
-    at.windows(2)
-        .map(|w| {
-            let (start, end) = (w[0], w[1]);
-            if start < OFFSETS_AT + 8 || end < start {
-                return Err(corrupt(&format!("record at {start}..{end}")));
+/// Records laid end to end after a pack's header.
+fn ranges(lens: &[u32]) -> Result<Vec<Range<u64>>, BundleError> {
+    let mut at = HEADER_LEN as u64;
+    lens.iter()
+        .map(|&len| {
+            if u64::from(len) > MAX_RECORD_BYTES {
+                return Err(BundleError::Corrupt(format!(
+                    "record table: a record of {len} bytes"
+                )));
             }
-            if end - start > MAX_RECORD_BYTES {
-                return Err(corrupt(&format!("record of {} bytes", end - start)));
-            }
-            Ok(start..end)
+            let r = at..at + u64::from(len);
+            at = r.end;
+            Ok(r)
         })
         .collect()
 }
@@ -142,37 +138,23 @@ pub fn slice(bytes: &[u8], range: Range<u64>) -> Option<&[u8]> {
     bytes.get(start..end)
 }
 
-/// Every article of a whole pack file, for readers that have all of it.
-pub fn decode_pack(bytes: &[u8]) -> Result<Vec<Article>, BundleError> {
-    let count = leading_u32(FileKind::Pack, payload_of(FileKind::Pack, bytes)?)?;
-    let get = |r: Range<u64>| {
-        let end = r.end;
-        slice(bytes, r)
-            .ok_or_else(|| BundleError::Corrupt(format!("pack truncated before byte {end}")))
-    };
-    let mut end = OFFSETS_AT + 4 * (u64::from(count) + 1);
-    let records = match count {
-        0 => Vec::new(),
-        n => record_ranges(get(offsets_range(0, n - 1))?)?,
-    };
-    let mut articles = Vec::with_capacity(records.len());
-    for (i, record) in records.into_iter().enumerate() {
-        if record.start != end {
-            return Err(BundleError::Corrupt(format!(
-                "pack record {i} starts at {}, not {end}",
-                record.start
-            )));
-        }
-        end = record.end;
-        articles.push(decode_record(get(record)?)?);
-    }
+/// Every article of a whole pack file and its record table (inflated),
+/// for readers that have all of it.
+pub fn decode_pack(bytes: &[u8], table: &[u8]) -> Result<Vec<Article>, BundleError> {
+    payload_of(FileKind::Pack, bytes)?;
+    let lens: Vec<u32> = super::decode(FileKind::Records, table)?;
+    let records = ranges(&lens)?;
+    let end = records.last().map_or(HEADER_LEN as u64, |r| r.end);
     if end != bytes.len() as u64 {
         return Err(BundleError::Corrupt(format!(
-            "pack has {} unexpected trailing bytes",
-            bytes.len() as u64 - end.min(bytes.len() as u64)
+            "pack of {} bytes where its record table ends at byte {end}",
+            bytes.len()
         )));
     }
-    Ok(articles)
+    records
+        .into_iter()
+        .map(|r| decode_record(slice(bytes, r).expect("within the pack: checked above")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -191,43 +173,45 @@ mod tests {
         .collect()
     }
 
-    fn pack_of(articles: &[Article]) -> Vec<u8> {
+    fn pack_of(articles: &[Article]) -> (Vec<u8>, Vec<u8>) {
         encode_pack(&articles.iter().map(encode_record).collect::<Vec<_>>())
     }
 
     #[test]
     fn records_are_read_by_range() {
         let articles = articles();
-        let pack = pack_of(&articles);
-        for (i, a) in articles.iter().enumerate() {
-            let o = offsets_range(i as u32, i as u32);
-            let r = record_range(&pack[o.start as usize..o.end as usize]).unwrap();
-            let got = decode_record(&pack[r.start as usize..r.end as usize]).unwrap();
+        let (pack, table) = pack_of(&articles);
+        let ranges = record_ranges(&table, 2).unwrap();
+        for (r, a) in ranges.iter().zip(&articles) {
+            let got = decode_record(slice(&pack, r.clone()).unwrap()).unwrap();
             assert_eq!(&got, a);
         }
-        // Both records' ranges from one span of offsets.
-        let o = offsets_range(0, 1);
-        let ranges = record_ranges(&pack[o.start as usize..o.end as usize]).unwrap();
-        assert_eq!(ranges.len(), 2);
+        assert_eq!(ranges[0].start, HEADER_LEN as u64);
         assert_eq!(ranges[0].end, ranges[1].start);
         assert_eq!(ranges[1].end, pack.len() as u64);
-        assert_eq!(decode_pack(&pack).unwrap(), articles);
+        assert_eq!(decode_pack(&pack, &table).unwrap(), articles);
+        // An empty pack is its header.
+        let (empty, none) = encode_pack(&[]);
+        assert_eq!(decode_pack(&empty, &none).unwrap(), []);
     }
 
     #[test]
     fn damage_is_an_error() {
-        let pack = pack_of(&articles());
+        let (pack, table) = pack_of(&articles());
         for cut in [0, 7, 12, pack.len() / 2, pack.len() - 1] {
-            assert!(decode_pack(&pack[..cut]).is_err(), "cut at {cut}");
+            assert!(decode_pack(&pack[..cut], &table).is_err(), "cut at {cut}");
         }
         let mut extra = pack.clone();
         extra.push(0);
-        assert!(decode_pack(&extra).is_err());
-        // Offsets that run backwards, or ask for gigabytes.
-        assert!(record_range(&[40, 0, 0, 0, 30, 0, 0, 0]).is_err());
-        assert!(record_range(&[40, 0, 0, 0, 0, 0, 0, 0x40]).is_err());
-        assert!(record_range(&[1, 2, 3]).is_err());
-        assert!(record_ranges(&[40, 0, 0, 0, 50, 0, 0, 0, 45, 0, 0, 0]).is_err());
+        assert!(decode_pack(&extra, &table).is_err());
+        // A table for another number of records, a cut or foreign one, or
+        // one that asks for gigabytes.
+        assert!(record_ranges(&table, 1).is_err());
+        assert!(record_ranges(&table, 3).is_err());
+        assert!(record_ranges(&table[..table.len() - 1], 2).is_err());
+        assert!(record_ranges(&pack, 2).is_err());
+        let huge = crate::bundle::encode(FileKind::Records, &vec![u32::MAX]);
+        assert!(record_ranges(&huge, 1).is_err());
         // A record that is not deflate, or deflates to something else.
         assert!(decode_record(b"not deflate at all").is_err());
         let other = miniz_oxide::deflate::compress_to_vec(b"\xff\xff\xff\xff", 9);

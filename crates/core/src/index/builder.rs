@@ -73,6 +73,10 @@ pub struct Builder {
     /// Compressed records of the pack being filled.
     pack: Vec<Vec<u8>>,
     packs: Vec<String>,
+    /// The record table of each pack written, put into the index files
+    /// after the slug shards (see `bundle::manifest`): a few bytes a
+    /// document.
+    tables: Vec<Vec<u8>>,
 }
 
 impl Builder {
@@ -94,6 +98,7 @@ impl Builder {
             encode: Box::new(EncodeInTurn),
             pack: Vec::new(),
             packs: Vec::new(),
+            tables: Vec::new(),
         }
     }
 
@@ -139,7 +144,7 @@ impl Builder {
             done.extend(self.flush_metas());
         }
         if self.pack.len() >= self.layout.pack_size as usize {
-            done.extend(flush_pack(&mut self.pack, &mut self.packs));
+            done.extend(self.flush_pack());
         }
         done
     }
@@ -168,7 +173,7 @@ impl Builder {
         emit: &mut dyn FnMut(BundleFile),
     ) -> Result<Manifest, BundleError> {
         let metas = self.flush_metas();
-        let pack = flush_pack(&mut self.pack, &mut self.packs);
+        let pack = self.flush_pack();
         metas.into_iter().chain(pack).for_each(&mut *emit);
         let last = self.spill();
         runs.push(Box::new(Frames::new(std::io::Cursor::new(last))));
@@ -190,6 +195,10 @@ impl Builder {
             self.layout.slug_shard_len,
             &mut put,
         );
+        let tables: Vec<u32> = std::mem::take(&mut self.tables)
+            .into_iter()
+            .map(&mut put)
+            .collect();
         let index = self.index.finish();
         index.files.into_iter().for_each(&mut *emit);
         let spans = index.spans;
@@ -246,6 +255,7 @@ impl Builder {
                 .collect(),
             pack_size: self.layout.pack_size,
             packs: self.packs,
+            record_tables: tables.iter().map(|&n| spans[n as usize]).collect(),
         };
         emit(BundleFile {
             name: bundle::MANIFEST_FILE.into(),
@@ -270,16 +280,18 @@ impl Builder {
         self.meta_chunks.push(number);
         done
     }
-}
 
-/// Encodes the records collected for one pack as a file, records its name,
-/// and starts the next.
-fn flush_pack(records: &mut Vec<Vec<u8>>, names: &mut Vec<String>) -> Option<BundleFile> {
-    if records.is_empty() {
-        return None;
+    /// Encodes the records collected for one pack as a file, keeps its
+    /// name and record table, and starts the next.
+    fn flush_pack(&mut self) -> Option<BundleFile> {
+        if self.pack.is_empty() {
+            return None;
+        }
+        let (pack, table) = bundle::pack::encode_pack(&self.pack);
+        self.pack.clear();
+        let file = named(FileKind::Pack, pack);
+        self.packs.push(file.name.clone());
+        self.tables.push(table);
+        Some(file)
     }
-    let file = named(FileKind::Pack, bundle::pack::encode_pack(records));
-    records.clear();
-    names.push(file.name.clone());
-    Some(file)
 }

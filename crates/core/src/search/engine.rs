@@ -20,6 +20,7 @@ use fst::{IntoStreamer, Map, Streamer};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::Arc;
 
 /// At most this many dictionary words stand in for one query word
@@ -225,7 +226,7 @@ fn first_char(s: &str) -> &str {
 }
 
 /// Bytes the engine needs before it can answer: a byte range of an index
-/// file (a shard or meta chunk) or of a body pack. The shell fetches them
+/// file (a shard, a meta chunk, a record table) or of a body pack. The shell fetches them
 /// (`Range: bytes=` over HTTP, a seek on disk), inflates them if
 /// [`Need::deflated`], and hands them back with [`Engine::add`].
 /// Serialisable, so that a shell can hand what it loaded, need and bytes,
@@ -244,11 +245,8 @@ pub struct Need {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 enum Piece {
-    /// A shard or meta chunk of an index file.
+    /// A piece of an index file: a shard, a meta chunk, a record table.
     Part { kind: FileKind, span: Span },
-    /// The offsets of the records at places `first..=last` of a pack (the
-    /// documents of a page that share the pack, and those between).
-    Offsets { pack: u32, first: u32, last: u32 },
     /// A document's record.
     Record(u32),
 }
@@ -295,43 +293,15 @@ impl Need {
         need
     }
 
-    /// A piece of an index file: a shard or a meta chunk (`kind`).
-    fn part(manifest: &Manifest, kind: FileKind, span: Span) -> Need {
+    /// A piece of an index file: a shard, a meta chunk or a record table
+    /// (`kind`).
+    pub(crate) fn part(manifest: &Manifest, kind: FileKind, span: Span) -> Need {
         let r = span.range();
         Need {
             // Every span's file was checked at [`Engine::open`].
             file: manifest.index_file(span).unwrap_or_default().to_string(),
             range: Some((r.start, r.end)),
             piece: Piece::Part { kind, span },
-        }
-    }
-
-    /// The offsets of the records at places `first..=last` of a pack.
-    pub(super) fn offsets(file: &str, pack: u32, first: u32, last: u32) -> Need {
-        let r = bundle::pack::offsets_range(first, last);
-        Need {
-            file: file.to_string(),
-            range: Some((r.start, r.end)),
-            piece: Piece::Offsets { pack, first, last },
-        }
-    }
-
-    /// Takes `other` in, if it can: it is this need, or offsets of the same
-    /// pack, which this need then widens to span.
-    fn absorb(&mut self, other: &Need) -> bool {
-        match (self.piece, other.piece) {
-            (
-                Piece::Offsets { pack, first, last },
-                Piece::Offsets {
-                    pack: p,
-                    first: f,
-                    last: l,
-                },
-            ) if pack == p => {
-                *self = Need::offsets(&self.file, pack, first.min(f), last.max(l));
-                true
-            }
-            _ => self == other,
         }
     }
 
@@ -495,8 +465,9 @@ pub struct Engine {
     terms: HashMap<Span, TermShard>,
     slugs: HashMap<Span, Map<Vec<u8>>>,
     metas: HashMap<Span, Vec<DocMeta>>,
-    /// Where each document's record is in its pack, once its offsets are in.
-    records: HashMap<u32, (u64, u64)>,
+    /// Where each record of a pack is in it, by pack, once its record
+    /// table is in.
+    tables: HashMap<u32, Vec<Range<u64>>>,
     /// Articles read from their packs.
     articles: HashMap<u32, Article>,
     /// Decoded, scored term entries by shard and offset.
@@ -516,7 +487,7 @@ impl Engine {
             terms: HashMap::new(),
             slugs: HashMap::new(),
             metas: HashMap::new(),
-            records: HashMap::new(),
+            tables: HashMap::new(),
             articles: HashMap::new(),
             cache: ByOffset::new(CACHE_POSTINGS),
             words: Recent::new(WORD_CACHE),
@@ -550,11 +521,16 @@ impl Engine {
         &self.manifest
     }
 
-    /// Whether a piece (a shard or meta chunk) is loaded.
+    /// Whether a piece (a shard, meta chunk or record table) is loaded.
     pub fn is_loaded(&self, span: Span) -> bool {
-        [FileKind::Terms, FileKind::Slugs, FileKind::Meta]
-            .into_iter()
-            .any(|kind| self.loaded(kind, span))
+        [
+            FileKind::Terms,
+            FileKind::Slugs,
+            FileKind::Meta,
+            FileKind::Records,
+        ]
+        .into_iter()
+        .any(|kind| self.loaded(kind, span))
     }
 
     /// Whether a piece of `kind` is loaded.
@@ -563,12 +539,21 @@ impl Engine {
             FileKind::Terms => self.terms.contains_key(&span),
             FileKind::Slugs => self.slugs.contains_key(&span),
             FileKind::Meta => self.metas.contains_key(&span),
+            FileKind::Records => self
+                .table_pack(span)
+                .is_some_and(|p| self.tables.contains_key(&p)),
             _ => false,
         }
     }
 
-    /// Every piece of the bundle not loaded yet (every shard and meta
-    /// chunk): for tools that load a whole index up front.
+    /// The pack whose record table is at `span`, if one is.
+    fn table_pack(&self, span: Span) -> Option<u32> {
+        let tables = &self.manifest.record_tables;
+        tables.iter().position(|&s| s == span).map(|p| p as u32)
+    }
+
+    /// Every piece of the bundle not loaded yet (every shard, meta chunk
+    /// and record table): for tools that load a whole index up front.
     pub fn pieces(&self) -> Vec<Need> {
         let m = &self.manifest;
         m.pieces()
@@ -582,10 +567,6 @@ impl Engine {
     pub fn has(&self, need: &Need) -> bool {
         match need.piece {
             Piece::Part { kind, span } => self.loaded(kind, span),
-            Piece::Offsets { pack, first, last } => [first, last].iter().all(|&place| {
-                let doc = pack * self.manifest.pack_size.max(1) + place;
-                self.records.contains_key(&doc) || self.articles.contains_key(&doc)
-            }),
             Piece::Record(doc) => self.articles.contains_key(&doc),
         }
     }
@@ -598,32 +579,8 @@ impl Engine {
     /// Validates and adds the bytes `need` asked for, inflated if
     /// [`Need::deflated`].
     pub fn add(&mut self, need: &Need, bytes: &[u8]) -> Result<(), BundleError> {
-        let mismatch = || {
-            BundleError::Corrupt(format!(
-                "{} answered with {} bytes where {} were asked for",
-                need.file,
-                bytes.len(),
-                need.range.map_or(0, |(s, e)| e - s)
-            ))
-        };
         match need.piece {
             Piece::Part { kind, span } => self.add_piece(kind, span, bytes),
-            Piece::Offsets { pack, first, last } => {
-                if need.range.is_some_and(|(s, e)| e - s != bytes.len() as u64) {
-                    return Err(mismatch());
-                }
-                let ranges = bundle::pack::record_ranges(bytes)?;
-                if ranges.len() as u64 != u64::from(last - first) + 1 {
-                    return Err(mismatch());
-                }
-                let base = pack * self.manifest.pack_size.max(1) + first;
-                for (doc, r) in (base..).zip(ranges) {
-                    if doc < self.manifest.doc_count {
-                        self.records.insert(doc, (r.start, r.end));
-                    }
-                }
-                Ok(())
-            }
             Piece::Record(doc) => {
                 let article = bundle::pack::decode_article(bytes)?;
                 self.articles.insert(doc, article);
@@ -632,15 +589,16 @@ impl Engine {
         }
     }
 
-    /// Validates and adds an inflated piece: a shard or meta chunk that the
-    /// manifest lists as `kind` at `span`, whose own header must say the
-    /// same.
+    /// Validates and adds an inflated piece: a shard, meta chunk or record
+    /// table that the manifest lists as `kind` at `span`, whose own header
+    /// must say the same.
     fn add_piece(&mut self, kind: FileKind, span: Span, bytes: &[u8]) -> Result<(), BundleError> {
         let m = &self.manifest;
         let listed = match kind {
             FileKind::Terms => m.term_shards.iter().any(|s| s.at == span),
             FileKind::Slugs => m.slug_shards.iter().any(|s| s.at == span),
             FileKind::Meta => m.meta_chunks.contains(&span),
+            FileKind::Records => self.table_pack(span).is_some(),
             _ => false,
         };
         if !listed {
@@ -659,6 +617,12 @@ impl Engine {
             }
             FileKind::Slugs => {
                 self.slugs.insert(span, decode_slug_shard(bytes)?);
+            }
+            FileKind::Records => {
+                let pack = self.table_pack(span).expect("listed: checked above");
+                let docs = self.manifest.pack_docs(pack);
+                let ranges = bundle::pack::record_ranges(bytes, docs)?;
+                self.tables.insert(pack, ranges);
             }
             _ => {
                 let metas: Vec<DocMeta> = bundle::decode(FileKind::Meta, bytes)?;
@@ -1252,14 +1216,14 @@ impl Engine {
     }
 
     /// What a shell should load along with its first query's pieces, so
-    /// that no query waits for it later: a small bundle's pack offset
-    /// tables (see [`Manifest::offset_tables`]), those not loaded yet.
+    /// that no query waits for it later: a small bundle's record tables
+    /// (see [`Manifest::prefetched_tables`]), those not loaded yet.
     pub fn prefetch(&self) -> Vec<Need> {
         let m = &self.manifest;
-        m.offset_tables()
-            .into_iter()
-            .map(|(p, docs)| Need::offsets(&m.packs[p as usize], p, 0, docs - 1))
-            .filter(|need| !self.has(need))
+        m.prefetched_tables()
+            .iter()
+            .filter(|&&span| !self.loaded(FileKind::Records, span))
+            .map(|&span| Need::part(m, FileKind::Records, span))
             .collect()
     }
 
@@ -1272,14 +1236,14 @@ impl Engine {
             let chunks = docs.iter().filter_map(|&d| self.manifest.meta_chunk(d));
             return self.require(FileKind::Meta, chunks);
         }
-        // A page's few documents, in the order asked for; the offsets of
-        // those that share a pack as one span, one request.
+        // A page's few documents, in the order asked for; the record
+        // table of those that share a pack once.
         let mut missing: Vec<Need> = Vec::new();
         for &d in docs {
             let Some(need) = self.article_need(d)? else {
                 continue;
             };
-            if !missing.iter_mut().any(|n| n.absorb(&need)) {
+            if !missing.contains(&need) {
                 missing.push(need);
             }
         }
@@ -1290,25 +1254,26 @@ impl Engine {
         }
     }
 
-    /// What a document's article needs next: the offsets of its record in
-    /// its pack, then the record; `None` once it is loaded.
+    /// What a document's article needs next: its pack's record table, then
+    /// the record; `None` once it is loaded.
     fn article_need(&self, doc: u32) -> Result<Option<Need>, EngineError> {
         if self.articles.contains_key(&doc) {
             return Ok(None);
         }
-        let file = self
-            .manifest
-            .pack_file(doc)
-            .ok_or_else(|| out_of_range(doc))?;
-        let size = self.manifest.pack_size.max(1);
+        let m = &self.manifest;
+        let file = m.pack_file(doc).ok_or_else(|| out_of_range(doc))?;
+        let size = m.pack_size.max(1);
         let (pack, place) = (doc / size, doc % size);
-        Ok(Some(match self.records.get(&doc) {
-            Some(&range) => Need {
-                file: file.to_string(),
-                range: Some(range),
-                piece: Piece::Record(doc),
-            },
-            None => Need::offsets(file, pack, place, place),
+        let Some(table) = self.tables.get(&pack) else {
+            // Every pack has a table: checked at [`Engine::open`].
+            let span = m.record_tables[pack as usize];
+            return Ok(Some(Need::part(m, FileKind::Records, span)));
+        };
+        let range = table.get(place as usize).ok_or_else(|| out_of_range(doc))?;
+        Ok(Some(Need {
+            file: file.to_string(),
+            range: Some((range.start, range.end)),
+            piece: Piece::Record(doc),
         }))
     }
 

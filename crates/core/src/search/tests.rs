@@ -1,7 +1,7 @@
 //! End-to-end tests of the engine over small built bundles.
 
 use super::*;
-use crate::bundle::{DocMeta, PREFETCH_OFFSETS_BYTES};
+use crate::bundle::{DocMeta, FileKind, PREFETCH_TABLES_BYTES};
 use crate::index::{build, order, BuildOptions};
 use crate::ingest::parse_text;
 use crate::model::Article;
@@ -253,7 +253,7 @@ fn a_dutch_participle_is_marked_by_its_stem() {
 /// ranges); ranges that do not meet, and other files, stay apart.
 #[test]
 fn needs_that_meet_are_fetched_together() {
-    let (e, b) = engine_with(corpus(), &BuildOptions::default());
+    let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
     // Every piece, laid end to end in the index files.
     let pieces = e.pieces();
     assert!(pieces.len() >= 3);
@@ -277,10 +277,19 @@ fn needs_that_meet_are_fetched_together() {
             assert_eq!(batch.cut(&needs[i], file).unwrap(), alone);
         }
     }
-    // The first and third pieces do not meet; a pack's offsets are in
-    // another file.
-    let pack = Need::offsets(&e.manifest().packs[0], 0, 0, 0);
-    let apart = [pieces[0].clone(), pieces[2].clone(), pack];
+    // The first and third pieces do not meet; a record is in another
+    // file.
+    let record = {
+        let table = e.pieces().pop().unwrap();
+        e.add(&table, &table.inflate(&b.load(&table).unwrap()).unwrap())
+            .unwrap();
+        let Err(EngineError::Missing(mut needs)) = e.need_docs(&[0], true) else {
+            panic!("document 0 is loaded");
+        };
+        needs.pop().unwrap()
+    };
+    assert!(record.file.starts_with("pack-"), "{record:?}");
+    let apart = [pieces[0].clone(), pieces[2].clone(), record];
     let batched = batches(&apart);
     assert_eq!(batched.len(), 3);
     // A need is cut only out of its own batch's range.
@@ -473,13 +482,15 @@ fn queries_fetch_few_shards_of_a_large_dictionary() {
     }
 }
 
-/// A page's articles cost one span of offsets per pack, then one range per
-/// article: never a whole pack.
+/// A page's articles cost their pack's record table once, then one range
+/// per article: never a whole pack.
 #[test]
-fn a_page_reads_offsets_once_per_pack_then_each_article() {
+fn a_page_reads_its_pack_table_once_then_each_article() {
     let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
     assert_eq!(e.manifest().packs.len(), 1);
     let pack = e.manifest().packs[0].clone();
+    let table = e.manifest().record_tables[0];
+    let index = e.manifest().index_file(table).unwrap().to_string();
     let docs = [2, 0, 1];
     let mut asked = Vec::new();
     let load = |n: &Need| {
@@ -487,13 +498,19 @@ fn a_page_reads_offsets_once_per_pack_then_each_article() {
         b.load(n)
     };
     e.resolve(load, |e| e.need_docs(&docs, true)).unwrap();
-    // Header (7) and count (4), then offsets 0 to 3: the records of all
-    // three documents and where the last ends.
-    assert_eq!(asked[0], (pack.clone(), Some((11, 27)), false));
+    // The table, a piece of the index, then each record: the first right
+    // after the pack's header, each where the one before ended.
+    let r = table.range();
+    assert_eq!(asked[0], (index, Some((r.start, r.end)), true));
     assert_eq!(asked.len(), 4, "{asked:?}");
     assert!(asked[1..]
         .iter()
         .all(|(f, r, deflated)| f == &pack && r.is_some() && *deflated));
+    let mut records: Vec<(u64, u64)> = asked[1..].iter().map(|a| a.1.unwrap()).collect();
+    records.sort_unstable();
+    assert_eq!(records[0].0, 7);
+    assert!(records.windows(2).all(|w| w[0].1 == w[1].0), "{records:?}");
+    assert_eq!(records[2].1, b.file(&pack).unwrap().len() as u64);
     let mut titles: Vec<String> = docs
         .iter()
         .map(|&d| e.article(d).unwrap().title.clone())
@@ -523,10 +540,10 @@ fn many_small_packs() -> (Engine, crate::index::Bundle) {
     engine_with(articles, &opts)
 }
 
-/// A page's documents that share a pack read one span of offsets, from
-/// the first to the last of them, not the pack's whole table.
+/// A page's documents that share a pack read its record table once; then
+/// every document of those packs is one range away.
 #[test]
-fn many_packs_read_spans_of_offsets() {
+fn many_packs_read_each_table_once() {
     let (mut e, b) = many_small_packs();
     let size = e.manifest().pack_size;
     assert!(size >= 3 && e.manifest().packs.len() > 5, "{size}");
@@ -535,50 +552,41 @@ fn many_packs_read_spans_of_offsets() {
     let Err(EngineError::Missing(needs)) = e.need_docs(&docs, true) else {
         panic!("nothing missing");
     };
-    let spans: Vec<(String, Option<(u64, u64)>)> =
-        needs.iter().map(|n| (n.file.clone(), n.range)).collect();
-    let packs = &e.manifest().packs;
-    assert_eq!(
-        spans,
-        [
-            (packs[0].clone(), Some((11, 11 + 4 * 4))),
-            (packs[5].clone(), Some((11 + 4, 11 + 4 * 3))),
-        ]
-    );
+    let m = e.manifest();
+    let part = |span: crate::bundle::Span| Need::part(m, FileKind::Records, span);
+    assert_eq!(needs, [part(m.record_tables[0]), part(m.record_tables[5])]);
     e.resolve(|n: &Need| b.load(n), |e| e.need_docs(&docs, true))
         .unwrap();
-    // The document between the two of pack 0 came with them: its record is
-    // one range away.
-    let Err(EngineError::Missing(needs)) = e.need_docs(&[1], true) else {
-        panic!("document 1 is not loaded");
-    };
-    assert!(needs.len() == 1 && needs[0].deflated());
+    // Any other document of those packs: its record alone.
+    for doc in [1, 5 * size + 2] {
+        let Err(EngineError::Missing(needs)) = e.need_docs(&[doc], true) else {
+            panic!("document {doc} is loaded");
+        };
+        assert!(needs.len() == 1 && needs[0].deflated(), "{needs:?}");
+        assert!(needs[0].file.starts_with("pack-"), "{needs:?}");
+    }
 }
 
-/// A small bundle's offset tables, fetched with the first query's pieces,
-/// leave every article one range away: no query waits for offsets.
+/// A small bundle's record tables, fetched with the first query's pieces,
+/// leave every article one range away: no query waits for a table.
 #[test]
-fn a_small_bundle_prefetches_every_pack_offsets() {
+fn a_small_bundle_prefetches_every_record_table() {
     let (mut e, b) = many_small_packs();
-    let (size, packs) = (e.manifest().pack_size, e.manifest().packs.clone());
-    assert!(packs.len() > 5, "{}", packs.len());
+    let (size, packs) = (e.manifest().pack_size, e.manifest().packs.len());
+    assert!(packs > 5, "{packs}");
     let wanted = e.prefetch();
-    // Each pack's whole table: its documents' offsets and where the last
-    // record ends (the last pack may hold fewer documents).
-    let tables: Vec<(String, Option<(u64, u64)>)> = (0..packs.len() as u32)
-        .map(|p| {
-            let docs = (400 - p * size).min(size);
-            (
-                packs[p as usize].clone(),
-                Some((11, 11 + 4 * (u64::from(docs) + 1))),
-            )
-        })
+    // Every table, and they lie end to end: one range.
+    let m = e.manifest();
+    let tables: Vec<Need> = m
+        .record_tables
+        .iter()
+        .map(|&s| Need::part(m, FileKind::Records, s))
         .collect();
-    let asked: Vec<(String, Option<(u64, u64)>)> =
-        wanted.iter().map(|n| (n.file.clone(), n.range)).collect();
-    assert_eq!(asked, tables);
+    assert_eq!(wanted, tables);
+    assert_eq!(batches(&wanted).len(), 1);
     for need in &wanted {
-        e.add(need, &b.load(need).unwrap()).unwrap();
+        e.add(need, &need.inflate(&b.load(need).unwrap()).unwrap())
+            .unwrap();
     }
     assert_eq!(e.prefetch(), Vec::new(), "loaded already");
     // Any documents, from any packs: only their records are missing.
@@ -587,22 +595,41 @@ fn a_small_bundle_prefetches_every_pack_offsets() {
         panic!("nothing missing");
     };
     assert_eq!(needs.len(), docs.len());
-    assert!(needs.iter().all(Need::deflated), "{needs:?}");
+    assert!(
+        needs
+            .iter()
+            .all(|n| n.deflated() && n.file.starts_with("pack-")),
+        "{needs:?}"
+    );
 }
 
-/// Prefetching stops where the tables would pass their budget: 4 bytes a
-/// document and one more a pack.
+/// Prefetching stops where the tables would pass their budget.
 #[test]
-fn a_large_bundle_prefetches_no_offsets() {
-    let bundle = |docs: u64| {
+fn a_large_bundle_prefetches_no_record_tables() {
+    let bundle = |docs: u64, pack_bytes: usize| {
         let articles: Vec<Article> = (0..docs)
             .map(|i| article(&format!("{i:05}.txt"), &format!("Titel {i}\n\nText {i}.")))
             .collect();
-        engine_with(articles, &BuildOptions::default()).0
+        let opts = BuildOptions {
+            pack_bytes,
+            max_parts: 100_000,
+            ..BuildOptions::default()
+        };
+        engine_with(articles, &opts).0
     };
-    let most = PREFETCH_OFFSETS_BYTES / 4 - 1;
-    let fits = bundle(most);
-    assert_eq!(fits.manifest().packs.len(), 1);
-    assert_eq!(fits.prefetch().len(), 1);
-    assert_eq!(bundle(most + 1).prefetch(), Vec::new());
+    let tables = |e: &Engine| -> u64 {
+        e.manifest()
+            .record_tables
+            .iter()
+            .map(|s| u64::from(s.len))
+            .sum()
+    };
+    let small = bundle(2_000, 1 << 20);
+    assert!(tables(&small) <= PREFETCH_TABLES_BYTES);
+    assert_eq!(small.prefetch().len(), small.manifest().packs.len());
+    // A pack a document: each table is its header and one length,
+    // deflated to a few bytes.
+    let large = bundle(5_000, 16);
+    assert!(tables(&large) > PREFETCH_TABLES_BYTES, "{}", tables(&large));
+    assert_eq!(large.prefetch(), Vec::new());
 }
