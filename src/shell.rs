@@ -8,7 +8,7 @@
 use crate::assets::{APP_CSS, APP_FILES, APP_JS, APP_WASM, BARE_JS, CSS, WASM};
 use anyhow::{bail, Result};
 use base64::Engine as _;
-use broadsheet_core::bundle::{Manifest, Span, MANIFEST_FILE};
+use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
 use broadsheet_core::index::Bundle;
 use sha2::Digest;
 use std::collections::HashMap;
@@ -90,9 +90,10 @@ pub struct DataFiles<'a> {
 /// worker, `embed.js`, the web app manifest and icons, and the list of
 /// files the service worker saves for offline reading. The service worker
 /// precaches the whole search index (the index files: term and slug
-/// shards, meta chunks) when it is at most `precache_index` bytes; above
-/// that, only the first listing screen's meta chunk, and the rest is
-/// cached as read or by "save for offline".
+/// shards, meta chunks, record tables) when it is at most `precache_index`
+/// bytes; above that, only the first listing screen's meta chunk and a
+/// small bundle's record tables, and the rest is cached as read or by
+/// "save for offline".
 pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -> Vec<SiteFile> {
     let generator = &data_files.manifest.generator;
     let mut files: Vec<SiteFile> = APP_FILES
@@ -152,23 +153,17 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -
         }
     }
     // A small bundle's record tables, which the viewer loads with its
-    // first query (see `Manifest::prefetched_tables`), as the one range
-    // it asks for them by: offline, its articles are then one range away,
-    // as they are online, and a record kept as it was read can be found
+    // first query (see `Manifest::prefetched_tables`), as the ranges it
+    // asks for them by (`batches` of `Engine::prefetch`, as the viewer
+    // fetches them): offline, its articles are then one range away, as
+    // they are online, and a record kept as it was read can be found
     // again.
-    // (The tables lie end to end, in one index file or, where one filled
-    // up, two.)
     if index_bytes > precache_index {
-        let mut joined: Vec<Span> = Vec::new();
-        for &t in m.prefetched_tables() {
-            match joined.last_mut() {
-                Some(j) if j.file == t.file && j.range().end == t.start => j.len += t.len,
-                _ => joined.push(t),
-            }
-        }
-        for span in joined {
-            if let Some(file) = m.index_file(span) {
-                precache_ranges.push((data(file), span.start, span.range().end - 1));
+        let engine = broadsheet_core::search::Engine::open(data_files.manifest_bytes)
+            .expect("a manifest this build wrote opens");
+        for batch in broadsheet_core::search::batches(&engine.prefetch()) {
+            if let Some((start, end)) = batch.range {
+                precache_ranges.push((data(&batch.file), start, end - 1));
             }
         }
     }

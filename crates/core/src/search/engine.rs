@@ -226,9 +226,10 @@ fn first_char(s: &str) -> &str {
 }
 
 /// Bytes the engine needs before it can answer: a byte range of an index
-/// file (a shard, a meta chunk, a record table) or of a body pack. The shell fetches them
-/// (`Range: bytes=` over HTTP, a seek on disk), inflates them if
-/// [`Need::deflated`], and hands them back with [`Engine::add`].
+/// file (a shard, a meta chunk, a record table) or of a body pack. The
+/// shell fetches them (`Range: bytes=` over HTTP, a seek on disk),
+/// inflates them if [`Need::deflated`], and hands them back with
+/// [`Engine::add`].
 /// Serialisable, so that a shell can hand what it loaded, need and bytes,
 /// to another engine over the same bundle (the viewer's page to its search
 /// worker).
