@@ -18,8 +18,8 @@ pub enum FileKind {
     Slugs = 3,
     Meta = 4,
     Pack = 5,
-    /// Shards and meta chunks, each compressed, read by range (see
-    /// [`super::index_file`]).
+    /// Shards, meta chunks and record tables, each compressed, read by
+    /// range (see [`super::index_file`]).
     Index = 6,
     /// A pack's record table: the length of each of its records (see
     /// [`super::pack`]), a piece of an index file.

@@ -1,13 +1,14 @@
-//! Index files: the shards and meta chunks of a bundle, each compressed on
-//! its own and laid end to end, so that a reader fetches one with a single
-//! HTTP range request that the manifest's [`Span`] describes.
+//! Index files: the shards, meta chunks and record tables of a bundle, each
+//! compressed on its own and laid end to end, so that a reader fetches one
+//! with a single HTTP range request that the manifest's [`Span`] describes.
 //!
 //! ```text
 //! header (7) | piece | piece | …
 //! ```
 //!
-//! A piece is a whole term shard, slug shard or meta chunk as format 4
-//! wrote it to a file of its own (header and all), raw-deflated (RFC 1951).
+//! A piece is a whole term shard, slug shard, meta chunk or record table,
+//! laid out as a file of its own (header and all, as format 4 wrote the
+//! first three), raw-deflated (RFC 1951).
 //! Its kind is in its own header, so a span that points at the wrong piece
 //! is caught ([`check_piece`]).
 //!

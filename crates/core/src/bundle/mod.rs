@@ -133,8 +133,8 @@ pub struct Manifest {
     /// Languages of the bundle that have a stemmer: a query word is stemmed
     /// in each of them.
     pub stem_langs: Vec<String>,
-    /// The files that hold the shards and meta chunks, which [`Span`]s
-    /// number.
+    /// The files that hold the shards, meta chunks and record tables,
+    /// which [`Span`]s number.
     pub index_files: Vec<String>,
     pub term_shards: Vec<ShardRef>,
     pub slug_shards: Vec<ShardRef>,
@@ -197,7 +197,7 @@ impl Manifest {
             .chain(tables)
     }
 
-    /// Every span the manifest lists, shards and chunks.
+    /// Every span the manifest lists: shards, chunks and record tables.
     pub fn spans(&self) -> impl Iterator<Item = Span> + '_ {
         self.term_shards
             .iter()
