@@ -972,6 +972,20 @@ async fn a_large_index_caches_its_first_screen_by_range() {
         index.len() == 2 && index.iter().all(|u| u.contains(".bin?bytes=")),
         "two pieces by range, no whole index file: {cached:?}"
     );
+    // The tables under the range the viewer asks for them by, so that
+    // offline its request finds them.
+    let manifest = std::fs::read(b.site.join("data/manifest.bin")).unwrap();
+    let prefetch = broadsheet_core::search::Engine::open(&manifest)
+        .unwrap()
+        .prefetch();
+    let asked = broadsheet_core::search::batches(&prefetch);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let (start, end) = asked[0].range.unwrap();
+    let key = format!("/data/{}?bytes={start}-{}", asked[0].file, end - 1);
+    assert!(
+        index.iter().any(|u| u.ends_with(&key)),
+        "{key} not among {index:?}"
+    );
     b.stop_server();
     b.client.refresh().await.unwrap();
     assert_eq!(b.titles_when(5).await, titles, "the first screen offline");
