@@ -68,7 +68,8 @@ pub struct BuildArgs {
     /// The service worker caches the whole search index when a reader first
     /// opens the site if the index is at most this many MB; a larger one is
     /// cached piece by piece as it is read (and whole by "save for
-    /// offline"), the first listing screen up front. 0: never whole.
+    /// offline"), the first listing screen (and a small bundle's record
+    /// tables) up front. 0: never whole.
     #[arg(long, value_name = "MB", default_value_t = PRECACHE_INDEX_MB)]
     pub precache_index: u64,
     /// Bytes of postings held in memory before they are spilled to a
