@@ -1,8 +1,9 @@
 //! The manifest as stored: spans written as lengths alone.
 //!
 //! Pieces are laid out in one order, meta chunks, then term shards, then
-//! slug shards, then record tables (one per pack), each starting where the one before ended, or right after
-//! the header of the next index file (see [`super::index_file`]). So a
+//! slug shards, then record tables (one per pack), each starting where the
+//! one before ended, or right after the header of the next index file (see
+//! [`super::index_file`]). So a
 //! piece's file and offset follow from the lengths of those before it and
 //! how many pieces each file holds, and the stored manifest keeps only
 //! those: two or three bytes a piece instead of seven or eight, which

@@ -18,8 +18,9 @@
 //! * **record tables**: where each article is in its pack, one table per
 //!   pack.
 //!
-//! Shards, chunks and record tables are *pieces* of **index files** (`index-<hash>.bin`),
-//! each piece compressed on its own and read by byte range, like an
+//! Shards, chunks and record tables are *pieces* of **index files**
+//! (`index-<hash>.bin`), each piece compressed on its own and read by byte
+//! range, like an
 //! article of a pack: the manifest gives each piece's [`Span`], so one
 //! range request fetches it. Thousands of pieces make a few files: a site
 //! stays far below a static host's file limit and its build writes a
@@ -220,6 +221,13 @@ impl Manifest {
                 self.record_tables.len(),
                 self.packs.len()
             )));
+        }
+        // In layout order, as a stored manifest's always are: readers find
+        // a table's pack by binary search.
+        if !self.record_tables.is_sorted_by(|a, b| a < b) {
+            return Err(BundleError::Corrupt(
+                "manifest: record tables out of layout order".into(),
+            ));
         }
         for name in self.files() {
             let plain = !name.is_empty()
