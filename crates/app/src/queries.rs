@@ -24,7 +24,13 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page {
     pub state: ListState,
+    /// How many articles the list holds: all of them, or with `more`, at
+    /// least this many.
     pub total: usize,
+    /// The list is its best entries only, decided by the heads of frequent
+    /// words (see `Engine::search_top`): `total` is a lower bound, and
+    /// more entries come with the words' tails.
+    pub more: bool,
     pub partial: bool,
     pub items: Vec<Item>,
 }
@@ -66,7 +72,12 @@ pub async fn page(
 ) -> Result<Page, String> {
     check(stale)?;
     let query = state.query();
-    let mut results = bundle.run(|e| e.search(&query)).await?;
+    // By relevance, the first entries need only what decides them; newest
+    // first, every match.
+    let mut results = match state.sort {
+        Sort::Newest => bundle.run(|e| e.search(&query)).await?,
+        Sort::Relevance => bundle.run(|e| e.search_top(&query, limit)).await?,
+    };
     check(stale)?;
     if state.sort == Sort::Newest {
         results.sort_newest();
@@ -99,7 +110,8 @@ pub async fn page(
         .await?;
     Ok(Page {
         state: state.clone(),
-        total: results.hits.len(),
+        total: results.more.unwrap_or(results.hits.len()),
+        more: results.more.is_some(),
         partial: results.partial,
         items,
     })
@@ -108,7 +120,8 @@ pub async fn page(
 /// How many results each facet value has for the list `state` describes,
 /// asked for once its first page is on screen: the facet entries of a large
 /// bundle (every document's language, year and publisher) are more than
-/// a query's own files.
+/// a query's own files, and counting needs every match, frequent words'
+/// tails and all.
 pub async fn facets(
     bundle: &Bundle,
     state: &ListState,

@@ -323,7 +323,9 @@ impl Source {
         };
         // Entries that show listing excerpts for want of their articles
         // (offline) are answered again, with snippets, once they can be.
-        if page.complete() {
+        // A list of its best entries alone is answered again, whole, once
+        // the words' tails are in (see `ResultList`).
+        if page.complete() && !page.more {
             self.0.pages.put(asked.clone(), page.clone());
         }
         Ok(page)

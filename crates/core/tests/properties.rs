@@ -150,7 +150,15 @@ proptest! {
         let _ = broadsheet_core::bundle::pack::decode_pack(&bytes[..half], &bytes[half..]);
         let _ = broadsheet_core::bundle::pack::record_ranges(&bytes, half as u32);
         let _ = broadsheet_core::bundle::pack::decode_record(&bytes);
-        let _ = broadsheet_core::index::decode_term_shard(&bytes);
+        for kind in [FileKind::Terms, FileKind::Tails] {
+            if let Ok(shard) = broadsheet_core::index::decode_term_shard(kind, &bytes) {
+                for (offset, flag) in [(0, 0), (1, 0), (0, 1u64 << 63)] {
+                    let _ = shard.entry(offset | flag, 1000);
+                }
+            }
+        }
+        // A head entry: a tail's count and weight, then an entry.
+        let _ = broadsheet_core::bundle::TermEntry::decode_head(&bytes, 1000);
         let _ = broadsheet_core::index::decode_slug_shard(&bytes);
         let _ = Engine::open(&bytes);
     }

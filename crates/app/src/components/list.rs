@@ -102,6 +102,9 @@ pub fn ResultList(props: &Props) -> Html {
     // Each request gets a number; a slower, older answer never overwrites a
     // newer one while the reader is typing.
     let generation = use_mut_ref(|| 0u64);
+    // Bumped to answer the list again: once the words' tails are in, a
+    // list of its best entries alone is answered whole.
+    let refresh = use_state(|| 0u32);
 
     {
         let limit = limit.clone();
@@ -111,19 +114,22 @@ pub fn ResultList(props: &Props) -> Html {
         let page = page.clone();
         let source = props.source.clone();
         let generation = generation.clone();
-        use_effect_with((props.state.clone(), *limit), move |(state, limit)| {
-            let state = state.clone();
-            let limit = *limit;
-            *generation.borrow_mut() += 1;
-            let mine = *generation.borrow();
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = source.page(&state, limit).await;
-                let superseded = matches!(&result, Err(e) if e == crate::queries::SUPERSEDED);
-                if *generation.borrow() == mine && !superseded {
-                    page.set(Some(result));
-                }
-            });
-        });
+        use_effect_with(
+            (props.state.clone(), *limit, *refresh),
+            move |(state, limit, _)| {
+                let state = state.clone();
+                let limit = *limit;
+                *generation.borrow_mut() += 1;
+                let mine = *generation.borrow();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = source.page(&state, limit).await;
+                    let superseded = matches!(&result, Err(e) if e == crate::queries::SUPERSEDED);
+                    if *generation.borrow() == mine && !superseded {
+                        page.set(Some(result));
+                    }
+                });
+            },
+        );
     }
 
     // Marks each list of results once it is in the document, so that
@@ -142,23 +148,29 @@ pub fn ResultList(props: &Props) -> Html {
     });
 
     // Then, once a list is on screen, its facet counts (kept for "Show
-    // more"); a failure leaves the chips as they were.
+    // more"); a failure leaves the chips as they were. Counting brings
+    // every match: a list of its best entries alone is answered again,
+    // with its whole count.
     {
         let facets = facets.clone();
         let source = props.source.clone();
         let generation = generation.clone();
+        let refresh = refresh.clone();
         let listed = page
             .as_ref()
             .and_then(|r| r.as_ref().ok())
-            .map(|p| p.state.clone());
+            .map(|p| (p.state.clone(), p.more));
         use_effect_with(listed, move |listed| {
             let counted = |s: &ListState| facets.as_ref().is_some_and(|(c, _)| c == s);
-            if let Some(state) = listed.clone().filter(|s| !counted(s)) {
+            if let Some((state, more)) = listed.clone().filter(|(s, more)| *more || !counted(s)) {
                 let mine = *generation.borrow();
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(counts) = source.facets(&state).await {
                         if *generation.borrow() == mine {
                             facets.set(Some((state, counts)));
+                            if more {
+                                refresh.set(*refresh + 1);
+                            }
                         }
                     }
                 });
@@ -176,10 +188,11 @@ pub fn ResultList(props: &Props) -> Html {
     let q = page_data.state.q.trim();
     let heading = match (q.is_empty(), page_data.total) {
         (true, n) => format!("{n} articles"),
+        (false, n) if page_data.more => format!("{n}+ results for “{q}”"),
         (false, 1) => format!("1 result for “{q}”"),
         (false, n) => format!("{n} results for “{q}”"),
     };
-    let more = (page_data.items.len() < page_data.total).then(|| {
+    let more = (page_data.items.len() < page_data.total || page_data.more).then(|| {
         let limit = limit.clone();
         let onclick = Callback::from(move |_| limit.set(*limit + PAGE));
         html! { <button class="more" type="button" {onclick}>{ "Show more" }</button> }

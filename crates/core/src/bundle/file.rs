@@ -6,7 +6,7 @@ use serde::{de::DeserializeOwned, Serialize};
 /// First four bytes of every bundle file.
 pub const MAGIC: [u8; 4] = *b"BSHT";
 /// Bumped on every incompatible change of any file's layout.
-pub const FORMAT_VERSION: u16 = 7;
+pub const FORMAT_VERSION: u16 = 8;
 
 /// What a bundle file holds; stored in its header so a file fetched under the
 /// wrong name is caught instead of misread.
@@ -24,6 +24,10 @@ pub enum FileKind {
     /// A pack's record table: the length of each of its records (see
     /// [`super::pack`]), a piece of an index file.
     Records = 7,
+    /// A term shard of *tails*: the rest of frequent words' documents,
+    /// after the best ones their entries in the term shards hold (see
+    /// [`super::postings`]), laid out like a term shard.
+    Tails = 8,
 }
 
 impl FileKind {
@@ -36,6 +40,7 @@ impl FileKind {
             5 => FileKind::Pack,
             6 => FileKind::Index,
             7 => FileKind::Records,
+            8 => FileKind::Tails,
             _ => return None,
         })
     }
@@ -50,6 +55,7 @@ impl FileKind {
             FileKind::Pack => "pack",
             FileKind::Index => "index",
             FileKind::Records => "records",
+            FileKind::Tails => "tails",
         }
     }
 }

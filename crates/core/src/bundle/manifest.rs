@@ -1,7 +1,7 @@
 //! The manifest as stored: spans written as lengths alone.
 //!
-//! Pieces are laid out in one order, meta chunks, then term shards, then
-//! slug shards, then record tables (one per pack), each starting where the
+//! Pieces are laid out in one order, meta chunks, then term shards (with
+//! tail shards among them, where each filled), then slug shards, then record tables (one per pack), each starting where the
 //! one before ended, or right after the header of the next index file (see
 //! [`super::index_file`]). So a
 //! piece's file and offset follow from the lengths of those before it and
@@ -32,10 +32,14 @@ pub(super) struct Stored {
     /// Each index file's name and how many pieces it holds, in order.
     index_files: Vec<(String, u32)>,
     /// The compressed length of every piece, in the order they are laid
-    /// out: meta chunks, term shards, slug shards, record tables.
+    /// out: meta chunks, term and tail shards, slug shards, record tables.
     piece_lens: Vec<u32>,
-    /// The first key of each term shard, then of each slug shard.
+    /// The first key of each term shard, of each tail shard, then of each
+    /// slug shard.
     term_keys: Vec<Vec<u8>>,
+    tail_keys: Vec<Vec<u8>>,
+    /// For each tail shard, how many term shards are laid out before it.
+    tail_places: Vec<u32>,
     slug_keys: Vec<Vec<u8>>,
     meta_chunk_size: u32,
     meta_chunks: u32,
@@ -57,10 +61,15 @@ impl From<Manifest> for Stored {
         }
         let index_files = m.index_files.iter().cloned().zip(held).collect();
         let keys = |shards: &[ShardRef]| shards.iter().map(|s| s.first_key.clone()).collect();
+        let tail_places = (m.tail_shards.iter())
+            .map(|t| m.term_shards.partition_point(|s| s.at < t.at) as u32)
+            .collect();
         Stored {
             index_files,
             piece_lens,
             term_keys: keys(&m.term_shards),
+            tail_keys: keys(&m.tail_shards),
+            tail_places,
             slug_keys: keys(&m.slug_shards),
             meta_chunks: m.meta_chunks.len() as u32,
             generator: m.generator,
@@ -83,7 +92,18 @@ impl TryFrom<Stored> for Manifest {
     type Error = String;
 
     fn try_from(s: Stored) -> Result<Manifest, String> {
-        let count = s.meta_chunks as usize + s.term_keys.len() + s.slug_keys.len() + s.packs.len();
+        let count = s.meta_chunks as usize
+            + s.term_keys.len()
+            + s.tail_keys.len()
+            + s.slug_keys.len()
+            + s.packs.len();
+        let places_ascend = s.tail_places.is_sorted()
+            && s.tail_places
+                .last()
+                .is_none_or(|&p| p as usize <= s.term_keys.len());
+        if s.tail_places.len() != s.tail_keys.len() || !places_ascend {
+            return Err("manifest: tail shards out of place".into());
+        }
         let held: u64 = s.index_files.iter().map(|(_, n)| u64::from(*n)).sum();
         if s.piece_lens.len() != count || held != count as u64 {
             return Err(format!(
@@ -113,13 +133,29 @@ impl TryFrom<Stored> for Manifest {
         }
         let mut spans = spans.into_iter();
         let meta_chunks = spans.by_ref().take(s.meta_chunks as usize).collect();
+        // Term shards, with the tail shards among them at their places.
+        let (mut term_shards, mut tail_shards) = (Vec::new(), Vec::new());
+        let mut tail_keys = s.tail_keys.into_iter().zip(s.tail_places).peekable();
+        let mut term_keys = s.term_keys.into_iter();
+        loop {
+            let placed = term_shards.len() as u32;
+            let (first_key, list) = match tail_keys.next_if(|(_, p)| *p == placed) {
+                Some((key, _)) => (key, &mut tail_shards),
+                None => match term_keys.next() {
+                    Some(key) => (key, &mut term_shards),
+                    None => break,
+                },
+            };
+            // Cannot run out: the lengths were counted above.
+            let at = spans.next().ok_or("manifest: too few pieces")?;
+            list.push(ShardRef { first_key, at });
+        }
         let mut shards = |keys: Vec<Vec<u8>>| -> Vec<ShardRef> {
             keys.into_iter()
                 .zip(spans.by_ref())
                 .map(|(first_key, at)| ShardRef { first_key, at })
                 .collect()
         };
-        let term_shards = shards(s.term_keys);
         let slug_shards = shards(s.slug_keys);
         let record_tables = spans.collect();
         Ok(Manifest {
@@ -134,6 +170,7 @@ impl TryFrom<Stored> for Manifest {
             stem_langs: s.stem_langs,
             index_files: s.index_files.into_iter().map(|(name, _)| name).collect(),
             term_shards,
+            tail_shards,
             slug_shards,
             meta_chunk_size: s.meta_chunk_size,
             meta_chunks,
@@ -162,6 +199,8 @@ pub(super) fn test_stored(piece_lens: Vec<u32>, held: u32) -> Stored {
         index_files: vec![("index-0.bin".into(), held)],
         piece_lens,
         term_keys: vec![Vec::new()],
+        tail_keys: Vec::new(),
+        tail_places: Vec::new(),
         slug_keys: vec![Vec::new()],
         meta_chunk_size: 1,
         meta_chunks: 1,

@@ -8,6 +8,9 @@
 //! * **term shards**: the term dictionary, an `fst` map from term to
 //!   postings offset, split by key range. The manifest keeps each shard's
 //!   first key, so a query fetches only the shards its words fall in.
+//! * **tail shards**: the rest of frequent words' documents, after the
+//!   best ones their term entries hold (see [`postings`]), fetched only when
+//!   those cannot decide a query's results.
 //! * **slug shards**: `fst` maps from slug to document number, split the
 //!   same way, for opening `#/a/SLUG` directly.
 //! * **meta chunks**: what a result list shows (title, date, language,
@@ -138,6 +141,9 @@ pub struct Manifest {
     /// which [`Span`]s number.
     pub index_files: Vec<String>,
     pub term_shards: Vec<ShardRef>,
+    /// Shards of frequent words' tails, by key like the term shards (see
+    /// [`postings`]); laid out among them.
+    pub tail_shards: Vec<ShardRef>,
     pub slug_shards: Vec<ShardRef>,
     /// Documents per meta chunk: document `d` is in chunk `d / meta_chunk_size`.
     pub meta_chunk_size: u32,
@@ -184,24 +190,29 @@ impl Manifest {
     }
 
     /// Every piece with its kind, in the order pieces are laid out in the
-    /// index files: meta chunks, term shards, slug shards, record tables
-    /// (see [`manifest`]).
+    /// index files: meta chunks, term and tail shards, slug shards, record
+    /// tables (see [`manifest`]).
     pub fn pieces(&self) -> impl Iterator<Item = (FileKind, Span)> + '_ {
-        let terms = self.term_shards.iter().map(|s| (FileKind::Terms, s.at));
+        // Tail shards are laid out among the term shards, as they filled.
+        let mut shards: Vec<(FileKind, Span)> = (self.term_shards.iter())
+            .map(|s| (FileKind::Terms, s.at))
+            .chain(self.tail_shards.iter().map(|s| (FileKind::Tails, s.at)))
+            .collect();
+        shards.sort_unstable_by_key(|&(_, span)| span);
         let slugs = self.slug_shards.iter().map(|s| (FileKind::Slugs, s.at));
         let tables = self.record_tables.iter().map(|&s| (FileKind::Records, s));
         self.meta_chunks
             .iter()
             .map(|&s| (FileKind::Meta, s))
-            .chain(terms)
+            .chain(shards)
             .chain(slugs)
             .chain(tables)
     }
 
-    /// Every span the manifest lists: shards, chunks and record tables.
     pub fn spans(&self) -> impl Iterator<Item = Span> + '_ {
         self.term_shards
             .iter()
+            .chain(&self.tail_shards)
             .chain(&self.slug_shards)
             .map(|s| s.at)
             .chain(self.meta_chunks.iter().copied())

@@ -6,6 +6,15 @@
 //! word (so `Lam` finds `làm`) while still knowing which documents contain
 //! the form exactly as typed (so they can rank first).
 //!
+//! A frequent word's entry is split in two (format 8): its *head*, the
+//! documents it weighs most in (by the saturated, length-normalised
+//! frequency BM25 scores it by), stays in the term shard, and its *tail*,
+//! every other document, goes to a tail shard of its own (see
+//! [`super::FileKind::Tails`]). The head says how many documents the tail
+//! holds and the highest weight among them, so that a query can tell when
+//! the head alone already decides its first results: a word in 50,000 of
+//! 100,000 articles costs 200 KB whole, its head of 1,000 some 8 KB.
+//!
 //! The layout is columnar: document numbers, length norms, term
 //! frequencies, variant masks and word positions are each one delta- and
 //! varint-encoded array. Decoding an entry is a handful of allocations
@@ -30,9 +39,27 @@ pub struct Posting {
     pub variants: Vec<u8>,
 }
 
+/// What a head entry says of its tail.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tail {
+    /// Documents in the tail.
+    pub docs: u32,
+    /// The highest saturated, length-normalised frequency
+    /// ([`crate::search::rank::tf_norm`]) of a tail document, rounded up:
+    /// no document of the tail weighs more.
+    pub max_tf: f32,
+}
+
+/// The flag of a term shard's `fst` value whose entry is a head (its
+/// [`Tail`] first, then the entry).
+pub const HEAD_FLAG: u64 = 1 << 63;
+
 /// A decoded term entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TermEntry {
+    /// The tail this entry is the head of, if it is one and the tail is
+    /// not merged in.
+    pub tail: Option<Tail>,
     /// Exact forms under this folded key, at most 255.
     pub variants: Vec<String>,
     /// Documents, ascending.
@@ -197,6 +224,7 @@ impl TermEntry {
                 .collect()
         };
         Ok(TermEntry {
+            tail: None,
             variants: s.variants,
             docs,
             norms: s.norms,
@@ -205,6 +233,86 @@ impl TermEntry {
             positions,
             offsets,
         })
+    }
+}
+
+impl TermEntry {
+    /// Decodes a head entry: its [`Tail`], then the entry.
+    pub fn decode_head(bytes: &[u8], doc_count: u32) -> Result<TermEntry, String> {
+        let (tail, rest): (Tail, _) =
+            postcard::take_from_bytes(bytes).map_err(|e| format!("head entry: {e}"))?;
+        let mut entry = TermEntry::decode(rest, doc_count)?;
+        let total = u64::from(tail.docs) + entry.len() as u64;
+        if tail.docs == 0
+            || total > u64::from(doc_count)
+            || tail.max_tf.is_nan()
+            || tail.max_tf < 0.0
+        {
+            return Err(format!(
+                "head entry: a tail of {} documents beside {} in a bundle of {doc_count}",
+                tail.docs,
+                entry.len()
+            ));
+        }
+        entry.tail = Some(tail);
+        Ok(entry)
+    }
+
+    /// Documents in the whole entry, its tail's included.
+    pub fn total_docs(&self) -> usize {
+        self.len() + self.tail.map_or(0, |t| t.docs as usize)
+    }
+
+    /// The whole entry: this head with its `tail` merged in, documents
+    /// ascending. The tail must be the one the head announces (as many
+    /// documents, the same variants, none in both).
+    pub fn merged(&self, tail: &TermEntry) -> Result<TermEntry, String> {
+        let announced = self.tail.map(|t| t.docs as usize);
+        if announced != Some(tail.len())
+            || tail.variants != self.variants
+            || tail.has_positions() != self.has_positions()
+        {
+            return Err("a tail that is not its head's".into());
+        }
+        let n = self.len() + tail.len();
+        let mut out = TermEntry {
+            tail: None,
+            variants: self.variants.clone(),
+            docs: Vec::with_capacity(n),
+            norms: Vec::with_capacity(n),
+            tf: Vec::with_capacity(2 * n),
+            masks: Vec::new(),
+            positions: Vec::with_capacity(self.positions.len() + tail.positions.len()),
+            offsets: Vec::new(),
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < self.len() || j < tail.len() {
+            let from_head = j == tail.len() || (i < self.len() && self.docs[i] < tail.docs[j]);
+            let (e, k) = if from_head {
+                (self, &mut i)
+            } else {
+                (tail, &mut j)
+            };
+            if out.docs.last().is_some_and(|&d| d >= e.docs[*k]) {
+                return Err("a document in both a head and its tail".into());
+            }
+            out.docs.push(e.docs[*k]);
+            out.norms.push(e.norms[*k]);
+            out.tf.extend_from_slice(&e.tf[2 * *k..2 * *k + 2]);
+            if let Some(&m) = e.masks.get(*k) {
+                out.masks.push(m);
+            }
+            if e.has_positions() && !e.docs.is_empty() {
+                out.offsets.push(out.positions.len() as u32);
+                out.positions.extend_from_slice(e.title_positions(*k));
+                out.positions.extend_from_slice(e.body_positions(*k));
+            }
+            *k += 1;
+        }
+        if out.positions.is_empty() {
+            out.offsets.clear();
+        }
+        Ok(out)
     }
 }
 

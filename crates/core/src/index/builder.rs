@@ -11,7 +11,9 @@
 
 use super::analyze::Prepared;
 use super::pieces::{Compress, InTurn, IndexFiles};
-use super::runs::{merge, Encode, EncodeInTurn, Frames, RunSource, Runs, ENCODE_BATCH_BYTES};
+use super::runs::{
+    merge, Encode, EncodeInTurn, Frames, RunSource, Runs, Split, ENCODE_BATCH_BYTES,
+};
 use super::{named, shards, BuildOptions, BundleFile};
 use crate::bundle::{self, BundleError, DocMeta, FacetCount, FileKind, Manifest};
 use std::collections::BTreeMap;
@@ -188,8 +190,17 @@ impl Builder {
             done.into_iter().for_each(&mut *emit);
             number
         };
-        let merged = merge(runs, &mut *self.encode, ENCODE_BATCH_BYTES);
-        let term_shards = shards::write_term_shards(merged, shard_bytes, &mut put)?;
+        let n = self.next_doc.max(1) as f32;
+        // The average as the manifest keeps it: a head's documents are
+        // chosen by the weights a reader works out.
+        let avg_body_len = self.body_words as f32 / n;
+        let split = Split {
+            over: self.opts.split_docs.max(self.opts.head_docs),
+            head: self.opts.head_docs,
+            avg_len: avg_body_len,
+        };
+        let merged = merge(runs, &mut *self.encode, ENCODE_BATCH_BYTES, split);
+        let (term_shards, tail_shards) = shards::write_term_shards(merged, shard_bytes, &mut put)?;
         let slug_shards = shards::write_slug_shards(
             std::mem::take(&mut self.slugs),
             self.layout.slug_shard_len,
@@ -206,7 +217,6 @@ impl Builder {
             shards.into_iter().map(|s| s.at(&spans)).collect()
         };
 
-        let n = self.next_doc.max(1) as f32;
         let listed = |facet: &str, limit: usize| {
             let mut v: Vec<FacetCount> = self
                 .facet_counts
@@ -238,7 +248,7 @@ impl Builder {
             generator: self.opts.generator.clone(),
             doc_count: self.next_doc,
             avg_title_len: self.title_words as f32 / n,
-            avg_body_len: self.body_words as f32 / n,
+            avg_body_len,
             langs,
             lang_names,
             years,
@@ -246,6 +256,7 @@ impl Builder {
             stem_langs,
             index_files: index.names,
             term_shards: placed(term_shards),
+            tail_shards: placed(tail_shards),
             slug_shards: placed(slug_shards),
             meta_chunk_size: self.layout.meta_chunk_size,
             meta_chunks: self

@@ -19,7 +19,9 @@ pub use analyze::{
 };
 pub use builder::{Builder, Layout};
 pub use pieces::{Compress, InTurn};
-pub use runs::{Encode, EncodeInTurn, Encoded, Frames, Merged, RunEntry, RunSource};
+pub use runs::{
+    Encode, EncodeInTurn, Encoded, EncodedEntry, Frames, Merged, RunEntry, RunSource, Split,
+};
 pub use shards::{decode_slug_shard, decode_term_shard, TermShard};
 
 /// Gap left in body positions between blocks, so that a phrase query never
@@ -114,6 +116,15 @@ pub struct BuildOptions {
     /// six bytes brotli'd). Measured at 100,000 articles: about 900, 1,800
     /// and 3,600 shards made the first query fetch 906, 843 and 814 KB.
     pub max_term_shards: usize,
+    /// Words (and stems) in more documents than this have their entries
+    /// split into a head of their [`BuildOptions::head_docs`] best
+    /// documents and a tail of the rest (see [`crate::bundle::postings`]):
+    /// a query about them fetches the heads and, unless they cannot decide
+    /// its first results, nothing more. Each tail costs the manifest a
+    /// tail shard's first key and length.
+    pub split_docs: usize,
+    /// Documents a split entry's head keeps.
+    pub head_docs: usize,
     /// Written into the manifest.
     pub generator: String,
 }
@@ -128,6 +139,8 @@ impl Default for BuildOptions {
             index_file_bytes: 4 << 20,
             max_parts: 6_000,
             max_term_shards: 6_000,
+            split_docs: 4_000,
+            head_docs: 1_000,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }
     }

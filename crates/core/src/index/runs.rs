@@ -13,8 +13,9 @@
 //! The caller decides where runs live (memory or temporary files): this
 //! module only encodes and decodes bytes.
 
-use crate::bundle::postings::{push_deltas, StoredEntry};
+use crate::bundle::postings::{dequantize_len, push_deltas, StoredEntry, Tail};
 use crate::bundle::BundleError;
+use crate::search::rank::tf_norm;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -249,13 +250,14 @@ impl<R: std::io::Read> Iterator for Frames<R> {
 pub type RunSource<'a> = Box<dyn Iterator<Item = Result<RunEntry, BundleError>> + 'a>;
 
 /// A key and its encoded entry, or why the runs could not be merged.
-pub type Encoded = Result<(Vec<u8>, Vec<u8>), BundleError>;
+pub type Encoded = Result<EncodedEntry, BundleError>;
 
 /// One key's postings from every run that has it, in run (= document)
 /// order: merged, not yet encoded.
 pub struct Merged {
     key: Vec<u8>,
     parts: Vec<RunEntry>,
+    split: Split,
 }
 
 impl Merged {
@@ -263,7 +265,7 @@ impl Merged {
     /// [`crate::bundle::TermEntry::decode`] reads it (see [`encode_entry`]).
     pub fn encode(self) -> Encoded {
         let keep = stores_positions(&self.key);
-        encode_entry(self.parts.into_iter(), keep).map(|bytes| (self.key, bytes))
+        encode_entry(self.key, self.parts.into_iter(), keep, self.split)
     }
 
     /// Bytes of postings it holds: what encoding it costs, roughly.
@@ -296,14 +298,14 @@ pub(super) const ENCODE_BATCH_BYTES: usize = 1 << 20;
 
 /// Merges runs (given in document order) into final term entries, in key
 /// order, encoded by `encoder` in batches of about `batch_bytes` of
-/// postings: `(key, encoded TermEntry)` as
-/// [`crate::bundle::TermEntry::decode`] reads them.
+/// postings, frequent words' split as `split` says.
 pub(super) fn merge<'a>(
     runs: Vec<RunSource<'a>>,
     encoder: &'a mut dyn Encode,
     batch_bytes: usize,
+    split: Split,
 ) -> impl Iterator<Item = Encoded> + 'a {
-    let mut merged = merge_keys(runs);
+    let mut merged = merge_keys(runs, split);
     // The batch encoded last, handed out one entry at a time.
     let mut ready = Vec::new().into_iter();
     let mut failed = None;
@@ -338,6 +340,7 @@ pub(super) fn merge<'a>(
 /// its entries from every run, in key order.
 fn merge_keys<'a>(
     runs: Vec<RunSource<'a>>,
+    split: Split,
 ) -> impl Iterator<Item = Result<Merged, BundleError>> + 'a {
     let mut runs = runs;
     let mut heads: Vec<Option<RunEntry>> = Vec::with_capacity(runs.len());
@@ -392,6 +395,7 @@ fn merge_keys<'a>(
         Some(Ok(Merged {
             key,
             parts: parts.into_iter().map(|(_, e)| e).collect(),
+            split,
         }))
     })
 }
@@ -407,34 +411,121 @@ fn stores_positions(key: &[u8]) -> bool {
     super::stem_of_key(key).is_none()
 }
 
+/// How frequent words' entries are split into a head, kept in their term
+/// shard, and a tail, in a tail shard (see [`crate::bundle::postings`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Split {
+    /// Entries of more documents than this are split (`usize::MAX`: none
+    /// is).
+    pub over: usize,
+    /// Documents a head keeps: those the word weighs most in.
+    pub head: usize,
+    /// The bundle's average body length in words, as the manifest says it:
+    /// what a document's weight is normalised by.
+    pub avg_len: f32,
+}
+
+impl Split {
+    /// No entry split.
+    pub const NEVER: Split = Split {
+        over: usize::MAX,
+        head: 0,
+        avg_len: 1.0,
+    };
+}
+
+/// One key's entry, encoded: the entry (or its head), and the tail of a
+/// split one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedEntry {
+    pub key: Vec<u8>,
+    /// A [`TermEntry`](crate::bundle::TermEntry) as `decode` reads it, or
+    /// with a tail, as `decode_head` does.
+    pub entry: Vec<u8>,
+    pub tail: Option<Vec<u8>>,
+}
+
+/// One key's postings, merged from its runs, documents ascending and
+/// absolute, before they are delta-encoded.
+struct Columns {
+    variants: Vec<String>,
+    docs: Vec<u32>,
+    norms: Vec<u8>,
+    /// Title and body counts, interleaved.
+    tf: Vec<u32>,
+    masks: Vec<u64>,
+    /// Each document's title then body positions, absolute (none kept for
+    /// a stem key).
+    positions: Vec<u32>,
+    /// Where each document's positions start.
+    starts: Vec<usize>,
+}
+
+impl Columns {
+    /// The stored form of documents `pick` (ascending indices).
+    fn stored(&self, pick: impl Iterator<Item = usize>) -> StoredEntry {
+        let mut out = StoredEntry {
+            variants: self.variants.clone(),
+            docs: Vec::new(),
+            norms: Vec::new(),
+            tf: Vec::new(),
+            masks: Vec::new(),
+            positions: Vec::new(),
+        };
+        let mut prev = None;
+        for i in pick {
+            out.docs.push(self.docs[i] - prev.unwrap_or(0));
+            prev = Some(self.docs[i]);
+            out.norms.push(self.norms[i]);
+            let (title, body) = (self.tf[2 * i], self.tf[2 * i + 1]);
+            out.tf.extend([title, body]);
+            if self.variants.len() > 1 {
+                out.masks.push(self.masks[i]);
+            }
+            if self.positions.is_empty() {
+                continue;
+            }
+            let at = self.starts[i];
+            let mid = at + title as usize;
+            push_deltas(&mut out.positions, &self.positions[at..mid]);
+            push_deltas(
+                &mut out.positions,
+                &self.positions[mid..mid + body as usize],
+            );
+        }
+        out
+    }
+}
+
 /// Concatenates one key's run entries into its final encoding: variants
 /// unified (ids remapped in first-seen order), columns delta-encoded;
-/// positions only if `keep_positions` (see [`stores_positions`]).
+/// positions only if `keep_positions` (see [`stores_positions`]); split
+/// into a head and a tail if `split` says so.
 fn encode_entry(
+    key: Vec<u8>,
     parts: impl Iterator<Item = RunEntry>,
     keep_positions: bool,
-) -> Result<Vec<u8>, BundleError> {
-    let mut out = StoredEntry {
+    split: Split,
+) -> Result<EncodedEntry, BundleError> {
+    let mut c = Columns {
         variants: Vec::new(),
         docs: Vec::new(),
         norms: Vec::new(),
         tf: Vec::new(),
         masks: Vec::new(),
         positions: Vec::new(),
+        starts: Vec::new(),
     };
-    let mut masks = Vec::new();
-    let mut prev_doc = 0u32;
-    let mut positions = Vec::new();
     for part in parts {
         let remap: Vec<u8> = part
             .variants
             .iter()
             .map(|v| {
-                if let Some(i) = out.variants.iter().position(|o| o == v) {
+                if let Some(i) = c.variants.iter().position(|o| o == v) {
                     i as u8
-                } else if out.variants.len() < MAX_VARIANTS {
-                    out.variants.push(v.clone());
-                    (out.variants.len() - 1) as u8
+                } else if c.variants.len() < MAX_VARIANTS {
+                    c.variants.push(v.clone());
+                    (c.variants.len() - 1) as u8
                 } else {
                     0
                 }
@@ -461,35 +552,77 @@ fn encode_entry(
                     mask |= 1 << global.min(63);
                 }
             }
-            if doc < prev_doc && !out.docs.is_empty() {
+            if c.docs.last().is_some_and(|&last| doc <= last) {
                 return Err(BundleError::Corrupt(
                     "index run documents out of order".into(),
                 ));
             }
-            out.docs
-                .push(doc - if out.docs.is_empty() { 0 } else { prev_doc });
-            prev_doc = doc;
-            out.norms.push(norm);
-            out.tf.extend([title, body]);
-            masks.push(mask);
+            c.docs.push(doc);
+            c.norms.push(norm);
+            c.tf.extend([title, body]);
+            c.masks.push(mask);
+            c.starts.push(c.positions.len());
             if !keep_positions {
                 continue;
             }
             for n in [title, body] {
-                positions.clear();
                 let mut p = 0u32;
                 for _ in 0..n {
                     p = p.checked_add(get_u32(s, &mut at)?).ok_or_else(|| {
                         BundleError::Corrupt("index run: position overflow".into())
                     })?;
-                    positions.push(p);
+                    c.positions.push(p);
                 }
-                push_deltas(&mut out.positions, &positions);
             }
         }
     }
-    if out.variants.len() > 1 {
-        out.masks = masks;
+    let encode = |stored: &StoredEntry, out: Vec<u8>| {
+        postcard::to_extend(stored, out).expect("serialising to a Vec cannot fail")
+    };
+    let n = c.docs.len();
+    let splits = n > split.over && split.head > 0 && key.first() != Some(&super::FACET_PREFIX);
+    if !splits {
+        let entry = encode(&c.stored(0..n), Vec::new());
+        return Ok(EncodedEntry {
+            key,
+            entry,
+            tail: None,
+        });
     }
-    Ok(postcard::to_allocvec(&out).expect("serialising to a Vec cannot fail"))
+    // The head: the documents the word weighs most in, ties newest first
+    // (as results rank them), then every column in document order again.
+    let weight = |i: usize| {
+        let len = dequantize_len(c.norms[i]);
+        tf_norm(
+            c.tf[2 * i] as usize,
+            c.tf[2 * i + 1] as usize,
+            len,
+            split.avg_len,
+        )
+    };
+    let weights: Vec<f32> = (0..n).map(weight).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.select_nth_unstable_by(split.head - 1, |&a, &b| {
+        weights[b].total_cmp(&weights[a]).then(a.cmp(&b))
+    });
+    let mut in_head = vec![false; n];
+    order[..split.head].iter().for_each(|&i| in_head[i] = true);
+    let max_tf = (0..n)
+        .filter(|&i| !in_head[i])
+        .map(|i| weights[i])
+        .fold(0.0f32, f32::max);
+    let tail = Tail {
+        docs: (n - split.head) as u32,
+        // Rounded up, so that a reader's arithmetic (wasm's `exp`, not
+        // the platform's) never finds a tail document weighing more.
+        max_tf: max_tf * (1.0 + 1e-4),
+    };
+    let head = postcard::to_allocvec(&tail).expect("serialising to a Vec cannot fail");
+    let head = encode(&c.stored((0..n).filter(|&i| in_head[i])), head);
+    let rest = encode(&c.stored((0..n).filter(|&i| !in_head[i])), Vec::new());
+    Ok(EncodedEntry {
+        key,
+        entry: head,
+        tail: Some(rest),
+    })
 }

@@ -1,5 +1,7 @@
 //! Term and slug shards: `fst` maps split by key range.
 
+use super::runs::EncodedEntry;
+use crate::bundle::postings::HEAD_FLAG;
 use crate::bundle::{file, BundleError, FileKind, ShardRef, Span, TermEntry};
 use fst::{Map, MapBuilder};
 
@@ -11,15 +13,22 @@ pub struct TermShard {
 }
 
 impl TermShard {
-    /// Decodes the entry stored at `offset`.
+    /// Decodes the entry stored at `offset` (a head's if the offset
+    /// carries [`HEAD_FLAG`]).
     pub fn entry(&self, offset: u64, doc_count: u32) -> Result<TermEntry, BundleError> {
+        let head = offset & HEAD_FLAG != 0;
+        let offset = offset & !HEAD_FLAG;
         let bytes = usize::try_from(offset)
             .ok()
             .and_then(|o| self.postings.get(o..))
             .ok_or_else(|| {
                 BundleError::Corrupt(format!("postings offset {offset} out of range"))
             })?;
-        TermEntry::decode(bytes, doc_count).map_err(BundleError::Corrupt)
+        match head {
+            true => TermEntry::decode_head(bytes, doc_count),
+            false => TermEntry::decode(bytes, doc_count),
+        }
+        .map_err(BundleError::Corrupt)
     }
 }
 
@@ -30,11 +39,12 @@ fn fst_error(e: fst::Error) -> BundleError {
 /// Layout: header, fst length (u32 LE), postings length (u32 LE), fst
 /// bytes, postings bytes. The fst carries its own checksum; the postings
 /// length catches a shard cut short (or grown) even where the entries a
-/// query reads are intact, so a damaged upload is reported at once.
-pub fn decode_term_shard(bytes: &[u8]) -> Result<TermShard, BundleError> {
-    let payload = file::payload_of(FileKind::Terms, bytes)?;
-    let fst_len = file::leading_u32(FileKind::Terms, payload)? as usize;
-    let postings_len = file::leading_u32(FileKind::Terms, payload.get(4..).unwrap_or(&[]))?;
+/// query reads are intact, so a damaged upload is reported at once. A tail
+/// shard (`kind` [`FileKind::Tails`]) is laid out the same.
+pub fn decode_term_shard(kind: FileKind, bytes: &[u8]) -> Result<TermShard, BundleError> {
+    let payload = file::payload_of(kind, bytes)?;
+    let fst_len = file::leading_u32(kind, payload)? as usize;
+    let postings_len = file::leading_u32(kind, payload.get(4..).unwrap_or(&[]))?;
     let body = &payload[8..];
     if body.len() as u64 != fst_len as u64 + u64::from(postings_len) {
         return Err(BundleError::Corrupt(format!(
@@ -101,49 +111,97 @@ impl Placed {
     }
 }
 
-/// Writes term shards from `(key, encoded entry)` pairs in key order,
-/// closing a shard once its postings pass `target_bytes`; each finished
-/// shard goes to `put` at once (which numbers it), so shards never pile up
-/// in memory.
-pub(super) fn write_term_shards<E>(
-    entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), E>>,
+/// One sequence of term shards (or tail shards) being written: keys in
+/// order, a shard closed once its postings pass the target, each finished
+/// shard handed to `put` at once (which numbers it), so that shards never
+/// pile up in memory.
+struct ShardWriter {
+    kind: FileKind,
     target_bytes: usize,
-    put: &mut dyn FnMut(Vec<u8>) -> u32,
-) -> Result<Vec<Placed>, E> {
-    let mut shards = Vec::new();
-    let mut builder = MapBuilder::memory();
-    let mut postings = Vec::new();
-    let mut first: Option<Vec<u8>> = None;
-    let mut flush = |builder: MapBuilder<Vec<u8>>, postings: &mut Vec<u8>, first: Vec<u8>| {
+    builder: MapBuilder<Vec<u8>>,
+    postings: Vec<u8>,
+    first: Option<Vec<u8>>,
+    shards: Vec<Placed>,
+}
+
+impl ShardWriter {
+    fn new(kind: FileKind, target_bytes: usize) -> ShardWriter {
+        ShardWriter {
+            kind,
+            target_bytes,
+            builder: MapBuilder::memory(),
+            postings: Vec::new(),
+            first: None,
+            shards: Vec::new(),
+        }
+    }
+
+    /// Adds `key`'s entry (`flags` or'ed into its offset in the map).
+    fn push(&mut self, key: &[u8], entry: &[u8], flags: u64, put: &mut dyn FnMut(Vec<u8>) -> u32) {
+        if self.postings.len() >= self.target_bytes {
+            self.flush(put);
+        }
+        if self.first.is_none() {
+            self.first = Some(key.to_vec());
+        }
+        self.builder
+            .insert(key, self.postings.len() as u64 | flags)
+            .expect("keys arrive sorted and unique");
+        self.postings.extend_from_slice(entry);
+    }
+
+    fn flush(&mut self, put: &mut dyn FnMut(Vec<u8>) -> u32) {
+        let builder = std::mem::replace(&mut self.builder, MapBuilder::memory());
         let fst = builder.into_inner().expect("in-memory fst cannot fail");
-        let mut bytes = file::header(FileKind::Terms);
+        let mut bytes = file::header(self.kind);
         bytes.extend_from_slice(&(fst.len() as u32).to_le_bytes());
-        let postings_len = u32::try_from(postings.len()).expect("a shard stays under 4 GB");
+        let postings_len = u32::try_from(self.postings.len()).expect("a shard stays under 4 GB");
         bytes.extend_from_slice(&postings_len.to_le_bytes());
         bytes.extend_from_slice(&fst);
-        bytes.append(postings);
-        shards.push(Placed {
+        bytes.append(&mut self.postings);
+        let first = self.first.take().unwrap_or_default();
+        self.shards.push(Placed {
             // The first shard covers every key below the second's first key.
-            first_key: if shards.is_empty() { Vec::new() } else { first },
+            first_key: if self.shards.is_empty() {
+                Vec::new()
+            } else {
+                first
+            },
             piece: put(bytes),
         });
-    };
-    for entry in entries {
-        let (key, encoded) = entry?;
-        if postings.len() >= target_bytes {
-            let done = std::mem::replace(&mut builder, MapBuilder::memory());
-            flush(done, &mut postings, first.take().unwrap_or_default());
-        }
-        if first.is_none() {
-            first = Some(key.clone());
-        }
-        builder
-            .insert(&key, postings.len() as u64)
-            .expect("keys arrive sorted and unique");
-        postings.extend_from_slice(&encoded);
     }
-    flush(builder, &mut postings, first.unwrap_or_default());
-    Ok(shards)
+
+    /// Closes the last shard (of a term writer, even with no key: a
+    /// bundle has at least one term shard); returns every shard.
+    fn finish(mut self, put: &mut dyn FnMut(Vec<u8>) -> u32) -> Vec<Placed> {
+        if self.kind == FileKind::Terms || self.first.is_some() {
+            self.flush(put);
+        }
+        self.shards
+    }
+}
+
+/// Writes term shards from encoded entries in key order, and tail shards
+/// from the tails of split ones (see [`crate::bundle::postings`]): both
+/// close a shard once its postings pass `target_bytes`. A head's offset in
+/// its shard's map carries [`HEAD_FLAG`]. Tail shards are laid out among
+/// the term shards, as they fill: returns (term shards, tail shards).
+pub(super) fn write_term_shards<E>(
+    entries: impl Iterator<Item = Result<EncodedEntry, E>>,
+    target_bytes: usize,
+    put: &mut dyn FnMut(Vec<u8>) -> u32,
+) -> Result<(Vec<Placed>, Vec<Placed>), E> {
+    let mut terms = ShardWriter::new(FileKind::Terms, target_bytes);
+    let mut tails = ShardWriter::new(FileKind::Tails, target_bytes);
+    for entry in entries {
+        let e = entry?;
+        let flags = if e.tail.is_some() { HEAD_FLAG } else { 0 };
+        terms.push(&e.key, &e.entry, flags, put);
+        if let Some(tail) = &e.tail {
+            tails.push(&e.key, tail, 0, put);
+        }
+    }
+    Ok((terms.finish(put), tails.finish(put)))
 }
 
 /// Writes slug shards of at most `per_shard` slugs from (slug, document)

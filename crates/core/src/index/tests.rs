@@ -279,13 +279,20 @@ fn entries_are_encoded_in_batches_and_kept_in_order() {
             .map(|r| Box::new(Frames::new(&r[..])) as RunSource)
             .collect()
     }
-    let one_by_one: Vec<(Vec<u8>, Vec<u8>)> =
-        runs::merge(sources(&runs), &mut EncodeInTurn, usize::MAX)
+    // Split as small a bundle's frequent words would be.
+    let split = Split {
+        over: 8,
+        head: 4,
+        avg_len: 50.0,
+    };
+    let one_by_one: Vec<EncodedEntry> =
+        runs::merge(sources(&runs), &mut EncodeInTurn, usize::MAX, split)
             .collect::<Result<_, _>>()
             .unwrap();
-    assert!(one_by_one.windows(2).all(|w| w[0].0 < w[1].0));
+    assert!(one_by_one.windows(2).all(|w| w[0].key < w[1].key));
+    assert!(one_by_one.iter().any(|e| e.tail.is_some()));
     let mut backwards = Backwards::default();
-    let batched: Vec<(Vec<u8>, Vec<u8>)> = runs::merge(sources(&runs), &mut backwards, 4096)
+    let batched: Vec<EncodedEntry> = runs::merge(sources(&runs), &mut backwards, 4096, split)
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(batched, one_by_one);
@@ -296,7 +303,7 @@ fn entries_are_encoded_in_batches_and_kept_in_order() {
     let last = damaged.last_mut().unwrap();
     last.truncate(last.len() / 2);
     let merged: Vec<Encoded> =
-        runs::merge(sources(&damaged), &mut Backwards::default(), 4096).collect();
+        runs::merge(sources(&damaged), &mut Backwards::default(), 4096, split).collect();
     let (last, before) = merged.split_last().unwrap();
     assert!(last.is_err(), "the merge ends with the damage");
     assert!(!before.is_empty() && before.iter().all(|e| e.is_ok()));
@@ -345,7 +352,7 @@ fn stem_keys_keep_counts_but_not_positions() {
     let bundle = build(&order(seeds()), &BuildOptions::default());
     let (mut stems, mut words) = (0, 0);
     for bytes in term_shards(&bundle) {
-        let shard = decode_term_shard(&bytes).unwrap();
+        let shard = decode_term_shard(FileKind::Terms, &bytes).unwrap();
         let mut keys = shard.map.stream();
         while let Some((key, offset)) = keys.next() {
             let e = shard.entry(offset, bundle.manifest.doc_count).unwrap();
@@ -370,16 +377,16 @@ fn stem_keys_keep_counts_but_not_positions() {
 fn a_term_shard_cut_short_or_grown_is_an_error() {
     let bundle = build(&order(seeds()), &BuildOptions::default());
     let shard = term_shards(&bundle).swap_remove(0);
-    assert!(decode_term_shard(&shard).is_ok());
+    assert!(decode_term_shard(FileKind::Terms, &shard).is_ok());
     // Cuts in the postings leave the fst (and its checksum) intact.
     let len = shard.len();
     for cut in [len - 1, len - len / 4, 12, 7] {
-        let err = decode_term_shard(&shard[..cut]).err();
+        let err = decode_term_shard(FileKind::Terms, &shard[..cut]).err();
         assert!(err.is_some(), "cut at {cut} of {len}");
     }
     let mut grown = shard.clone();
     grown.push(0);
-    assert!(decode_term_shard(&grown).is_err());
+    assert!(decode_term_shard(FileKind::Terms, &grown).is_err());
 }
 
 /// Every term shard of a bundle, inflated out of its index file.

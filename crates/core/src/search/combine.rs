@@ -23,12 +23,99 @@ pub(super) struct Row {
 }
 
 /// One query word's matches: documents ascending, their occurrences, what
-/// matched, and the entries the occurrences point into.
+/// matched, and the entries the occurrences point into; and the expansions
+/// that are heads whose tails are not loaded.
 pub(super) struct TermDocs {
     pub(super) rows: Vec<Row>,
     pub(super) occ: Vec<Occ>,
     pub(super) matched: TermMatch,
     pub(super) entries: Vec<Arc<Scored>>,
+    pub(super) tails: Vec<TailOf>,
+}
+
+/// An expansion of a query word whose entry is a head, its tail not loaded
+/// (see [`crate::bundle::postings`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TailOf {
+    pub(super) expansion: u16,
+    /// The highest score a document of the tail can have for the word.
+    pub(super) bound: f32,
+    /// Whether the tail holds positions (a word's does, a stem's not).
+    pub(super) positions: bool,
+    /// The tail shard it is in.
+    pub(super) shard: crate::bundle::Span,
+}
+
+/// How many of `hits`, ranked from what is loaded while some words' tails
+/// are not (see [`crate::bundle::postings`]), rank first with the tails as
+/// well, in the same order: the leading hits whose scores the tails cannot
+/// change and that no other document can reach.
+///
+/// A document's score for a word is the best over the word's expansions,
+/// with proximity and phrases from their positions. A tail's documents
+/// score at most its `bound` for the word. So a document seen in the
+/// heads is *known* for a word when every tail it could be in can neither
+/// raise its score (the bound is below it) nor add positions that count
+/// (a stem's tail holds none; a lone word without phrases reads none); any
+/// other document scores at most the sum over the words of its score or
+/// the bounds, plus the proximity bonus at its highest. The leading hits
+/// known for every word and scoring above every such sum are decided.
+pub(super) fn settled(q: &Query, per_term: &[Arc<TermDocs>], hits: &[Hit]) -> usize {
+    let n = per_term.len();
+    let positions_count = n > 1 || !q.phrases.is_empty();
+    // Per word, the highest bound of its tails (none: the word is whole).
+    let bound = |t: &TermDocs| t.tails.iter().map(|x| x.bound).reduce(f32::max);
+    // Per document seen, per word: its score at most, and whether known.
+    let mut seen: std::collections::HashMap<u32, Vec<Option<(f32, bool)>>> =
+        std::collections::HashMap::new();
+    for (w, t) in per_term.iter().enumerate() {
+        for (r, row) in t.rows.iter().enumerate() {
+            let end = t.rows.get(r + 1).map_or(t.occ.len(), |x| x.start as usize);
+            let occ = &t.occ[row.start as usize..end];
+            let (mut most, mut known) = (row.score, true);
+            for x in &t.tails {
+                if occ.iter().any(|o| o.0 == x.expansion) {
+                    continue;
+                }
+                // It may be in this tail.
+                most = most.max(x.bound);
+                known &= x.bound < row.score && !(x.positions && positions_count);
+            }
+            seen.entry(row.doc).or_insert_with(|| vec![None; n])[w] = Some((most, known));
+        }
+    }
+    let highest = |most: &[f32]| -> f32 {
+        let sum: f32 = most.iter().sum();
+        sum + most
+            .windows(2)
+            .map(|p| PROXIMITY_WEIGHT * p[0].min(p[1]))
+            .sum::<f32>()
+    };
+    // The best any document not decided can score: one seen in no head…
+    let unseen: Option<Vec<f32>> = per_term.iter().map(|t| bound(t)).collect();
+    let mut reach = unseen.map_or(f32::NEG_INFINITY, |m| highest(&m));
+    // …or in some.
+    for words in seen.values() {
+        if words.iter().all(|w| w.is_some_and(|(_, known)| known)) {
+            continue;
+        }
+        let most: Option<Vec<f32>> = (words.iter().zip(per_term))
+            .map(|(w, t)| w.map(|(m, _)| m).or_else(|| bound(t)))
+            .collect();
+        if let Some(most) = most {
+            reach = reach.max(highest(&most));
+        }
+    }
+    let decided = |h: &Hit| {
+        h.score > reach
+            && seen
+                .get(&h.doc)
+                .is_some_and(|w| w.iter().all(|w| w.is_some_and(|(_, known)| known)))
+    };
+    hits.iter()
+        .take(RANKED_EXACTLY)
+        .take_while(|h| decided(h))
+        .count()
 }
 
 impl TermDocs {

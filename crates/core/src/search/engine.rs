@@ -1,6 +1,6 @@
 //! The search engine over a (partially) loaded bundle.
 
-use super::combine::{combine, merge_runs, Mode, Run, TermDocs};
+use super::combine::{combine, merge_runs, settled, Mode, Run, TailOf, TermDocs};
 use super::memo::{ByOffset, Recent};
 use super::query::{Query, QueryTerm};
 use super::rank::{
@@ -103,7 +103,8 @@ pub(super) struct Scored {
 
 impl Scored {
     fn new(entry: TermEntry, doc_count: u32, avg_len: f32) -> Scored {
-        let idf = rank::idf(entry.len() as u32, doc_count);
+        // A head's word is as rare as its whole entry.
+        let idf = rank::idf(entry.total_docs() as u32, doc_count);
         let tf = (0..entry.len())
             .map(|i| {
                 let len = dequantize_len(entry.norms[i]);
@@ -113,6 +114,10 @@ impl Scored {
         Scored { entry, idf, tf }
     }
 }
+
+/// Marks a merged head and tail in the entry memory, which keys entries by
+/// their shard and offset (offsets stay far below it).
+const MERGED: u64 = 1 << 62;
 
 /// Postings the entry memory holds at most by default (tens of bytes
 /// each): a few of the most frequent words' entries at a million articles.
@@ -451,6 +456,11 @@ pub struct Results {
     pub matched: Matched,
     /// No document has every word; these have some of them.
     pub partial: bool,
+    /// `Some(n)` when `hits` holds only the best matches, as many as
+    /// [`Engine::search_top`] was asked for or more, found in the heads of
+    /// frequent words (see [`crate::bundle::postings`]): at least `n`
+    /// documents match in all. [`Engine::search`] gives every one.
+    pub more: Option<usize>,
 }
 
 impl Results {
@@ -464,6 +474,7 @@ impl Results {
 pub struct Engine {
     manifest: Manifest,
     terms: HashMap<Span, TermShard>,
+    tails: HashMap<Span, TermShard>,
     slugs: HashMap<Span, Map<Vec<u8>>>,
     metas: HashMap<Span, Vec<DocMeta>>,
     /// Where each record of a pack is in it, by pack, once its record
@@ -486,6 +497,7 @@ impl Engine {
         Ok(Engine {
             manifest,
             terms: HashMap::new(),
+            tails: HashMap::new(),
             slugs: HashMap::new(),
             metas: HashMap::new(),
             tables: HashMap::new(),
@@ -526,6 +538,7 @@ impl Engine {
     pub fn is_loaded(&self, span: Span) -> bool {
         [
             FileKind::Terms,
+            FileKind::Tails,
             FileKind::Slugs,
             FileKind::Meta,
             FileKind::Records,
@@ -538,6 +551,7 @@ impl Engine {
     fn loaded(&self, kind: FileKind, span: Span) -> bool {
         match kind {
             FileKind::Terms => self.terms.contains_key(&span),
+            FileKind::Tails => self.tails.contains_key(&span),
             FileKind::Slugs => self.slugs.contains_key(&span),
             FileKind::Meta => self.metas.contains_key(&span),
             FileKind::Records => self
@@ -600,6 +614,7 @@ impl Engine {
         let m = &self.manifest;
         let listed = match kind {
             FileKind::Terms => m.term_shards.iter().any(|s| s.at == span),
+            FileKind::Tails => m.tail_shards.iter().any(|s| s.at == span),
             FileKind::Slugs => m.slug_shards.iter().any(|s| s.at == span),
             FileKind::Meta => m.meta_chunks.contains(&span),
             FileKind::Records => self.table_pack(span).is_some(),
@@ -617,7 +632,14 @@ impl Engine {
         bundle::index_file::check_piece(kind, bytes)?;
         match kind {
             FileKind::Terms => {
-                self.terms.insert(span, decode_term_shard(bytes)?);
+                self.terms
+                    .insert(span, decode_term_shard(FileKind::Terms, bytes)?);
+            }
+            FileKind::Tails => {
+                self.tails
+                    .insert(span, decode_term_shard(FileKind::Tails, bytes)?);
+                // Answers worked out from heads alone are complete now.
+                self.forget(false);
             }
             FileKind::Slugs => {
                 self.slugs.insert(span, decode_slug_shard(bytes)?);
@@ -734,25 +756,75 @@ impl Engine {
         files
     }
 
-    fn entry(&self, key: &[u8]) -> Result<Option<Arc<Scored>>, EngineError> {
+    /// `key`'s entry, whole if `all`, else perhaps a head (see
+    /// [`Engine::scored`]).
+    fn entry(&self, key: &[u8], all: bool) -> Result<Option<Arc<Scored>>, EngineError> {
         let Some(shard_ref) = shard_for(&self.manifest.term_shards, key) else {
             return Ok(None);
         };
         self.require(FileKind::Terms, [shard_ref.at])?;
         match self.terms[&shard_ref.at].map.get(key) {
-            Some(offset) => Ok(Some(self.scored(shard_ref.at, offset)?)),
+            Some(offset) => Ok(Some(self.scored(shard_ref.at, offset, key, all)?)),
             None => Ok(None),
         }
     }
 
-    /// The entry at `offset` of a loaded term shard, decoded and scored
-    /// once and then taken from the cache.
-    fn scored(&self, span: Span, offset: u64) -> Result<Arc<Scored>, EngineError> {
+    /// The entry of `key` at `offset` of a loaded term shard, decoded and
+    /// scored once and then taken from the cache. A frequent word's entry
+    /// is its head: merged with its tail once the tail's shard is loaded,
+    /// the head alone until then, unless `all` asks for the whole entry.
+    fn scored(
+        &self,
+        span: Span,
+        offset: u64,
+        key: &[u8],
+        all: bool,
+    ) -> Result<Arc<Scored>, EngineError> {
+        let head = self.decoded(span, offset, FileKind::Terms, &self.terms)?;
+        if head.entry.tail.is_none() {
+            return Ok(head);
+        }
+        let Some(tails) = shard_for(&self.manifest.tail_shards, key) else {
+            return Err(BundleError::Corrupt("a head entry without a tail shard".into()).into());
+        };
+        if !self.tails.contains_key(&tails.at) && !all {
+            return Ok(head);
+        }
+        // Kept under the head's place with a bit no offset has.
+        let whole = offset | MERGED;
+        if let Some(hit) = self.cache.get(span, whole) {
+            return Ok(hit);
+        }
+        self.require(FileKind::Tails, [tails.at])?;
+        let Some(at) = self.tails[&tails.at].map.get(key) else {
+            return Err(BundleError::Corrupt("a head entry whose tail is missing".into()).into());
+        };
+        let tail = self.decoded(tails.at, at, FileKind::Tails, &self.tails)?;
+        let merged = head
+            .entry
+            .merged(&tail.entry)
+            .map_err(BundleError::Corrupt)?;
+        let m = &self.manifest;
+        let scored = Arc::new(Scored::new(merged, m.doc_count, m.avg_body_len));
+        self.cache
+            .put(span, whole, scored.clone(), scored.entry.len());
+        Ok(scored)
+    }
+
+    /// The entry at `offset` of a loaded shard of `kind` (one of
+    /// `shards`), decoded and scored once and then taken from the cache.
+    fn decoded(
+        &self,
+        span: Span,
+        offset: u64,
+        kind: FileKind,
+        shards: &HashMap<Span, TermShard>,
+    ) -> Result<Arc<Scored>, EngineError> {
         if let Some(hit) = self.cache.get(span, offset) {
             return Ok(hit);
         }
-        let Some(shard) = self.terms.get(&span) else {
-            let need = Need::part(&self.manifest, FileKind::Terms, span);
+        let Some(shard) = shards.get(&span) else {
+            let need = Need::part(&self.manifest, kind, span);
             return Err(EngineError::Missing(vec![need]));
         };
         let m = &self.manifest;
@@ -842,7 +914,7 @@ impl Engine {
         let fuzzy = if typos { plan.fuzzy } else { 0 };
         let mut out: Vec<Expansion> = Vec::new();
         for (key, weight, via) in &plan.exact {
-            if let Some(entry) = self.entry(key)? {
+            if let Some(entry) = self.entry(key, false)? {
                 out.push(Expansion {
                     key: key.clone(),
                     weight: *weight,
@@ -877,7 +949,11 @@ impl Engine {
         // decoding the long posting lists of its frequent neighbours. The
         // same holds in the `wide` retry.
         // A word being typed that has completions is taken as meant too.
-        let found_docs = out.iter().map(|e| e.entry.entry.len()).max().unwrap_or(0);
+        // (Counted whole: a head's answer is the whole entry's.)
+        let found_docs = (out.iter())
+            .map(|e| e.entry.entry.total_docs())
+            .max()
+            .unwrap_or(0);
         let completed = t.prefix && !candidates.is_empty();
         if fuzzy > 0 && found_docs < self.fuzzy_threshold() && !completed {
             // Typos are looked for near the word under its first letter;
@@ -907,8 +983,8 @@ impl Engine {
             if spent >= budget {
                 break;
             }
-            let entry = self.scored(file, off)?;
-            spent += entry.entry.len();
+            let entry = self.scored(file, off, &key, false)?;
+            spent += entry.entry.total_docs();
             out.push(Expansion {
                 key,
                 weight,
@@ -987,7 +1063,7 @@ impl Engine {
             }
             let mut docs = HashSet::new();
             for v in values {
-                if let Some(e) = self.entry(&facet_key(facet, v))? {
+                if let Some(e) = self.entry(&facet_key(facet, v), true)? {
                     docs.extend(e.entry.docs.iter().copied());
                 }
             }
@@ -1008,18 +1084,40 @@ impl Engine {
     /// When still nothing has every word, the documents with most of them
     /// are returned, marked [`Results::partial`], rather than an empty page.
     ///
+    /// Every match is ranked: frequent words' tails are needed too (see
+    /// [`Engine::search_top`]).
+    ///
     /// The last four answers are kept: a screen asks for its query again
     /// for facet counts, another page or order.
     pub fn search(&self, q: &Query) -> Result<Results, EngineError> {
         if let Some(r) = self.last.get(q) {
             return Ok(Results::clone(&r));
         }
-        let results = Arc::new(self.run(q)?);
+        let results = Arc::new(self.run(q, None)?);
         self.last.put(q.clone(), results.clone());
         Ok(Results::clone(&results))
     }
 
-    fn run(&self, q: &Query) -> Result<Results, EngineError> {
+    /// Runs a query for its best `n` matches at least: those
+    /// [`Engine::search`] ranks first, in the same order. Frequent words'
+    /// heads often decide them (and a word's head is a small part of its
+    /// entry); when they do, the answer holds only the matches they decide
+    /// ([`Results::more`]), else the tails are needed, as for
+    /// [`Engine::search`]. At most the first 200 are decided from heads.
+    pub fn search_top(&self, q: &Query, n: usize) -> Result<Results, EngineError> {
+        if let Some(r) = self.last.get(q) {
+            return Ok(Results::clone(&r));
+        }
+        let results = self.run(q, Some(n))?;
+        if results.more.is_none() {
+            self.last.put(q.clone(), Arc::new(results.clone()));
+        }
+        Ok(results)
+    }
+
+    /// Runs a query: for every match (`top` none), or for the best `top`
+    /// (see [`Engine::search_top`]).
+    fn run(&self, q: &Query, top: Option<usize>) -> Result<Results, EngineError> {
         // How each word is looked up, worked out once for the query.
         let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
         let shards = self.shards_planned(q, &plans);
@@ -1027,7 +1125,7 @@ impl Engine {
         let allowed = self.allowed(q)?;
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {
-            if let Some(e) = self.entry(t.folded.as_bytes())? {
+            if let Some(e) = self.entry(t.folded.as_bytes(), true)? {
                 excluded.extend(e.entry.docs.iter().copied());
             }
         }
@@ -1070,6 +1168,24 @@ impl Engine {
             per_term.push(self.term_docs(q, t, plan, (false, typo), &keep)?);
         }
         results.hits = combine(q, &per_term, Mode::All);
+        // Some words' tails are not loaded: the heads may decide the best,
+        // else every tail the query's words have is needed (at once: one
+        // round trip).
+        let tails: Vec<&TailOf> = per_term.iter().flat_map(|t| &t.tails).collect();
+        if !tails.is_empty() {
+            let decided = match top {
+                Some(_) => settled(q, &per_term, &results.hits),
+                None => 0,
+            };
+            if decided >= top.unwrap_or(usize::MAX).max(1) {
+                let found = results.hits.len();
+                results.hits.truncate(decided);
+                results.more = Some(found);
+                results.matched.terms = per_term.iter().map(|t| t.matched.clone()).collect();
+                return Ok(results);
+            }
+            self.require(FileKind::Tails, tails.iter().map(|t| t.shard))?;
+        }
         // Retry wider only when every word matched something but no
         // document has them all: a word that matched nothing anywhere (its
         // typo scan already covered every letter) cannot be helped by it.
@@ -1116,7 +1232,8 @@ impl Engine {
     }
 
     /// One query word's matches: per document its best score and positions,
-    /// and the dictionary words that matched.
+    /// and the dictionary words that matched; from the heads of frequent
+    /// words whose tails are not loaded (see [`TermDocs::tails`]).
     fn look_up(
         &self,
         t: &QueryTerm,
@@ -1127,14 +1244,29 @@ impl Engine {
     ) -> Result<TermDocs, EngineError> {
         let mut matched = TermMatch::default();
         let mut entries = Vec::new();
+        let mut tails = Vec::new();
         // One run of matches per dictionary word, each in document order.
         let mut runs: Vec<Run> = Vec::new();
-        for (xi, x) in self.expand(t, plan, wide, typos)?.into_iter().enumerate() {
+        let expansions = self.expand(t, plan, wide, typos)?;
+        for (xi, x) in expansions.into_iter().enumerate() {
             let e = &x.entry.entry;
             let (tf, weight) = (&x.entry.tf, x.weight * x.entry.idf);
             let exact_id = (x.key == t.folded.as_bytes())
                 .then(|| e.variants.iter().position(|v| *v == t.exact))
                 .flatten();
+            if let Some(tail) = e.tail {
+                // No document of the tail weighs more than this.
+                let bonus = if exact_id.is_some() { EXACT_BONUS } else { 1.0 };
+                let Some(shard) = shard_for(&self.manifest.tail_shards, &x.key) else {
+                    return Err(BundleError::Corrupt("a head without a tail shard".into()).into());
+                };
+                tails.push(TailOf {
+                    expansion: xi as u16,
+                    bound: weight * tail.max_tf * bonus,
+                    positions: e.has_positions(),
+                    shard: shard.at,
+                });
+            }
             let mut run = Vec::new();
             for (i, &doc) in e.docs.iter().enumerate() {
                 if !keep(doc) {
@@ -1163,6 +1295,7 @@ impl Engine {
             occ,
             matched,
             entries,
+            tails,
         })
     }
 
@@ -1200,7 +1333,7 @@ impl Engine {
         for (facet, values) in lists {
             let mut counts = Vec::new();
             for v in values {
-                let count = match self.entry(&facet_key(facet, &v.value))? {
+                let count = match self.entry(&facet_key(facet, &v.value), true)? {
                     Some(e) => e.entry.docs.iter().filter(|&&d| hit(d)).count() as u32,
                     None => 0,
                 };

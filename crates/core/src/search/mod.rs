@@ -21,7 +21,7 @@ mod combine;
 mod engine;
 mod memo;
 mod query;
-mod rank;
+pub(crate) mod rank;
 mod snippet;
 
 pub use engine::{

@@ -633,3 +633,127 @@ fn a_large_bundle_prefetches_no_record_tables() {
     assert!(tables(&large) > PREFETCH_TABLES_BYTES, "{}", tables(&large));
     assert_eq!(large.prefetch(), Vec::new());
 }
+
+/// Articles in which a few words recur, each a different number of times
+/// in bodies of different lengths, so that their weights in documents
+/// differ: for entries split into heads and tails.
+fn recurring(n: usize) -> Vec<Article> {
+    let words = [
+        "Technologie",
+        "Umwelt",
+        "digitale",
+        "Wissenschaft",
+        "Politik",
+        "Stahl",
+        "Technologien",
+    ];
+    let mut articles = corpus();
+    for i in 0..n {
+        let pick = |k: usize| words[(i * (k + 3) + k * k + i / 7) % words.len()];
+        let repeat = |w: &str, k: usize| vec![w; 1 + (i * 7 + k) % 4].join(" ");
+        let filler = vec!["und weitere Worte"; (i * 13) % 9].join(" ");
+        // Short words without compounds, some articles about them above
+        // all: heads decide queries of several words too.
+        let (headline, animals) = match i % 20 {
+            0 => (" Kuh Hund", "Kuh Hund Kuh Hund".to_string()),
+            k => (
+                "",
+                format!(
+                    "{} {}",
+                    vec!["kuh"; k % 3].join(" "),
+                    vec!["hund"; k % 4].join(" ")
+                ),
+            ),
+        };
+        articles.push(article(
+            &format!("g{i}.txt"),
+            &format!(
+                "Meldung {i}: {} und {}{headline}\n\nPresse 0{}/03/2024\n\n{} {} {filler} {} im Bericht {i} über {} und {}. {animals}.",
+                pick(0),
+                pick(1),
+                1 + i % 9,
+                repeat(pick(2), 1),
+                repeat(pick(3), 2),
+                pick(1),
+                repeat(pick(4), 3),
+                pick(0)
+            ),
+        ));
+    }
+    articles
+}
+
+/// Frequent words' entries split into heads and tails rank every match as
+/// whole entries do; and a query for its best ten either gets them from
+/// the heads alone, exactly what the whole entries rank first, without a
+/// tail fetched, or fetches the tails and gets the whole answer.
+#[test]
+fn heads_decide_what_whole_entries_rank_first() {
+    let articles = recurring(300);
+    let split = BuildOptions {
+        split_docs: 80,
+        head_docs: 60,
+        term_shard_bytes: 1024,
+        ..BuildOptions::default()
+    };
+    let whole = BuildOptions {
+        split_docs: usize::MAX,
+        ..BuildOptions::default()
+    };
+    let (mut reference, rb) = engine_with(articles.clone(), &whole);
+    let (mut both, sb) = engine_with(articles.clone(), &split);
+    assert!(reference.manifest().tail_shards.is_empty());
+    let tails = both.manifest().tail_shards.clone();
+    assert!(tails.len() > 2, "{} tail shards", tails.len());
+    let (mut decided, mut fetched) = (0, 0);
+    for q in [
+        "technologie",
+        "umwelt",
+        "technologie umwelt",
+        "digitale wissenschaft",
+        "digitale wissenschaft politik",
+        "politik stahl",
+        "stahl -politik",
+        "\"digitale wissenschaft\"",
+        "lang:de umwelt",
+        "technolog",
+        "wissenschaft bericht",
+        "meldung 17",
+        "stahl meldung",
+        "technologien",
+        "kuh hund ",
+        "hund kuh ",
+        "kuh ",
+    ] {
+        let query = Query::parse(q);
+        let expected = reference
+            .resolve(|n| rb.load(n), |e| e.search(&query))
+            .unwrap();
+        assert!(expected.hits.len() > 1, "{q}: the test needs hits");
+        let got = both.resolve(|n| sb.load(n), |e| e.search(&query)).unwrap();
+        assert_eq!(got, expected, "{q}: every match");
+        let (mut fresh, _) = engine_with(articles.clone(), &split);
+        let top = fresh
+            .resolve(|n| sb.load(n), |e| e.search_top(&query, 10))
+            .unwrap();
+        let no_tail = tails.iter().all(|t| !fresh.is_loaded(t.at));
+        match top.more {
+            Some(at_least) => {
+                decided += 1;
+                assert!(no_tail, "{q}: decided, yet a tail was fetched");
+                assert!(top.hits.len() >= 10, "{q}: {} decided", top.hits.len());
+                assert!(at_least >= top.hits.len() && at_least <= expected.hits.len());
+                assert_eq!(top.hits, expected.hits[..top.hits.len()], "{q}: the best");
+                assert_eq!(top.matched, expected.matched, "{q}");
+            }
+            None => {
+                fetched += usize::from(!no_tail);
+                assert_eq!(top, expected, "{q}: with the tails");
+            }
+        }
+    }
+    assert!(
+        decided >= 5 && fetched >= 3,
+        "{decided} decided, {fetched} fetched tails"
+    );
+}
