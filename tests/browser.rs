@@ -1143,7 +1143,8 @@ async fn static_server(root: std::path::PathBuf) -> String {
     .await
 }
 
-/// Range requests a server answered: path, when it arrived, when it left.
+/// Range requests a server answered: path and range (`/data/index-….bin
+/// bytes=a-b`), when it arrived, when it left.
 type RangeLog = std::sync::Arc<std::sync::Mutex<Vec<(String, Instant, Instant)>>>;
 
 /// A static server for `root` that answers every byte-range request
@@ -1161,7 +1162,8 @@ async fn slow_range_server(root: std::path::PathBuf, delay: Duration) -> (String
                     if !req.headers().contains_key("range") {
                         return next.run(req).await;
                     }
-                    let path = req.uri().path().to_string();
+                    let range = req.headers()["range"].to_str().unwrap_or("").to_string();
+                    let path = format!("{} {range}", req.uri().path());
                     let arrived = Instant::now();
                     tokio::time::sleep(delay).await;
                     let response = next.run(req).await;
@@ -1478,4 +1480,91 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
         (n == 5).then_some(())
     })
     .await;
+}
+
+/// A word in more articles than its head holds: the first page of results
+/// comes from its head alone, the same as `broadsheet search` ranks first,
+/// with no byte of its tail fetched, and says there are more; the facet
+/// counts then bring the tail, and the list its whole count.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frequent_words_first_page_comes_from_its_head() {
+    const DELAY: Duration = Duration::from_millis(600);
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("articles");
+    std::fs::create_dir(&input).unwrap();
+    for i in 0..80 {
+        // Twelve articles about cows above all; cows in passing in the rest.
+        let (title, cows) = match i % 6 {
+            0 if i < 72 => (
+                "Kühe auf der Weide",
+                "Die Kuh frisst. Eine Kuh schläft. Jede Kuh ruht.",
+            ),
+            _ => ("Nachrichten vom Land", "Auch eine Kuh war zu sehen."),
+        };
+        let text = format!(
+            "{title} {i}\n\nPresse {:02}/03/2024\n\nIm Dorf {i} gab es heute Neuigkeiten über das Wetter, \
+             den Markt und die Schule. {cows} Der Bürgermeister sprach über Straßen und Brücken.",
+            1 + i % 28
+        );
+        std::fs::write(input.join(format!("{i:03}.txt")), text).unwrap();
+    }
+    let site = tmp.path().join("site");
+    let o = run(bin().arg("build").arg(&input).args([
+        "--out",
+        site.to_str().unwrap(),
+        "--quiet",
+        "--head-docs",
+        "12",
+    ]));
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    let manifest = std::fs::read(site.join("data/manifest.bin")).unwrap();
+    let engine = broadsheet_core::search::Engine::open(&manifest).unwrap();
+    let m = engine.manifest();
+    assert!(!m.tail_shards.is_empty(), "the word is split");
+    let tail_ranges: Vec<(String, u64, u64)> = (m.tail_shards.iter())
+        .map(|t| {
+            let r = t.at.range();
+            (m.index_file(t.at).unwrap().to_string(), r.start, r.end)
+        })
+        .collect();
+    let tails_fetched = |log: &RangeLog| -> usize {
+        let log = log.lock().unwrap();
+        log.iter()
+            .filter(|(asked, ..)| {
+                let Some((path, range)) = asked.split_once(" bytes=") else {
+                    return false;
+                };
+                let Some((a, b)) = range.split_once('-') else {
+                    return false;
+                };
+                let (a, b): (u64, u64) = (a.parse().unwrap(), b.parse().unwrap());
+                tail_ranges
+                    .iter()
+                    .any(|(file, s, e)| path.ends_with(file.as_str()) && a < *e && *s <= b)
+            })
+            .count()
+    };
+    let cli = search_json(&site, "kuh");
+    assert_eq!(cli["total"], 80, "{cli}");
+    let expected: Vec<String> = (cli["hits"].as_array().unwrap().iter())
+        .take(10)
+        .map(|h| h["title"].as_str().unwrap().to_string())
+        .collect();
+
+    let (base, log) = slow_range_server(site.clone(), DELAY).await;
+    let b = Browser::launch(tmp, None, base, site).await;
+    b.goto("#/?q=kuh").await;
+    let titles = b.titles_when(10).await;
+    // (Shown in capitals.)
+    let heading = b.texts("h2.count").await.join("").to_lowercase();
+    assert_eq!(tails_fetched(&log), 0, "a tail before the first page");
+    assert_eq!(titles, expected, "the first page");
+    assert!(heading.contains("+ results for"), "{heading:?}");
+    b.wait("the whole count", || async {
+        let heading = b.texts("h2.count").await.join("").to_lowercase();
+        heading.starts_with("80 results").then_some(())
+    })
+    .await;
+    assert!(tails_fetched(&log) > 0, "the counts came without the tail");
+    b.client.close().await.unwrap();
 }
