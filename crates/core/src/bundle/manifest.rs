@@ -230,10 +230,26 @@ mod tests {
             slug_shard_len: 8,
             meta_chunk_size: 4,
             index_file_bytes: 512,
+            // Words in every article split, their tails among the shards.
+            split_docs: 8,
+            head_docs: 4,
             ..BuildOptions::default()
         };
         let bundle = build(&crate::index::order(articles), &opts);
         let m = &bundle.manifest;
+        assert!(
+            m.tail_shards.len() > 2,
+            "{} tail shards",
+            m.tail_shards.len()
+        );
+        let places = Stored::from(m.clone()).tail_places;
+        assert!(
+            places.windows(2).any(|w| w[0] < w[1]) && places[0] > 0,
+            "tails among the term shards: {places:?}"
+        );
+        let mut misplaced = Stored::from(m.clone());
+        misplaced.tail_places.reverse();
+        assert!(Manifest::try_from(misplaced).is_err());
         assert!(
             m.index_files.len() > 2,
             "{} index files",

@@ -405,6 +405,66 @@ mod tests {
         assert!(TermEntry::decode(&buf[..buf.len() - 2], 11).is_err());
     }
 
+    /// A head and its tail merge into the entry of all their documents;
+    /// a tail that is not the head's, or a head announcing an impossible
+    /// tail, is refused.
+    #[test]
+    fn heads_and_tails_merge_into_the_whole_entry() {
+        let (variants, postings) = sample();
+        let whole = {
+            let mut buf = Vec::new();
+            TermEntry::encode_into(&variants, &postings, &mut buf);
+            TermEntry::decode(&buf, 11).unwrap()
+        };
+        let head_of = |tail: Tail| {
+            let mut buf = postcard::to_allocvec(&tail).unwrap();
+            TermEntry::encode_into(&variants, &postings[1..], &mut buf);
+            buf
+        };
+        let announced = Tail {
+            docs: 1,
+            max_tf: 0.5,
+        };
+        let head = TermEntry::decode_head(&head_of(announced), 11).unwrap();
+        assert_eq!(head.tail, Some(announced));
+        assert_eq!((head.len(), head.total_docs()), (1, 2));
+        let mut buf = Vec::new();
+        TermEntry::encode_into(&variants, &postings[..1], &mut buf);
+        let tail = TermEntry::decode(&buf, 11).unwrap();
+        assert_eq!(head.merged(&tail).unwrap(), whole);
+        // Not this head's tail: another count, other variants, itself.
+        let two = Tail {
+            docs: 2,
+            ..announced
+        };
+        let wrong = TermEntry::decode_head(&head_of(two), 11).unwrap();
+        assert!(wrong.merged(&tail).is_err());
+        let mut other = tail.clone();
+        other.variants.reverse();
+        assert!(head.merged(&other).is_err());
+        let mut same = head.clone();
+        same.tail = None;
+        assert!(head.merged(&same).is_err(), "a document in both");
+        // A tail of nothing, or more documents than the bundle holds.
+        for bad in [
+            Tail {
+                docs: 0,
+                ..announced
+            },
+            Tail {
+                docs: 11,
+                ..announced
+            },
+        ] {
+            assert!(TermEntry::decode_head(&head_of(bad), 11).is_err());
+        }
+        let nan = Tail {
+            max_tf: f32::NAN,
+            ..announced
+        };
+        assert!(TermEntry::decode_head(&head_of(nan), 11).is_err());
+    }
+
     #[test]
     fn single_variant_entries_need_no_masks() {
         let postings = vec![Posting {
