@@ -354,19 +354,22 @@ fn results_with_snippets_need_no_meta_chunks() {
     }
 }
 
+/// Words the generated articles of several tests are about.
+const WORDS: [&str; 6] = [
+    "Technologie",
+    "Umwelt",
+    "digitale",
+    "Wissenschaft",
+    "Politik",
+    "Stahl",
+];
+
 /// What the engine remembers never changes an answer: a long-lived engine
 /// (with an entry memory small enough to be emptied again and again)
 /// answers every query as a fresh engine does, scores and snippets and all.
 #[test]
 fn answers_do_not_depend_on_what_was_asked_before() {
-    let words = [
-        "Technologie",
-        "Umwelt",
-        "digitale",
-        "Wissenschaft",
-        "Politik",
-        "Stahl",
-    ];
+    let words = WORDS;
     let mut articles = corpus();
     for i in 0..120usize {
         let pick = |k: usize| words[(i * (k + 3) + k * k) % words.len()];
@@ -638,15 +641,7 @@ fn a_large_bundle_prefetches_no_record_tables() {
 /// in bodies of different lengths, so that their weights in documents
 /// differ: for entries split into heads and tails.
 fn recurring(n: usize) -> Vec<Article> {
-    let words = [
-        "Technologie",
-        "Umwelt",
-        "digitale",
-        "Wissenschaft",
-        "Politik",
-        "Stahl",
-        "Technologien",
-    ];
+    let words: Vec<&str> = WORDS.into_iter().chain(["Technologien"]).collect();
     let mut articles = corpus();
     for i in 0..n {
         let pick = |k: usize| words[(i * (k + 3) + k * k + i / 7) % words.len()];
