@@ -72,9 +72,9 @@ pub struct BuildArgs {
     /// tables) up front. 0: never whole.
     #[arg(long, value_name = "MB", default_value_t = PRECACHE_INDEX_MB)]
     pub precache_index: u64,
-    /// A word (or stem) in more than four times this many articles keeps
-    /// the N it weighs most in with its dictionary entry, and the rest
-    /// apart: a query fetches the rest only when those cannot decide its
+    /// A word (or stem) in more than four times this many articles (and
+    /// than a quarter of them) keeps the N it weighs most in with its dictionary
+    /// entry, and the rest apart: a query fetches the rest only when those cannot decide its
     /// first page of results, or for its facet counts. 0: none is split.
     #[arg(long, value_name = "N", default_value_t = HEAD_DOCS)]
     pub head_docs: usize,

@@ -194,8 +194,12 @@ impl Builder {
         // The average as the manifest keeps it: a head's documents are
         // chosen by the weights a reader works out.
         let avg_body_len = self.body_words as f32 / n;
+        // A split word costs the manifest its tail shard, and a query of
+        // several words a round trip more where a completion's tail is
+        // needed (the manifest shows the words' own): only the words in a
+        // quarter of the corpus, whose entries are most of a query's bytes.
         let split = Split {
-            over: self.opts.split_docs.max(self.opts.head_docs),
+            over: (self.opts.split_docs.max(self.opts.head_docs)).max(self.next_doc as usize / 4),
             head: self.opts.head_docs,
             avg_len: avg_body_len,
         };

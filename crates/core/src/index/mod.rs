@@ -116,12 +116,13 @@ pub struct BuildOptions {
     /// six bytes brotli'd). Measured at 100,000 articles: about 900, 1,800
     /// and 3,600 shards made the first query fetch 906, 843 and 814 KB.
     pub max_term_shards: usize,
-    /// Words (and stems) in more documents than this have their entries
-    /// split into a head of their [`BuildOptions::head_docs`] best
-    /// documents and a tail of the rest (see [`crate::bundle::postings`]):
-    /// a query about them fetches the heads and, unless they cannot decide
-    /// its first results, nothing more. Each tail costs the manifest a
-    /// tail shard's first key and length.
+    /// Words (and stems) in more documents than this (and than a quarter
+    /// of the corpus) have their entries split into a head of
+    /// their [`BuildOptions::head_docs`] best documents and a tail of the
+    /// rest (see [`crate::bundle::postings`]): a query about them fetches
+    /// the heads and, unless they cannot decide its first results, nothing
+    /// more. Each tail is a tail shard of its own, which costs the manifest
+    /// its key and length.
     pub split_docs: usize,
     /// Documents a split entry's head keeps.
     pub head_docs: usize,

@@ -138,7 +138,7 @@ impl ShardWriter {
 
     /// Adds `key`'s entry (`flags` or'ed into its offset in the map).
     fn push(&mut self, key: &[u8], entry: &[u8], flags: u64, put: &mut dyn FnMut(Vec<u8>) -> u32) {
-        if self.postings.len() >= self.target_bytes {
+        if self.first.is_some() && self.postings.len() >= self.target_bytes {
             self.flush(put);
         }
         if self.first.is_none() {
@@ -162,7 +162,9 @@ impl ShardWriter {
         let first = self.first.take().unwrap_or_default();
         self.shards.push(Placed {
             // The first shard covers every key below the second's first key.
-            first_key: if self.shards.is_empty() {
+            // (A tail shard keeps its first key: a reader knows a word's
+            // tail is there when it is that key.)
+            first_key: if self.shards.is_empty() && self.kind == FileKind::Terms {
                 Vec::new()
             } else {
                 first
@@ -181,18 +183,21 @@ impl ShardWriter {
     }
 }
 
-/// Writes term shards from encoded entries in key order, and tail shards
-/// from the tails of split ones (see [`crate::bundle::postings`]): both
-/// close a shard once its postings pass `target_bytes`. A head's offset in
-/// its shard's map carries [`HEAD_FLAG`]. Tail shards are laid out among
-/// the term shards, as they fill: returns (term shards, tail shards).
+/// Writes term shards from encoded entries in key order, closing a shard
+/// once its postings pass `target_bytes`, and a tail shard for each tail
+/// of a split entry (see [`crate::bundle::postings`]): a tail is large, a
+/// query needing it fetches no other, and a reader knows a word's tail
+/// shard from the manifest (its first key is the word), so a query can
+/// ask for it with the word's term shard. A head's offset in its shard's
+/// map carries [`HEAD_FLAG`]. Tail shards are laid out among the term
+/// shards, as they are written: returns (term shards, tail shards).
 pub(super) fn write_term_shards<E>(
     entries: impl Iterator<Item = Result<EncodedEntry, E>>,
     target_bytes: usize,
     put: &mut dyn FnMut(Vec<u8>) -> u32,
 ) -> Result<(Vec<Placed>, Vec<Placed>), E> {
     let mut terms = ShardWriter::new(FileKind::Terms, target_bytes);
-    let mut tails = ShardWriter::new(FileKind::Tails, target_bytes);
+    let mut tails = ShardWriter::new(FileKind::Tails, 0);
     for entry in entries {
         let e = entry?;
         let flags = if e.tail.is_some() { HEAD_FLAG } else { 0 };

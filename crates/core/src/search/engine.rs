@@ -835,6 +835,27 @@ impl Engine {
         Ok(scored)
     }
 
+    /// The tail shards of the query words' exact keys (the words and their
+    /// stems) that the manifest shows split and that are not loaded: a tail
+    /// shard's first key is its first tail's, and a tail as large as most
+    /// are fills a shard of its own.
+    fn known_tails<'a>(&'a self, plans: &'a [TermPlan]) -> impl Iterator<Item = Span> + 'a {
+        let tails = &self.manifest.tail_shards;
+        let mut spans: Vec<Span> = (plans.iter())
+            .flat_map(|p| &p.exact)
+            .filter_map(|(key, ..)| {
+                let at = tails
+                    .binary_search_by(|t| t.first_key.as_slice().cmp(key))
+                    .ok()?;
+                Some(tails[at].at)
+            })
+            .filter(|&s| !self.loaded(FileKind::Tails, s))
+            .collect();
+        spans.sort_unstable();
+        spans.dedup();
+        spans.into_iter()
+    }
+
     /// Words found in fewer documents than this look for typos.
     fn fuzzy_threshold(&self) -> usize {
         (self.manifest.doc_count as usize / 500).max(FUZZY_DF_THRESHOLD)
@@ -1121,7 +1142,19 @@ impl Engine {
         // How each word is looked up, worked out once for the query.
         let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
         let shards = self.shards_planned(q, &plans);
-        self.require(FileKind::Terms, shards)?;
+        if let Err(EngineError::Missing(mut needs)) = self.require(FileKind::Terms, shards) {
+            // With the term shards, the tails the query will need: a query
+            // for every match needs them all, and the heads of a query of
+            // several words seldom decide its first page (proximity could
+            // raise a document of the tails that far), so the tails known
+            // from the manifest come in the same round trip. Those of
+            // completions are known from the term shards only.
+            if top.is_none() || q.terms.len() > 1 {
+                let known = self.known_tails(&plans);
+                needs.extend(known.map(|s| Need::part(&self.manifest, FileKind::Tails, s)));
+            }
+            return Err(EngineError::Missing(needs));
+        }
         let allowed = self.allowed(q)?;
         let mut excluded: HashSet<u32> = HashSet::new();
         for t in &q.excluded {

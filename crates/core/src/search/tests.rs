@@ -681,7 +681,8 @@ fn recurring(n: usize) -> Vec<Article> {
 /// Frequent words' entries split into heads and tails rank every match as
 /// whole entries do; and a query for its best ten either gets them from
 /// the heads alone, exactly what the whole entries rank first, without a
-/// tail fetched, or fetches the tails and gets the whole answer.
+/// tail fetched, or fetches the tails and gets the whole answer. A query of
+/// several words asks for its words' tails with its term shards.
 #[test]
 fn heads_decide_what_whole_entries_rank_first() {
     let articles = recurring(300);
@@ -700,7 +701,7 @@ fn heads_decide_what_whole_entries_rank_first() {
     assert!(reference.manifest().tail_shards.is_empty());
     let tails = both.manifest().tail_shards.clone();
     assert!(tails.len() > 2, "{} tail shards", tails.len());
-    let (mut decided, mut fetched) = (0, 0);
+    let (mut decided, mut fetched, mut multi_asked) = (0, 0, 0);
     for q in [
         "technologie",
         "umwelt",
@@ -727,7 +728,23 @@ fn heads_decide_what_whole_entries_rank_first() {
         assert!(expected.hits.len() > 1, "{q}: the test needs hits");
         let got = both.resolve(|n| sb.load(n), |e| e.search(&query)).unwrap();
         assert_eq!(got, expected, "{q}: every match");
+        // A query of several words asks for the tails the manifest shows
+        // with its term shards; one word's, for none.
         let (mut fresh, _) = engine_with(articles.clone(), &split);
+        let Err(EngineError::Missing(first)) = fresh.search_top(&query, 10) else {
+            panic!("{q}: nothing loaded, yet an answer");
+        };
+        let asks_tails = first
+            .iter()
+            .any(|n| n.piece_kind() == Some(FileKind::Tails));
+        assert!(!asks_tails || query.terms.len() > 1, "{q}: {first:?}");
+        multi_asked += usize::from(asks_tails);
+        // The heads alone, the term shards loaded before.
+        let terms = fresh.pieces().into_iter();
+        for need in terms.filter(|n| n.piece_kind() == Some(FileKind::Terms)) {
+            let bytes = need.inflate(&sb.load(&need).unwrap()).unwrap();
+            fresh.add(&need, &bytes).unwrap();
+        }
         let top = fresh
             .resolve(|n| sb.load(n), |e| e.search_top(&query, 10))
             .unwrap();
@@ -735,7 +752,9 @@ fn heads_decide_what_whole_entries_rank_first() {
         match top.more {
             Some(at_least) => {
                 decided += 1;
-                assert!(no_tail, "{q}: decided, yet a tail was fetched");
+                // (An excluded word's documents are every one of them.)
+                let excludes = !query.excluded.is_empty();
+                assert!(no_tail || excludes, "{q}: decided, yet a tail was fetched");
                 assert!(top.hits.len() >= 10, "{q}: {} decided", top.hits.len());
                 assert!(at_least >= top.hits.len() && at_least <= expected.hits.len());
                 assert_eq!(top.hits, expected.hits[..top.hits.len()], "{q}: the best");
@@ -751,4 +770,5 @@ fn heads_decide_what_whole_entries_rank_first() {
         decided >= 5 && fetched >= 3,
         "{decided} decided, {fetched} fetched tails"
     );
+    assert!(multi_asked >= 3, "{multi_asked} asked for tails first");
 }
