@@ -120,6 +120,8 @@ struct ShardWriter {
     target_bytes: usize,
     builder: MapBuilder<Vec<u8>>,
     postings: Vec<u8>,
+    /// The postings' bytes with their tails': what closes a shard.
+    weight: usize,
     first: Option<Vec<u8>>,
     shards: Vec<Placed>,
 }
@@ -131,16 +133,25 @@ impl ShardWriter {
             target_bytes,
             builder: MapBuilder::memory(),
             postings: Vec::new(),
+            weight: 0,
             first: None,
             shards: Vec::new(),
         }
     }
 
-    /// Adds `key`'s entry (`flags` or'ed into its offset in the map).
-    fn push(&mut self, key: &[u8], entry: &[u8], flags: u64, put: &mut dyn FnMut(Vec<u8>) -> u32) {
-        if self.first.is_some() && self.postings.len() >= self.target_bytes {
+    /// Adds `key`'s entry (`flags` or'ed into its offset in the map),
+    /// counted as `weight` bytes toward the target.
+    fn push(
+        &mut self,
+        key: &[u8],
+        entry: &[u8],
+        (flags, weight): (u64, usize),
+        put: &mut dyn FnMut(Vec<u8>) -> u32,
+    ) {
+        if self.first.is_some() && self.weight >= self.target_bytes {
             self.flush(put);
         }
+        self.weight += weight;
         if self.first.is_none() {
             self.first = Some(key.to_vec());
         }
@@ -159,6 +170,7 @@ impl ShardWriter {
         bytes.extend_from_slice(&postings_len.to_le_bytes());
         bytes.extend_from_slice(&fst);
         bytes.append(&mut self.postings);
+        self.weight = 0;
         let first = self.first.take().unwrap_or_default();
         self.shards.push(Placed {
             // The first shard covers every key below the second's first key.
@@ -200,10 +212,18 @@ pub(super) fn write_term_shards<E>(
     let mut tails = ShardWriter::new(FileKind::Tails, 0);
     for entry in entries {
         let e = entry?;
+        // A head counts toward its shard with its tail, so that a shard
+        // holds the neighbours it held whole: a word's shard is its head's
+        // and theirs, not a fuller shard of more words.
+        let tail_len = e.tail.as_ref().map_or(0, Vec::len);
         let flags = if e.tail.is_some() { HEAD_FLAG } else { 0 };
-        terms.push(&e.key, &e.entry, flags, put);
+        terms.push(&e.key, &e.entry, (flags, e.entry.len() + tail_len), put);
         if let Some(tail) = &e.tail {
-            tails.push(&e.key, tail, 0, put);
+            // At once: the tails of a term shard's heads are laid out just
+            // before it, so that a query needing them and the shard asks
+            // for one range.
+            tails.push(&e.key, tail, (0, tail.len()), put);
+            tails.flush(put);
         }
     }
     Ok((terms.finish(put), tails.finish(put)))

@@ -65,25 +65,6 @@ pub(super) fn settled(q: &Query, per_term: &[Arc<TermDocs>], hits: &[Hit]) -> us
     let positions_count = n > 1 || !q.phrases.is_empty();
     // Per word, the highest bound of its tails (none: the word is whole).
     let bound = |t: &TermDocs| t.tails.iter().map(|x| x.bound).reduce(f32::max);
-    // Per document seen, per word: its score at most, and whether known.
-    let mut seen: std::collections::HashMap<u32, Vec<Option<(f32, bool)>>> =
-        std::collections::HashMap::new();
-    for (w, t) in per_term.iter().enumerate() {
-        for (r, row) in t.rows.iter().enumerate() {
-            let end = t.rows.get(r + 1).map_or(t.occ.len(), |x| x.start as usize);
-            let occ = &t.occ[row.start as usize..end];
-            let (mut most, mut known) = (row.score, true);
-            for x in &t.tails {
-                if occ.iter().any(|o| o.0 == x.expansion) {
-                    continue;
-                }
-                // It may be in this tail.
-                most = most.max(x.bound);
-                known &= x.bound < row.score && !(x.positions && positions_count);
-            }
-            seen.entry(row.doc).or_insert_with(|| vec![None; n])[w] = Some((most, known));
-        }
-    }
     let highest = |most: &[f32]| -> f32 {
         let sum: f32 = most.iter().sum();
         sum + most
@@ -94,24 +75,37 @@ pub(super) fn settled(q: &Query, per_term: &[Arc<TermDocs>], hits: &[Hit]) -> us
     // The best any document not decided can score: one seen in no head…
     let unseen: Option<Vec<f32>> = per_term.iter().map(|t| bound(t)).collect();
     let mut reach = unseen.map_or(f32::NEG_INFINITY, |m| highest(&m));
-    // …or in some.
-    for words in seen.values() {
-        if words.iter().all(|w| w.is_some_and(|(_, known)| known)) {
-            continue;
+    // …or in some: every document seen, in document order (each word's
+    // rows ascend), with each word's score at most.
+    let mut known: Vec<u32> = Vec::new();
+    let mut at = vec![0usize; n];
+    let mut most = vec![0f32; n];
+    while let Some(doc) = (per_term.iter().zip(&at))
+        .filter_map(|(t, &r)| t.rows.get(r).map(|row| row.doc))
+        .min()
+    {
+        let (mut all_known, mut possible) = (true, true);
+        for (w, t) in per_term.iter().enumerate() {
+            if t.rows.get(at[w]).is_some_and(|row| row.doc == doc) {
+                let (m, k) = t.at_most(at[w], positions_count);
+                (most[w], at[w]) = (m, at[w] + 1);
+                all_known &= k;
+            } else {
+                all_known = false;
+                match bound(t) {
+                    Some(b) => most[w] = b,
+                    // Not in a whole word's documents: no match.
+                    None => possible = false,
+                }
+            }
         }
-        let most: Option<Vec<f32>> = (words.iter().zip(per_term))
-            .map(|(w, t)| w.map(|(m, _)| m).or_else(|| bound(t)))
-            .collect();
-        if let Some(most) = most {
+        if all_known {
+            known.push(doc);
+        } else if possible {
             reach = reach.max(highest(&most));
         }
     }
-    let decided = |h: &Hit| {
-        h.score > reach
-            && seen
-                .get(&h.doc)
-                .is_some_and(|w| w.iter().all(|w| w.is_some_and(|(_, known)| known)))
-    };
+    let decided = |h: &Hit| h.score > reach && known.binary_search(&h.doc).is_ok();
     hits.iter()
         .take(RANKED_EXACTLY)
         .take_while(|h| decided(h))
@@ -119,6 +113,29 @@ pub(super) fn settled(q: &Query, per_term: &[Arc<TermDocs>], hits: &[Hit]) -> us
 }
 
 impl TermDocs {
+    /// The most row `r`'s document can score for the word, the tails not
+    /// loaded included, and whether its score is that (and its positions
+    /// all there, when `positions_count`): whether no tail it may be in can
+    /// change it.
+    fn at_most(&self, r: usize, positions_count: bool) -> (f32, bool) {
+        let row = self.rows[r];
+        let end = self
+            .rows
+            .get(r + 1)
+            .map_or(self.occ.len(), |x| x.start as usize);
+        let occ = &self.occ[row.start as usize..end];
+        let (mut most, mut known) = (row.score, true);
+        for x in &self.tails {
+            if occ.iter().any(|o| o.0 == x.expansion) {
+                continue;
+            }
+            // It may be in this tail.
+            most = most.max(x.bound);
+            known &= x.bound < row.score && !(x.positions && positions_count);
+        }
+        (most, known)
+    }
+
     /// Title and body positions of the word in row `r`'s document, ascending.
     fn positions(&self, r: usize) -> Positions {
         let end = self
