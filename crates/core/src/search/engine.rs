@@ -638,8 +638,6 @@ impl Engine {
             FileKind::Tails => {
                 self.tails
                     .insert(span, decode_term_shard(FileKind::Tails, bytes)?);
-                // Answers worked out from heads alone are complete now.
-                self.forget(false);
             }
             FileKind::Slugs => {
                 self.slugs.insert(span, decode_slug_shard(bytes)?);
@@ -1256,7 +1254,10 @@ impl Engine {
             excluded: q.excluded.clone(),
             filters: q.filters.clone(),
         };
-        if let Some(docs) = self.words.get(&key) {
+        // Matches from heads serve until a tail of theirs is in.
+        let current =
+            |d: &Arc<TermDocs>| d.tails.iter().all(|x| !self.tails.contains_key(&x.shard));
+        if let Some(docs) = self.words.get(&key).filter(current) {
             return Ok(docs);
         }
         let docs = Arc::new(self.look_up(t, plan, wide, typos, keep)?);

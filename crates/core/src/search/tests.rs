@@ -765,6 +765,10 @@ fn heads_decide_what_whole_entries_rank_first() {
                 assert_eq!(top, expected, "{q}: with the tails");
             }
         }
+        // Then every match, the tails fetched now: nothing worked out from
+        // the heads alone stands in for them.
+        let all = fresh.resolve(|n| sb.load(n), |e| e.search(&query)).unwrap();
+        assert_eq!(all, expected, "{q}: every match after the best");
     }
     assert!(
         decided >= 5 && fetched >= 3,
