@@ -425,15 +425,6 @@ pub struct Split {
     pub avg_len: f32,
 }
 
-impl Split {
-    /// No entry split.
-    pub const NEVER: Split = Split {
-        over: usize::MAX,
-        head: 0,
-        avg_len: 1.0,
-    };
-}
-
 /// One key's entry, encoded: the entry (or its head), and the tail of a
 /// split one.
 #[derive(Debug, Clone, PartialEq, Eq)]

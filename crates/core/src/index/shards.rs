@@ -112,7 +112,8 @@ impl Placed {
 }
 
 /// One sequence of term shards (or tail shards) being written: keys in
-/// order, a shard closed once its postings pass the target, each finished
+/// order, a shard closed once its entries pass the target (a head counted
+/// with its tail), each finished
 /// shard handed to `put` at once (which numbers it), so that shards never
 /// pile up in memory.
 struct ShardWriter {
