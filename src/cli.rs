@@ -76,7 +76,7 @@ pub struct BuildArgs {
     /// than a quarter of them) keeps the N it weighs most in with its dictionary
     /// entry, and the rest apart: a query fetches the rest only when those cannot decide its
     /// first page of results, or for its facet counts. 0: none is split.
-    #[arg(long, value_name = "N", default_value_t = HEAD_DOCS)]
+    #[arg(long, value_name = "N", default_value_t = broadsheet_core::index::HEAD_DOCS)]
     pub head_docs: usize,
     /// Bytes of postings held in memory before they are spilled to a
     /// temporary run file (bounds the build's memory; for tests).
@@ -87,11 +87,6 @@ pub struct BuildArgs {
     #[arg(long, hide = true, default_value_t = crate::inputs::KEEP_BYTES)]
     pub keep_bytes: u64,
 }
-
-/// What `--head-docs` is unless given: a head of a thousand articles is
-/// some 8 KB deflated, and decides the first page of a word in tens of
-/// thousands.
-const HEAD_DOCS: usize = 1_000;
 
 /// What `--precache-index` is unless given: an index this small is cached
 /// at once, in the background, on a reader's first visit.
@@ -108,7 +103,7 @@ impl Default for BuildArgs {
             single_file: None,
             languages: None,
             precache_index: PRECACHE_INDEX_MB,
-            head_docs: HEAD_DOCS,
+            head_docs: broadsheet_core::index::HEAD_DOCS,
             run_bytes: 256 << 20,
             keep_bytes: crate::inputs::KEEP_BYTES,
         }

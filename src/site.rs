@@ -71,14 +71,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     });
     let slugs = slug::unique(scanned.iter_mut().map(|s| std::mem::take(&mut s.slug)));
     let text: u64 = scanned.iter().map(|s| s.text_bytes).sum();
-    let opts = BuildOptions {
-        split_docs: match args.head_docs {
-            0 => usize::MAX,
-            n => n.saturating_mul(4),
-        },
-        head_docs: args.head_docs,
-        ..BuildOptions::default()
-    };
+    let opts = BuildOptions::default().with_head_docs(args.head_docs);
     let layout = Layout::new(&opts, scanned.len(), text);
     let plan: Vec<Planned> = scanned
         .into_iter()

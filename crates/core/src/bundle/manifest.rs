@@ -1,7 +1,7 @@
 //! The manifest as stored: spans written as lengths alone.
 //!
 //! Pieces are laid out in one order, meta chunks, then term shards (with
-//! tail shards among them, where each filled), then slug shards, then record tables (one per pack), each starting where the
+//! tail shards among them, each just before its head's shard), then slug shards, then record tables (one per pack), each starting where the
 //! one before ended, or right after the header of the next index file (see
 //! [`super::index_file`]). So a
 //! piece's file and offset follow from the lengths of those before it and

@@ -86,6 +86,10 @@ pub fn facet_values(a: &Article) -> Vec<(&'static str, String)> {
     v
 }
 
+/// Documents a split entry's head keeps unless told otherwise: some 8 KB
+/// deflated, which decides the first page of a word in tens of thousands.
+pub const HEAD_DOCS: usize = 1_000;
+
 /// Size targets of the bundle's files.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -130,6 +134,22 @@ pub struct BuildOptions {
     pub generator: String,
 }
 
+impl BuildOptions {
+    /// Heads of `n` documents for entries of more than four times as many
+    /// (0: no entry split).
+    pub fn with_head_docs(self, n: usize) -> BuildOptions {
+        BuildOptions {
+            split_docs: if n == 0 {
+                usize::MAX
+            } else {
+                n.saturating_mul(4)
+            },
+            head_docs: n,
+            ..self
+        }
+    }
+}
+
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
@@ -140,8 +160,8 @@ impl Default for BuildOptions {
             index_file_bytes: 4 << 20,
             max_parts: 6_000,
             max_term_shards: 6_000,
-            split_docs: 4_000,
-            head_docs: 1_000,
+            split_docs: 4 * HEAD_DOCS,
+            head_docs: HEAD_DOCS,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
         }
     }

@@ -782,10 +782,8 @@ impl Engine {
         if head.entry.tail.is_none() {
             return Ok(head);
         }
-        let Some(tails) = shard_for(&self.manifest.tail_shards, key) else {
-            return Err(BundleError::Corrupt("a head entry without a tail shard".into()).into());
-        };
-        if !self.tails.contains_key(&tails.at) && !all {
+        let tails = self.tail_shard(key)?;
+        if !self.tails.contains_key(&tails) && !all {
             return Ok(head);
         }
         // Kept under the head's place with a bit no offset has.
@@ -793,11 +791,11 @@ impl Engine {
         if let Some(hit) = self.cache.get(span, whole) {
             return Ok(hit);
         }
-        self.require(FileKind::Tails, [tails.at])?;
-        let Some(at) = self.tails[&tails.at].map.get(key) else {
+        self.require(FileKind::Tails, [tails])?;
+        let Some(at) = self.tails[&tails].map.get(key) else {
             return Err(BundleError::Corrupt("a head entry whose tail is missing".into()).into());
         };
-        let tail = self.decoded(tails.at, at, FileKind::Tails, &self.tails)?;
+        let tail = self.decoded(tails, at, FileKind::Tails, &self.tails)?;
         let merged = head
             .entry
             .merged(&tail.entry)
@@ -838,20 +836,24 @@ impl Engine {
     /// shard's first key is its first tail's, and a tail as large as most
     /// are fills a shard of its own.
     fn known_tails<'a>(&'a self, plans: &'a [TermPlan]) -> impl Iterator<Item = Span> + 'a {
-        let tails = &self.manifest.tail_shards;
         let mut spans: Vec<Span> = (plans.iter())
             .flat_map(|p| &p.exact)
-            .filter_map(|(key, ..)| {
-                let at = tails
-                    .binary_search_by(|t| t.first_key.as_slice().cmp(key))
-                    .ok()?;
-                Some(tails[at].at)
-            })
+            .filter_map(|(key, ..)| self.tail_shard(key).ok())
             .filter(|&s| !self.loaded(FileKind::Tails, s))
             .collect();
         spans.sort_unstable();
         spans.dedup();
         spans.into_iter()
+    }
+
+    /// The tail shard of the split word `key`: the one whose first key it
+    /// is (each tail is a shard of its own).
+    fn tail_shard(&self, key: &[u8]) -> Result<Span, EngineError> {
+        let tails = &self.manifest.tail_shards;
+        match tails.binary_search_by(|t| t.first_key.as_slice().cmp(key)) {
+            Ok(at) => Ok(tails[at].at),
+            Err(_) => Err(BundleError::Corrupt("a head entry without a tail shard".into()).into()),
+        }
     }
 
     /// Words found in fewer documents than this look for typos.
@@ -1204,11 +1206,8 @@ impl Engine {
         // round trip).
         let tails: Vec<&TailOf> = per_term.iter().flat_map(|t| &t.tails).collect();
         if !tails.is_empty() {
-            let decided = match top {
-                Some(_) => settled(q, &per_term, &results.hits),
-                None => 0,
-            };
-            if decided >= top.unwrap_or(usize::MAX).max(1) {
+            let decided = top.map_or(0, |_| settled(q, &per_term, &results.hits));
+            if top.is_some_and(|n| decided >= n.max(1)) {
                 let found = results.hits.len();
                 results.hits.truncate(decided);
                 results.more = Some(found);
@@ -1291,14 +1290,11 @@ impl Engine {
             if let Some(tail) = e.tail {
                 // No document of the tail weighs more than this.
                 let bonus = if exact_id.is_some() { EXACT_BONUS } else { 1.0 };
-                let Some(shard) = shard_for(&self.manifest.tail_shards, &x.key) else {
-                    return Err(BundleError::Corrupt("a head without a tail shard".into()).into());
-                };
                 tails.push(TailOf {
                     expansion: xi as u16,
                     bound: weight * tail.max_tf * bonus,
                     positions: e.has_positions(),
-                    shard: shard.at,
+                    shard: self.tail_shard(&x.key)?,
                 });
             }
             let mut run = Vec::new();
