@@ -97,7 +97,7 @@ pub fn index(
         let bar = inputs::bar(plan.len(), quiet, "indexing");
         let mut builder = Builder::new(opts, layout)
             .compress_with(Box::<Background>::default())
-            .encode_with(Box::new(OnAllCores));
+            .encode_with(Box::<OnAllCores>::default());
         let mut spilled = Spilled {
             to: spill,
             in_memory: Vec::new(),
@@ -193,23 +193,34 @@ impl Spilled<'_> {
     }
 }
 
-/// Deflates batches of index pieces on every core, in the background: at
-/// the end of a build the merge makes term shards on one thread, and
-/// deflating them there was most of that phase. One batch is compressed
-/// while the merge makes the next (holding more would only hold memory:
-/// the merge is the slower).
-#[derive(Default)]
-struct Background {
-    /// The batch being compressed, when it is done.
-    held: Option<mpsc::Receiver<Vec<Vec<u8>>>>,
+/// One batch of work at a time on the thread pool, kept until the next is
+/// handed in: the caller goes on meanwhile.
+struct Held<T>(Option<mpsc::Receiver<T>>);
+
+impl<T> Default for Held<T> {
+    fn default() -> Self {
+        Held(None)
+    }
 }
 
-impl Background {
+impl<T: Send + 'static> Held<T> {
+    /// Starts `work` in the pool; returns the batch held before it, done.
+    fn start(&mut self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let done = self.wait();
+        let (tx, rx) = mpsc::channel();
+        rayon::spawn(move || {
+            // The receiver goes only with the build, which waits for this.
+            let _ = tx.send(work());
+        });
+        self.0 = Some(rx);
+        done
+    }
+
     /// Waits for the batch held, helping with it (or with other work of the
     /// thread pool, such as writing files) rather than blocking: the merge
     /// runs on a worker of the pool, which may be the only one.
-    fn wait(&mut self) -> Option<Vec<Vec<u8>>> {
-        let held = self.held.take()?;
+    fn wait(&mut self) -> Option<T> {
+        let held = self.0.take()?;
         loop {
             match held.try_recv() {
                 Ok(batch) => return Some(batch),
@@ -226,35 +237,46 @@ impl Background {
     }
 }
 
+/// Deflates batches of index pieces on every core, in the background: at
+/// the end of a build the merge makes term shards on one thread, and
+/// deflating them there was most of that phase. One batch is compressed
+/// while the merge makes the next (holding more would only hold memory:
+/// the merge is the slower).
+#[derive(Default)]
+struct Background(Held<Vec<Vec<u8>>>);
+
 impl Compress for Background {
     fn submit(&mut self, batch: Vec<Vec<u8>>) -> Vec<Vec<Vec<u8>>> {
-        let done = self.wait();
-        let (tx, rx) = mpsc::channel();
-        rayon::spawn(move || {
-            let deflated = batch
+        let work = move || {
+            batch
                 .par_iter()
                 .map(|p| index_file::encode_piece(p))
-                .collect();
-            // The receiver goes only with the build, which waits for this.
-            let _ = tx.send(deflated);
-        });
-        self.held = Some(rx);
-        done.into_iter().collect()
+                .collect()
+        };
+        self.0.start(work).into_iter().collect()
     }
 
     fn finish(&mut self) -> Vec<Vec<Vec<u8>>> {
-        self.wait().into_iter().collect()
+        self.0.wait().into_iter().collect()
     }
 }
 
-/// Encodes each batch of merged term entries on every core: encoding was
-/// most of the merge at the end of a build, on one core while the others
-/// had only the compression of earlier pieces to do.
-struct OnAllCores;
+/// Encodes each batch of merged term entries on every core, while the merge
+/// makes the next and the shards take up the one before: encoding was most
+/// of the merge at the end of a build, on one core while the others had
+/// only the compression of earlier pieces to do, and then every core waited
+/// for the shards of each batch.
+#[derive(Default)]
+struct OnAllCores(Held<Vec<Encoded>>);
 
 impl Encode for OnAllCores {
-    fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded> {
-        batch.into_par_iter().map(Merged::encode).collect()
+    fn submit(&mut self, batch: Vec<Merged>) -> Vec<Vec<Encoded>> {
+        let work = move || batch.into_par_iter().map(Merged::encode).collect();
+        self.0.start(work).into_iter().collect()
+    }
+
+    fn finish(&mut self) -> Vec<Vec<Encoded>> {
+        self.0.wait().into_iter().collect()
     }
 }
 

@@ -18,7 +18,7 @@ use crate::bundle::BundleError;
 use crate::search::rank::tf_norm;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use super::analyze::Occurrences;
 
@@ -274,21 +274,33 @@ impl Merged {
     }
 }
 
-/// Encodes merged keys' entries, each on its own with [`Merged::encode`],
-/// and hands them back in the order given. Encoding is most of the merge
-/// at the end of a build, and entries are independent: the CLI spreads a
-/// batch over its cores (the core has no threads), while the k-way merge
-/// and the shards that need the entries in key order stay on one.
+/// Encodes batches of merged keys' entries, each entry on its own with
+/// [`Merged::encode`]. Encoding is most of the merge at the end of a
+/// build, and entries are independent: the CLI spreads a batch over its
+/// cores (the core has no threads) and keeps it while the k-way merge and
+/// the shards, which need the entries in key order, go on with the batch
+/// before on the merge's thread. Batches come back whole and in the order
+/// given, each entry in its place.
 pub trait Encode: Send {
-    fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded>;
+    /// Takes a batch; returns the batches finished since the last call,
+    /// oldest first.
+    fn submit(&mut self, batch: Vec<Merged>) -> Vec<Vec<Encoded>>;
+
+    /// Returns every batch not handed back yet, oldest first.
+    fn finish(&mut self) -> Vec<Vec<Encoded>>;
 }
 
-/// The [`Encode`] of a single thread: one entry after another.
+/// The [`Encode`] of a single thread: one entry after another, each batch
+/// handed back at once.
 pub struct EncodeInTurn;
 
 impl Encode for EncodeInTurn {
-    fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded> {
-        batch.into_iter().map(Merged::encode).collect()
+    fn submit(&mut self, batch: Vec<Merged>) -> Vec<Vec<Encoded>> {
+        vec![batch.into_iter().map(Merged::encode).collect()]
+    }
+
+    fn finish(&mut self) -> Vec<Vec<Encoded>> {
+        Vec::new()
     }
 }
 
@@ -306,11 +318,13 @@ pub(super) fn merge<'a>(
     split: Split,
 ) -> impl Iterator<Item = Encoded> + 'a {
     let mut merged = merge_keys(runs, split);
-    // The batch encoded last, handed out one entry at a time.
-    let mut ready = Vec::new().into_iter();
-    let mut failed = None;
+    // Encoded entries, in key order, handed out one at a time.
+    let mut ready: VecDeque<Encoded> = VecDeque::new();
+    let (mut failed, mut merging) = (None, true);
     std::iter::from_fn(move || {
-        if ready.len() == 0 && failed.is_none() {
+        // The next batch goes to the encoder before the last one's entries
+        // are handed out, so that it is encoded while they are used.
+        while ready.is_empty() && merging {
             let (mut batch, mut bytes) = (Vec::new(), 0);
             for m in merged.by_ref() {
                 match m {
@@ -328,11 +342,16 @@ pub(super) fn merge<'a>(
                     }
                 }
             }
+            let ended = batch.is_empty() || failed.is_some();
             if !batch.is_empty() {
-                ready = encoder.encode(batch).into_iter();
+                ready.extend(encoder.submit(batch).into_iter().flatten());
+            }
+            if ended {
+                merging = false;
+                ready.extend(encoder.finish().into_iter().flatten());
             }
         }
-        ready.next().or_else(|| failed.take().map(Err))
+        ready.pop_front().or_else(|| failed.take().map(Err))
     })
 }
 

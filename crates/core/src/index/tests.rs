@@ -251,17 +251,23 @@ fn a_damaged_run_is_an_error() {
 /// an error, after the entries before the damage.
 #[test]
 fn entries_are_encoded_in_batches_and_kept_in_order() {
-    /// Encodes each batch back to front, as threads might finish it.
+    /// Encodes each batch back to front, as threads might finish it, and
+    /// keeps it until the next comes (as the CLI's encoder does while it
+    /// works in the background).
     #[derive(Default)]
     struct Backwards {
         batches: Vec<usize>,
+        held: Option<Vec<Encoded>>,
     }
     impl Encode for Backwards {
-        fn encode(&mut self, batch: Vec<Merged>) -> Vec<Encoded> {
+        fn submit(&mut self, batch: Vec<Merged>) -> Vec<Vec<Encoded>> {
             self.batches.push(batch.len());
             let mut out: Vec<Encoded> = batch.into_iter().rev().map(Merged::encode).collect();
             out.reverse();
-            out
+            self.held.replace(out).into_iter().collect()
+        }
+        fn finish(&mut self) -> Vec<Vec<Encoded>> {
+            self.held.take().into_iter().collect()
         }
     }
     let articles = order(stitched(40));
@@ -302,11 +308,14 @@ fn entries_are_encoded_in_batches_and_kept_in_order() {
     let mut damaged = runs.clone();
     let last = damaged.last_mut().unwrap();
     last.truncate(last.len() / 2);
-    let merged: Vec<Encoded> =
-        runs::merge(sources(&damaged), &mut Backwards::default(), 4096, split).collect();
+    let mut encoder = Backwards::default();
+    let merged: Vec<Encoded> = runs::merge(sources(&damaged), &mut encoder, 4096, split).collect();
     let (last, before) = merged.split_last().unwrap();
     assert!(last.is_err(), "the merge ends with the damage");
     assert!(!before.is_empty() && before.iter().all(|e| e.is_ok()));
+    // The batch the encoder still held when the damage was found too.
+    assert!(encoder.held.is_none());
+    assert_eq!(encoder.batches.iter().sum::<usize>(), before.len());
 }
 
 /// A query word costs one term shard, not one per stemmer language: its
