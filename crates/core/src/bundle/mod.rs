@@ -193,7 +193,8 @@ impl Manifest {
     /// index files: meta chunks, term and tail shards, slug shards, record
     /// tables (see [`manifest`]).
     pub fn pieces(&self) -> impl Iterator<Item = (FileKind, Span)> + '_ {
-        // Tail shards are laid out among the term shards, as they filled.
+        // Tail shards are laid out among the term shards, each just before
+        // its head's shard: both lists ascend, so this sorts two runs.
         let mut shards: Vec<(FileKind, Span)> = (self.term_shards.iter())
             .map(|s| (FileKind::Terms, s.at))
             .chain(self.tail_shards.iter().map(|s| (FileKind::Tails, s.at)))
