@@ -113,6 +113,33 @@ impl Scored {
             .collect();
         Scored { entry, idf, tf }
     }
+
+    /// A head's and its tail's, merged (see [`TermEntry::merged`]): each
+    /// document keeps the weight its part worked out, the same a whole
+    /// entry gives it, instead of being weighed again.
+    fn merged(head: &Scored, tail: &Scored) -> Result<Scored, String> {
+        let entry = head.entry.merged(&tail.entry)?;
+        let (h, t) = (&head.entry.docs, &tail.entry.docs);
+        let (mut i, mut j) = (0, 0);
+        let tf = (entry.docs.iter())
+            .map(|&d| {
+                if h.get(i) == Some(&d) {
+                    i += 1;
+                    head.tf[i - 1]
+                } else {
+                    j += 1;
+                    tail.tf[j - 1]
+                }
+            })
+            .collect();
+        debug_assert!(i == h.len() && j == t.len());
+        // The head's rarity was its whole entry's.
+        Ok(Scored {
+            entry,
+            idf: head.idf,
+            tf,
+        })
+    }
 }
 
 /// Marks a merged head and tail in the entry memory, which keys entries by
@@ -796,12 +823,7 @@ impl Engine {
             return Err(BundleError::Corrupt("a head entry whose tail is missing".into()).into());
         };
         let tail = self.decoded(tails, at, FileKind::Tails, &self.tails)?;
-        let merged = head
-            .entry
-            .merged(&tail.entry)
-            .map_err(BundleError::Corrupt)?;
-        let m = &self.manifest;
-        let scored = Arc::new(Scored::new(merged, m.doc_count, m.avg_body_len));
+        let scored = Arc::new(Scored::merged(&head, &tail).map_err(BundleError::Corrupt)?);
         self.cache
             .put(span, whole, scored.clone(), scored.entry.len());
         Ok(scored)
