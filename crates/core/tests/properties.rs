@@ -157,8 +157,18 @@ proptest! {
                 }
             }
         }
-        // A head entry: a tail's count and weight, then an entry.
-        let _ = broadsheet_core::bundle::TermEntry::decode_head(&bytes, 1000);
+        // A head entry: a tail's count and weight, then an entry; merged
+        // with whatever the rest decodes to.
+        use broadsheet_core::bundle::TermEntry;
+        let _ = TermEntry::decode_head(&bytes, 1000);
+        for at in [half, bytes.len() / 3] {
+            if let (Ok(head), Ok(tail)) = (
+                TermEntry::decode_head(&bytes[..at], 1000),
+                TermEntry::decode(&bytes[at..], 1000),
+            ) {
+                let _ = head.merged(&tail);
+            }
+        }
         let _ = broadsheet_core::index::decode_slug_shard(&bytes);
         let _ = Engine::open(&bytes);
     }

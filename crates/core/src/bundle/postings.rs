@@ -468,6 +468,9 @@ mod tests {
         let mut other = tail.clone();
         other.variants.reverse();
         assert!(head.merged(&other).is_err());
+        let mut unmasked = tail.clone();
+        unmasked.masks.clear();
+        assert!(head.merged(&unmasked).is_err(), "masks on one side only");
         let mut same = head.clone();
         same.tail = None;
         assert!(head.merged(&same).is_err(), "a document in both");
