@@ -209,7 +209,8 @@ impl<T: Send + 'static> Held<T> {
         let done = self.wait();
         let (tx, rx) = mpsc::channel();
         rayon::spawn(move || {
-            // The receiver goes only with the build, which waits for this.
+            // Received unless the build failed meanwhile, and then
+            // nothing is waiting for it.
             let _ = tx.send(work());
         });
         self.0 = Some(rx);
