@@ -557,6 +557,18 @@ impl Engine {
         self.last.clear();
     }
 
+    /// Whether the entry memory holds an entry of a tail shard on its own.
+    #[cfg(test)]
+    pub(super) fn keeps_a_tail(&self) -> bool {
+        !self.tails.is_empty() && self.tails.keys().any(|&s| self.cache.holds_file(s))
+    }
+
+    /// Whether any tail shard is loaded.
+    #[cfg(test)]
+    pub(super) fn has_tails(&self) -> bool {
+        !self.tails.is_empty()
+    }
+
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
@@ -805,7 +817,7 @@ impl Engine {
         key: &[u8],
         all: bool,
     ) -> Result<Arc<Scored>, EngineError> {
-        let head = self.decoded(span, offset, FileKind::Terms, &self.terms)?;
+        let head = self.decoded(span, offset)?;
         if head.entry.tail.is_none() {
             return Ok(head);
         }
@@ -822,27 +834,26 @@ impl Engine {
         let Some(at) = self.tails[&tails].map.get(key) else {
             return Err(BundleError::Corrupt("a head entry whose tail is missing".into()).into());
         };
-        let tail = self.decoded(tails, at, FileKind::Tails, &self.tails)?;
+        // Decoded for the merge alone: the whole entry is what is kept, and
+        // its tail, most of it, kept as well would weigh twice on the
+        // entry memory (which starts afresh when full).
+        let m = &self.manifest;
+        let tail = self.tails[&tails].entry(at, m.doc_count)?;
+        let tail = Scored::new(tail, m.doc_count, m.avg_body_len);
         let scored = Arc::new(Scored::merged(&head, &tail).map_err(BundleError::Corrupt)?);
         self.cache
             .put(span, whole, scored.clone(), scored.entry.len());
         Ok(scored)
     }
 
-    /// The entry at `offset` of a loaded shard of `kind` (one of
-    /// `shards`), decoded and scored once and then taken from the cache.
-    fn decoded(
-        &self,
-        span: Span,
-        offset: u64,
-        kind: FileKind,
-        shards: &HashMap<Span, TermShard>,
-    ) -> Result<Arc<Scored>, EngineError> {
+    /// The entry at `offset` of the term shard at `span`, decoded and
+    /// scored once and then taken from the cache.
+    fn decoded(&self, span: Span, offset: u64) -> Result<Arc<Scored>, EngineError> {
         if let Some(hit) = self.cache.get(span, offset) {
             return Ok(hit);
         }
-        let Some(shard) = shards.get(&span) else {
-            let need = Need::part(&self.manifest, kind, span);
+        let Some(shard) = self.terms.get(&span) else {
+            let need = Need::part(&self.manifest, FileKind::Terms, span);
             return Err(EngineError::Missing(vec![need]));
         };
         let m = &self.manifest;

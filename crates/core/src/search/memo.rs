@@ -108,6 +108,12 @@ impl<F: Copy + Eq + std::hash::Hash, V: Clone> ByOffset<F, V> {
         inner.1 += weight;
         inner.0.insert((file, offset), value);
     }
+
+    /// Whether a value of `file` is held.
+    #[cfg(test)]
+    pub(crate) fn holds_file(&self, file: F) -> bool {
+        lock(&self.inner).0.keys().any(|(f, _)| *f == file)
+    }
 }
 
 #[cfg(test)]

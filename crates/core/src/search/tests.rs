@@ -776,3 +776,21 @@ fn heads_decide_what_whole_entries_rank_first() {
     );
     assert!(multi_asked >= 3, "{multi_asked} asked for tails first");
 }
+
+/// A split word's whole entry is kept once, merged from its head and its
+/// tail: the tail alone is not kept beside it in the entry memory, where
+/// it would weigh twice.
+#[test]
+fn a_merged_entry_is_kept_without_its_tail_alone() {
+    let split = BuildOptions {
+        split_docs: 80,
+        head_docs: 60,
+        term_shard_bytes: 1024,
+        ..BuildOptions::default()
+    };
+    let (mut both, bundle) = engine_with(recurring(300), &split);
+    let words = run(&mut both, &bundle, "technologie umwelt");
+    assert!(!words.is_empty());
+    assert!(both.has_tails(), "the query's tails were loaded");
+    assert!(!both.keeps_a_tail());
+}
