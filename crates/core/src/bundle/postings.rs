@@ -266,12 +266,23 @@ impl TermEntry {
     /// The whole entry: this head with its `tail` merged in, documents
     /// ascending. The tail must be the one the head announces (as many
     /// documents, the same variants, none in both).
+    pub fn merged(&self, tail: &TermEntry) -> Result<TermEntry, String> {
+        self.merged_by_runs(tail, |_, _| {})
+    }
+
+    /// [`TermEntry::merged`], telling `each` every run it copies, in order:
+    /// whether from the head, and which of that side's documents. A caller
+    /// keeping a column of its own per document (a weight) merges it alike.
     ///
     /// Copied run by run: a head is a small part of its entry, so the tail's
     /// documents between two of the head's are one copy of each column
     /// (tens of thousands of documents at 100,000 articles; merging them one
     /// by one was a seventh of a cold query's search).
-    pub fn merged(&self, tail: &TermEntry) -> Result<TermEntry, String> {
+    pub fn merged_by_runs(
+        &self,
+        tail: &TermEntry,
+        mut each: impl FnMut(bool, std::ops::Range<usize>),
+    ) -> Result<TermEntry, String> {
         let announced = self.tail.map(|t| t.docs as usize);
         if announced != Some(tail.len())
             || tail.variants != self.variants
@@ -294,7 +305,7 @@ impl TermEntry {
         let (mut i, mut j) = (0, 0);
         while i < self.len() || j < tail.len() {
             // The run of one side's documents before the other's next.
-            let (e, k, end) = match (self.docs.get(i), tail.docs.get(j)) {
+            let (e, k, end, from_head) = match (self.docs.get(i), tail.docs.get(j)) {
                 (Some(h), Some(t)) if h == t => {
                     return Err("a document in both a head and its tail".into());
                 }
@@ -302,16 +313,17 @@ impl TermEntry {
                     let end = t.map_or(self.len(), |&t| {
                         i + self.docs[i..].partition_point(|&d| d < t)
                     });
-                    (self, &mut i, end)
+                    (self, &mut i, end, true)
                 }
                 (h, _) => {
                     let end = h.map_or(tail.len(), |&h| {
                         j + tail.docs[j..].partition_point(|&d| d < h)
                     });
-                    (tail, &mut j, end)
+                    (tail, &mut j, end, false)
                 }
             };
             let run = *k..end;
+            each(from_head, run.clone());
             out.docs.extend_from_slice(&e.docs[run.clone()]);
             out.norms.extend_from_slice(&e.norms[run.clone()]);
             out.tf.extend_from_slice(&e.tf[2 * run.start..2 * run.end]);
@@ -333,10 +345,6 @@ impl TermEntry {
                     .extend_from_slice(&e.positions[from as usize..to]);
             }
             *k = end;
-        }
-        // As `decode` has it: no positions, no offsets.
-        if out.positions.is_empty() {
-            out.offsets.clear();
         }
         Ok(out)
     }
@@ -544,7 +552,6 @@ mod tests {
             } else {
                 vec!["lam".into()]
             };
-            let nv = variants.len() as u64;
             // Documents in head (`true`) or tail; both non-empty.
             let mut in_head: Vec<bool> = docs.values().map(|v| v.3).collect();
             in_head[0] = true;
@@ -568,7 +575,7 @@ mod tests {
                     prev = doc;
                     e.norms.push(norm);
                     e.tf.extend([title, body.max(1)]);
-                    if nv > 1 {
+                    if two_variants {
                         e.masks.push(1 + u64::from(doc) % 3);
                     }
                     if positions {

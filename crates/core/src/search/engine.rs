@@ -118,21 +118,11 @@ impl Scored {
     /// document keeps the weight its part worked out, the same a whole
     /// entry gives it, instead of being weighed again.
     fn merged(head: &Scored, tail: &Scored) -> Result<Scored, String> {
-        let entry = head.entry.merged(&tail.entry)?;
-        let (h, t) = (&head.entry.docs, &tail.entry.docs);
-        let (mut i, mut j) = (0, 0);
-        let tf = (entry.docs.iter())
-            .map(|&d| {
-                if h.get(i) == Some(&d) {
-                    i += 1;
-                    head.tf[i - 1]
-                } else {
-                    j += 1;
-                    tail.tf[j - 1]
-                }
-            })
-            .collect();
-        debug_assert!(i == h.len() && j == t.len());
+        let mut tf = Vec::with_capacity(head.tf.len() + tail.tf.len());
+        let entry = head.entry.merged_by_runs(&tail.entry, |from_head, run| {
+            let part = if from_head { head } else { tail };
+            tf.extend_from_slice(&part.tf[run]);
+        })?;
         // The head's rarity was its whole entry's.
         Ok(Scored {
             entry,
@@ -560,7 +550,7 @@ impl Engine {
     /// Whether the entry memory holds an entry of a tail shard on its own.
     #[cfg(test)]
     pub(super) fn keeps_a_tail(&self) -> bool {
-        !self.tails.is_empty() && self.tails.keys().any(|&s| self.cache.holds_file(s))
+        self.tails.keys().any(|&s| self.cache.holds_file(s))
     }
 
     /// Whether any tail shard is loaded.

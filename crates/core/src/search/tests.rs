@@ -637,6 +637,17 @@ fn a_large_bundle_prefetches_no_record_tables() {
     assert_eq!(large.prefetch(), Vec::new());
 }
 
+/// Options that split a word in 80 of a few hundred articles, with heads
+/// of 60: [`recurring`]'s frequent words are split.
+fn split_small() -> BuildOptions {
+    BuildOptions {
+        split_docs: 80,
+        head_docs: 60,
+        term_shard_bytes: 1024,
+        ..BuildOptions::default()
+    }
+}
+
 /// Articles in which a few words recur, each a different number of times
 /// in bodies of different lengths, so that their weights in documents
 /// differ: for entries split into heads and tails.
@@ -686,12 +697,7 @@ fn recurring(n: usize) -> Vec<Article> {
 #[test]
 fn heads_decide_what_whole_entries_rank_first() {
     let articles = recurring(300);
-    let split = BuildOptions {
-        split_docs: 80,
-        head_docs: 60,
-        term_shard_bytes: 1024,
-        ..BuildOptions::default()
-    };
+    let split = split_small();
     let whole = BuildOptions {
         split_docs: usize::MAX,
         ..BuildOptions::default()
@@ -782,13 +788,7 @@ fn heads_decide_what_whole_entries_rank_first() {
 /// it would weigh twice.
 #[test]
 fn a_merged_entry_is_kept_without_its_tail_alone() {
-    let split = BuildOptions {
-        split_docs: 80,
-        head_docs: 60,
-        term_shard_bytes: 1024,
-        ..BuildOptions::default()
-    };
-    let (mut both, bundle) = engine_with(recurring(300), &split);
+    let (mut both, bundle) = engine_with(recurring(300), &split_small());
     let words = run(&mut both, &bundle, "technologie umwelt");
     assert!(!words.is_empty());
     assert!(both.has_tails(), "the query's tails were loaded");
