@@ -1142,6 +1142,37 @@ impl Engine {
         Ok(Results::clone(&results))
     }
 
+    /// What [`Engine::search_top`] (`top` some) or [`Engine::search`]
+    /// (`top` none) asks for first for `q`, worked out without running it:
+    /// its term shards not loaded yet, and with them the tails it will
+    /// need that the manifest names. Empty once those are loaded (what
+    /// else the query needs shows only as it runs). A shell that hands the
+    /// query to another engine (the browser's search worker, while it
+    /// starts) can fetch these meanwhile, and cheaply: no entry is decoded.
+    pub fn first_needs(&self, q: &Query, top: Option<usize>) -> Vec<Need> {
+        let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
+        self.first_needs_planned(q, &plans, top)
+    }
+
+    /// [`Engine::first_needs`] with the query words' plans worked out.
+    fn first_needs_planned(&self, q: &Query, plans: &[TermPlan], top: Option<usize>) -> Vec<Need> {
+        let shards = self.shards_planned(q, plans);
+        let Err(EngineError::Missing(mut needs)) = self.require(FileKind::Terms, shards) else {
+            return Vec::new();
+        };
+        // With the term shards, the tails the query will need: a query for
+        // every match needs them all, and the heads of a query of several
+        // words seldom decide its first page (proximity could raise a
+        // document of the tails that far), so the tails known from the
+        // manifest come in the same round trip. Those of completions are
+        // known from the term shards only.
+        if top.is_none() || q.terms.len() > 1 {
+            let known = self.known_tails(plans);
+            needs.extend(known.map(|s| Need::part(&self.manifest, FileKind::Tails, s)));
+        }
+        needs
+    }
+
     /// Runs a query for its best `n` matches at least: those
     /// [`Engine::search`] ranks first, in the same order. Frequent words'
     /// heads often decide them (and a word's head is a small part of its
@@ -1164,18 +1195,8 @@ impl Engine {
     fn run(&self, q: &Query, top: Option<usize>) -> Result<Results, EngineError> {
         // How each word is looked up, worked out once for the query.
         let plans: Vec<TermPlan> = q.terms.iter().map(|t| self.plan(t)).collect();
-        let shards = self.shards_planned(q, &plans);
-        if let Err(EngineError::Missing(mut needs)) = self.require(FileKind::Terms, shards) {
-            // With the term shards, the tails the query will need: a query
-            // for every match needs them all, and the heads of a query of
-            // several words seldom decide its first page (proximity could
-            // raise a document of the tails that far), so the tails known
-            // from the manifest come in the same round trip. Those of
-            // completions are known from the term shards only.
-            if top.is_none() || q.terms.len() > 1 {
-                let known = self.known_tails(&plans);
-                needs.extend(known.map(|s| Need::part(&self.manifest, FileKind::Tails, s)));
-            }
+        let needs = self.first_needs_planned(q, &plans, top);
+        if !needs.is_empty() {
             return Err(EngineError::Missing(needs));
         }
         let allowed = self.allowed(q)?;

@@ -794,3 +794,75 @@ fn a_merged_entry_is_kept_without_its_tail_alone() {
     assert!(both.has_tails(), "the query's tails were loaded");
     assert!(!both.keeps_a_tail());
 }
+
+/// What `first_needs` names is what the query asks for first, whatever is
+/// asked (the best few or every match): loaded, the query never asks for
+/// any of it again, and the query's answer is the same as without it.
+#[test]
+fn first_needs_are_what_a_query_asks_for_first() {
+    let articles = recurring(300);
+    let mut named_tails = 0;
+    for q in [
+        "technologie umwelt",
+        "digitale wissenschaft politik",
+        "stahl -politik",
+        "lang:de umwelt",
+        "technolog",
+        "kuh hund ",
+        "meldung 17",
+        "nichtsdergleichen",
+    ] {
+        let query = Query::parse(q);
+        for top in [Some(10), None] {
+            let (mut fresh, bundle) = engine_with(articles.clone(), &split_small());
+            let needs = fresh.first_needs(&query, top);
+            let asked = match top {
+                Some(n) => fresh.search_top(&query, n),
+                None => fresh.search(&query),
+            };
+            let Err(EngineError::Missing(first)) = asked else {
+                panic!("{q}: nothing loaded, yet an answer");
+            };
+            assert_eq!(needs, first, "{q} ({top:?})");
+            named_tails += needs
+                .iter()
+                .filter(|n| n.piece_kind() == Some(FileKind::Tails))
+                .count();
+            for need in &needs {
+                let bytes = need.inflate(&bundle.load(need).unwrap()).unwrap();
+                fresh.add(need, &bytes).unwrap();
+            }
+            assert!(fresh.first_needs(&query, top).is_empty(), "{q}: loaded");
+            let mut asked_again = Vec::new();
+            let got = fresh
+                .resolve(
+                    |n| {
+                        asked_again.push(n.clone());
+                        bundle.load(n)
+                    },
+                    |e| match top {
+                        Some(n) => e.search_top(&query, n),
+                        None => e.search(&query),
+                    },
+                )
+                .unwrap();
+            assert!(
+                asked_again.iter().all(|n| !needs.contains(n)),
+                "{q}: asked again for {asked_again:?}"
+            );
+            // Asked of an engine that loads as the query asks.
+            let (mut reference, rb) = engine_with(articles.clone(), &split_small());
+            let expected = reference
+                .resolve(
+                    |n| rb.load(n),
+                    |e| match top {
+                        Some(n) => e.search_top(&query, n),
+                        None => e.search(&query),
+                    },
+                )
+                .unwrap();
+            assert_eq!(got, expected, "{q} ({top:?})");
+        }
+    }
+    assert!(named_tails > 0, "the test needs queries that need tails");
+}
