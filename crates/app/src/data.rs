@@ -4,7 +4,7 @@
 //! instead of doing I/O; [`Bundle::run`] fetches them and asks again, which
 //! is the asynchronous twin of `Engine::resolve` used by the CLI.
 
-use broadsheet_core::search::{batches, Engine, EngineError, Need};
+use broadsheet_core::search::{batches, Engine, EngineError, Need, Query};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -68,6 +68,26 @@ impl Bundle {
         self.engine.borrow().manifest().lang_names.clone()
     }
 
+    /// How many articles the bundle holds.
+    pub fn doc_count(&self) -> u32 {
+        self.engine.borrow().manifest().doc_count
+    }
+
+    /// Fetches what `query` asks for first (`Engine::first_needs`), as
+    /// stored, without running it or adding it here: for the bundle that
+    /// will answer (see [`Bundle::add_fetched`]).
+    pub async fn fetch_first(
+        &self,
+        query: &Query,
+        top: Option<usize>,
+    ) -> Result<Vec<Piece>, String> {
+        let needs = self.engine.borrow().first_needs(query, top);
+        if needs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.fetch_needs(needs).await
+    }
+
     /// What was loaded since [`Bundle::recording`]; recording stops.
     pub fn take_recorded(&self) -> Vec<Piece> {
         self.recorded.borrow_mut().take().unwrap_or_default()
@@ -104,6 +124,14 @@ impl Bundle {
     /// Fetches and adds what the engine asked for. Not generic, unlike
     /// [`Bundle::run`], so the wasm has it once, not once per caller.
     async fn load(&self, missing: Vec<Need>) -> Result<(), String> {
+        let fetched = self.fetch_needs(missing).await?;
+        self.add_fetched(fetched).await
+    }
+
+    /// Fetches what of `missing` is not loaded yet (with the engine's
+    /// prefetch, on a first load), as stored: deflated pieces are not
+    /// inflated yet. A prefetch that cannot be had is left out.
+    async fn fetch_needs(&self, missing: Vec<Need>) -> Result<Vec<Piece>, String> {
         let mut missing: Vec<Need> = missing
             .into_iter()
             .filter(|n| !self.engine.borrow().has(n))
@@ -131,51 +159,63 @@ impl Bundle {
             .iter()
             .map(|b| (format!("{}{}", self.base, b.file), b.range))
             .collect();
-        let mut fetched: Vec<Vec<u8>> = missing.iter().map(|_| Vec::new()).collect();
-        // Prefetches that could not be had: left out from here on.
-        let mut skipped = vec![false; missing.len()];
+        let mut fetched: Vec<Option<Vec<u8>>> = missing.iter().map(|_| None).collect();
         for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
             let bytes = match bytes {
                 Ok(bytes) => bytes,
-                Err(_) if batch.needs.iter().all(|&i| i >= needed) => {
-                    batch.needs.iter().for_each(|&i| skipped[i] = true);
-                    continue;
-                }
+                // Prefetches that could not be had: left out.
+                Err(_) if batch.needs.iter().all(|&i| i >= needed) => continue,
                 Err(e) => return Err(e),
             };
             for &i in &batch.needs {
                 // Out of the batch's range, or out of the whole file from
                 // a host that ignores ranges.
                 let cut = batch.cut(&missing[i], &bytes);
-                fetched[i] = cut.map_err(|e| e.to_string())?.to_vec();
+                fetched[i] = Some(cut.map_err(|e| e.to_string())?.to_vec());
             }
         }
-        // Articles and pieces are inflated all at once, not one after the
-        // other.
-        let deflated: Vec<usize> = (0..missing.len())
-            .filter(|&i| missing[i].deflated() && !skipped[i])
+        Ok(missing
+            .into_iter()
+            .zip(fetched)
+            .filter_map(|(need, bytes)| {
+                Some(Piece {
+                    need,
+                    bytes: bytes?,
+                })
+            })
+            .collect())
+    }
+
+    /// Adds pieces as [`Bundle::fetch_needs`] had them (this bundle's, or another
+    /// one's over the same files): inflates the deflated ones, all at once,
+    /// not one after the other; skips what is loaded meanwhile.
+    pub async fn add_fetched(&self, mut fetched: Vec<Piece>) -> Result<(), String> {
+        let deflated: Vec<usize> = (0..fetched.len())
+            .filter(|&i| fetched[i].need.deflated())
+            .collect();
+        let raw: Vec<Vec<u8>> = (deflated.iter())
+            .map(|&i| std::mem::take(&mut fetched[i].bytes))
             .collect();
         let records = deflated
             .iter()
-            .map(|&i| (&missing[i], std::mem::take(&mut fetched[i])));
-        for (&i, plain) in deflated.iter().zip(inflate_all(records.collect()).await) {
-            fetched[i] = plain.map_err(|e| format!("{}: {e}", missing[i]))?;
+            .zip(raw)
+            .map(|(&i, r)| (&fetched[i].need, r));
+        let inflated = inflate_all(records.collect()).await;
+        for (&i, plain) in deflated.iter().zip(inflated) {
+            let piece = &mut fetched[i];
+            piece.bytes = plain.map_err(|e| format!("{}: {e}", piece.need))?;
         }
-        for (i, (need, bytes)) in missing.iter().zip(fetched).enumerate() {
-            // A prefetch that could not be had, or what another query
-            // loaded meanwhile.
-            if skipped[i] || self.engine.borrow().has(need) {
+        for Piece { need, bytes } in fetched {
+            // What another query loaded meanwhile.
+            if self.engine.borrow().has(&need) {
                 continue;
             }
             self.engine
                 .borrow_mut()
-                .add(need, &bytes)
+                .add(&need, &bytes)
                 .map_err(|e| format!("{need}: {e}"))?;
             if let Some(recorded) = self.recorded.borrow_mut().as_mut() {
-                recorded.push(Piece {
-                    need: need.clone(),
-                    bytes,
-                });
+                recorded.push(Piece { need, bytes });
             }
         }
         Ok(())

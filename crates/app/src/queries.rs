@@ -5,7 +5,7 @@
 //! where no worker can be started (a `--single-file` page from `file://`,
 //! a viewer embedded from another origin).
 
-use crate::data::Bundle;
+use crate::data::{Bundle, Piece};
 use crate::route::{ListState, Sort};
 use broadsheet_core::bundle::DocMeta;
 use broadsheet_core::search::{FacetCounts, Matched, Query, Snippet};
@@ -115,6 +115,22 @@ pub async fn page(
         partial: results.partial,
         items,
     })
+}
+
+/// Fetches what the list `state` describes asks for first (its words' term
+/// shards and known tails), as stored, without answering it: the page
+/// fetches these while the search worker that will answer starts, and the
+/// worker adds them (see `worker::Source`).
+pub async fn fetch_first(
+    bundle: &Bundle,
+    state: &ListState,
+    limit: usize,
+) -> Result<Vec<Piece>, String> {
+    let top = match state.sort {
+        Sort::Newest => None,
+        Sort::Relevance => Some(limit),
+    };
+    bundle.fetch_first(&state.query(), top).await
 }
 
 /// How many results each facet value has for the list `state` describes,

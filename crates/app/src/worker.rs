@@ -8,13 +8,19 @@
 //! are `[id, bytes]`; the worker first posts `[READY]` once it listens, since
 //! a message sent before that would be lost.
 //!
-//! The page answers the first request itself, and starts the worker only
-//! once that answer is out: a worker costs a cold load about a fifth of its
-//! time (starting it, and compiling the engine's wasm functions a second
-//! time), and started earlier it competes with the page's first render for
-//! the CPU (see BENCHMARKS.md). The pieces of the bundle the page loaded go
-//! to the worker with the bundle's manifest, so the worker starts warm;
-//! every later request waits for the worker.
+//! In a small bundle the page answers the first request itself, and starts
+//! the worker only once that answer is out: a worker costs a cold load
+//! about a fifth of its time (starting it, and compiling the engine's wasm
+//! functions a second time), and started earlier it competes with the
+//! page's first render for the CPU (see BENCHMARKS.md). The pieces of the
+//! bundle the page loaded go to the worker with the bundle's manifest, so
+//! the worker starts warm; every later request waits for the worker.
+//!
+//! In a large bundle (see [`WORKER_FIRST_DOCS`]) the first search would be
+//! the page's longest task, so the worker starts at once and answers the
+//! first request too; the page meanwhile fetches what that request asks
+//! for first and hands it over as fetched (the worker inflates and decodes
+//! it): the requests go out as early as the page's own would.
 //!
 //! Where no worker can start (another origin's page embedding the viewer, a
 //! page opened from `file://`), the page goes on answering, with the same
@@ -35,12 +41,15 @@ use std::rc::{Rc, Weak};
 pub enum Request {
     /// Opens the bundle at `data` from its manifest, which the page has
     /// already fetched (its `<link rel=preload>` is the page's, not the
-    /// worker's), with the pieces the page has loaded so far.
+    /// worker's), with the pieces the page has loaded so far, and those it
+    /// fetched for the worker's first answer, as fetched (see
+    /// `Bundle::add_fetched`).
     Open {
         data: String,
         #[serde(with = "serde_bytes")]
         manifest: Vec<u8>,
         pieces: Vec<Piece>,
+        fetched: Vec<Piece>,
     },
     Page {
         state: ListState,
@@ -108,6 +117,13 @@ async fn answer(bundle: &Bundle, request: Request, stale: &dyn Fn() -> bool) -> 
 /// for as long as the page keeps it; a page of results is a few kilobytes.
 const ANSWERS_KEPT: usize = 16;
 
+/// From how many articles on the search worker answers the first query
+/// too. The page answering first saves a small bundle's cold load the
+/// worker's start; in a large one the first search is the page's longest
+/// task (51 ms at 100,000 articles: the engine's code runs in V8's first
+/// tier then), and a keystroke would wait for it.
+const WORKER_FIRST_DOCS: u32 = 20_000;
+
 /// Where queries run: on the page until it has answered once, then in the
 /// search worker, or on the page for good where no worker starts.
 #[derive(Clone)]
@@ -172,7 +188,7 @@ impl Source {
         then: impl FnOnce() + 'static,
     ) {
         wasm_bindgen_futures::spawn_local(async move {
-            let opened = Source::fetch(data.clone(), script).await;
+            let opened = Source::fetch(data.clone(), script, first.as_ref()).await;
             if let (Ok(source), Some(state)) = (&opened, first) {
                 let source = source.clone();
                 // This task runs once the one here yields, before the
@@ -205,14 +221,21 @@ impl Source {
         });
         match begun {
             Some(opened) => opened,
-            None => Source::fetch(data, script).await,
+            None => Source::fetch(data, script, None).await,
         }
     }
 
     /// Fetches the manifest at `data` and opens the bundle on the page; the
     /// search worker, started from `script` (the app module's URL), takes
-    /// over after the first answer. With no script, the page answers all.
-    async fn fetch(data: String, script: Option<String>) -> Result<Source, String> {
+    /// over after the first answer, or from the start in a large bundle
+    /// (see [`WORKER_FIRST_DOCS`]), the page meanwhile loading what `first`
+    /// (the list the viewer opens on) asks for first. With no script, the
+    /// page answers all.
+    async fn fetch(
+        data: String,
+        script: Option<String>,
+        first: Option<&ListState>,
+    ) -> Result<Source, String> {
         let manifest =
             crate::data::fetch(&format!("{data}{}", broadsheet_core::bundle::MANIFEST_FILE))
                 .await?;
@@ -220,7 +243,27 @@ impl Source {
             Some(_) => Bundle::recording(data.clone(), &manifest)?,
             None => Bundle::from_manifest(data.clone(), &manifest)?,
         };
-        Ok(Source::new(data, manifest, page, script))
+        let worker_first = script.is_some() && page.doc_count() >= WORKER_FIRST_DOCS;
+        let source = Source::new(data, manifest, page.clone(), script);
+        if worker_first {
+            // Spawned now, so that its requests go out before the viewer
+            // renders; the worker's start waits for it, and hands what it
+            // fetched over.
+            let meanwhile = first.map(|state| {
+                let state = state.clone();
+                let fetches = async move {
+                    // What fails is fetched again by the worker.
+                    let limit = crate::components::PAGE;
+                    let fetched = queries::fetch_first(&page, &state, limit).await;
+                    Rc::new(RefCell::new(fetched.unwrap_or_default()))
+                };
+                let fetches = fetches.boxed_local().shared();
+                wasm_bindgen_futures::spawn_local(fetches.clone().map(drop));
+                fetches.map(|f| f.take()).boxed_local()
+            });
+            source.start_worker(meanwhile, false);
+        }
+        Ok(source)
     }
 
     fn new(data: String, manifest: Vec<u8>, page: Bundle, script: Option<String>) -> Source {
@@ -257,9 +300,17 @@ impl Source {
             .ok_or_else(|| "the search worker stopped".to_string())
     }
 
-    /// The page has answered: starts the worker (if there is one to start
-    /// and it is not started yet), after the answer is on screen.
-    fn start_worker(&self) {
+    /// The page has answered, or it leaves even the first answer to the
+    /// worker: starts the worker (if there is one to start and it is not
+    /// started yet), after the answer or the viewer is on screen. The
+    /// worker takes the pieces the page loaded once it listens and
+    /// `meanwhile` (the page's loads for the worker's first answer) is
+    /// done.
+    fn start_worker(
+        &self,
+        meanwhile: Option<LocalBoxFuture<'static, Vec<Piece>>>,
+        after_render: bool,
+    ) {
         if self.0.script.is_none() || self.0.worker.borrow().is_some() {
             return;
         }
@@ -268,24 +319,37 @@ impl Source {
         let inner: Weak<Inner> = Rc::downgrade(&self.0);
         let start = async move {
             // The answer renders first: this task comes after it.
-            crate::data::sleep_ms(0).await;
+            if after_render {
+                crate::data::sleep_ms(0).await;
+            }
             let inner = inner.upgrade()?;
             let page = inner.page.borrow().clone()?;
-            let remote = Remote::start(inner.script.as_deref()?).await;
+            let started = Remote::start(inner.script.as_deref()?);
+            let (remote, fetched) = match meanwhile {
+                Some(fetches) => futures::future::join(started, fetches).await,
+                None => (started.await, Vec::new()),
+            };
             // Taken once the worker listens, so that the pieces loaded while
             // it started go too; recording stops here whether it started or
             // not, so a page that goes on answering keeps no copies.
             let pieces = page.take_recorded();
-            let remote = remote?;
+            let Some(remote) = remote else {
+                // The page goes on answering, with what it fetched for the
+                // worker.
+                let _ = page.add_fetched(fetched).await;
+                return None;
+            };
             let open = Request::Open {
                 data: inner.data.clone(),
                 manifest: inner.manifest.clone(),
                 pieces,
+                fetched,
             };
             match remote.call(&open).await {
                 Ok(Reply::Opened(Ok(()))) => {}
                 // The page opened the same manifest and added the same
-                // pieces, so this is unexpected: the page goes on.
+                // pieces, so this is unexpected: the page goes on (and
+                // fetches again what it fetched for the worker).
                 _ => return None,
             }
             inner.page.borrow_mut().take();
@@ -366,7 +430,7 @@ impl Source {
         match self.engine().await? {
             Engine::Page(b) => {
                 let reply = answer(&b, request, &|| false).await;
-                self.start_worker();
+                self.start_worker(None, true);
                 Ok(reply)
             }
             Engine::Worker(w) => w.call(&request).await,
@@ -432,10 +496,17 @@ mod imp {
                         data,
                         manifest,
                         pieces,
+                        fetched,
                     }) => Reply::Opened(
-                        Bundle::from_manifest(data, &manifest)
+                        match Bundle::from_manifest(data, &manifest)
                             .and_then(|b| b.adopt(pieces).map(|()| b))
-                            .map(|b| *bundle.borrow_mut() = Some(b)),
+                        {
+                            Ok(b) => b
+                                .add_fetched(fetched)
+                                .await
+                                .map(|()| *bundle.borrow_mut() = Some(b)),
+                            Err(e) => Err(e),
+                        },
                     ),
                     Ok(request) => {
                         if matches!(request, Request::Page { .. }) {
@@ -712,7 +783,8 @@ mod tests {
 
     /// What the page hands over lets the worker answer the page's first
     /// query (results, their articles and snippets) without fetching a
-    /// thing: the pieces survive postcard, and the worker's engine takes
+    /// thing: the pieces survive postcard, loaded ones and those passed on
+    /// as fetched (articles deflated) alike, and the worker's engine takes
     /// them as its own.
     #[test]
     fn the_pages_pieces_answer_its_query_in_the_worker() {
@@ -725,23 +797,35 @@ mod tests {
         let docs: Vec<u32> = results.hits.iter().take(10).map(|h| h.doc).collect();
         assert!(!results.hits.is_empty());
         assert!(pieces.iter().any(|p| p.need.deflated()), "articles loaded");
+        // Articles as the page fetched them, the rest as it loaded them.
+        let (raw, pieces): (Vec<Piece>, Vec<Piece>) =
+            pieces.into_iter().partition(|p| p.need.deflated());
+        let fetched = (raw.into_iter())
+            .map(|p| Piece {
+                bytes: p.need.cut(&files[&p.need.file]).unwrap().to_vec(),
+                need: p.need,
+            })
+            .collect();
 
         // The worker, from the message.
         let open = Request::Open {
             data: "data/".into(),
             manifest: manifest.to_vec(),
             pieces,
+            fetched,
         };
         let Request::Open {
             data,
             manifest,
             pieces,
+            fetched,
         } = postcard::from_bytes(&postcard::to_allocvec(&open).unwrap()).unwrap()
         else {
             panic!("not an Open request");
         };
         let worker = Bundle::from_manifest(data.clone(), &manifest).unwrap();
         worker.adopt(pieces).unwrap();
+        now(worker.add_fetched(fetched)).unwrap();
         assert_eq!(now(worker.run(|e| e.search(&q))).unwrap(), results);
         now(worker.run(|e| e.need_docs(&docs, true))).unwrap();
         let again = now(worker.run(|e| e.snippets(&docs, &results.matched))).unwrap();
