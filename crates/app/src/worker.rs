@@ -246,20 +246,18 @@ impl Source {
         let worker_first = script.is_some() && page.doc_count() >= WORKER_FIRST_DOCS;
         let source = Source::new(data, manifest, page.clone(), script);
         if worker_first {
-            // Spawned now, so that its requests go out before the viewer
-            // renders; the worker's start waits for it, and hands what it
-            // fetched over.
+            // Polled with the worker's start, which begins once this task
+            // yields (so its requests go out as the page's own would: see
+            // `begin`), and hands what it fetched over.
             let meanwhile = first.map(|state| {
                 let state = state.clone();
-                let fetches = async move {
+                async move {
                     // What fails is fetched again by the worker.
                     let limit = crate::components::PAGE;
                     let fetched = queries::fetch_first(&page, &state, limit).await;
-                    Rc::new(RefCell::new(fetched.unwrap_or_default()))
-                };
-                let fetches = fetches.boxed_local().shared();
-                wasm_bindgen_futures::spawn_local(fetches.clone().map(drop));
-                fetches.map(|f| f.take()).boxed_local()
+                    fetched.unwrap_or_default()
+                }
+                .boxed_local()
             });
             source.start_worker(meanwhile, false);
         }
