@@ -86,7 +86,18 @@ pub struct Figures {
     pub repeat_ms: f64,
     /// The longest the main thread was blocked during the next query.
     pub blocked_ms: f64,
+    /// The longest frame of the cold load, up to its first results: the
+    /// browser reports frames of 50 ms and more (Long Animation Frames);
+    /// 0 if there were none.
+    pub cold_frame_ms: f64,
 }
+
+/// The longest frame before `mark` (see [`Figures::cold_frame_ms`]).
+const COLD_FRAME: &str = "const [mark] = arguments; \
+    const at = performance.getEntriesByName(mark)[0].startTime; \
+    const frames = performance.getEntriesByType('long-animation-frame') \
+      .filter((f) => f.startTime < at).map((f) => f.duration); \
+    return Math.max(0, ...frames);";
 
 /// What a server sent: per request, when it arrived (milliseconds since
 /// the Unix epoch) and its body's bytes so far.
@@ -255,6 +266,8 @@ async fn tool(
         client.goto(url).await?;
         let (cold, at) = mark_time(&client, mark).await?;
         let (bytes, requests) = counter.take(at);
+        let frame = client.execute(COLD_FRAME, vec![json!(mark)]).await?;
+        let frame = frame.as_f64().unwrap_or(f64::NAN);
         if std::env::var_os("BENCH_LOG").is_some() {
             // Where the time goes: the page's own timeline (its fetches,
             // not a worker's), milliseconds since navigation.
@@ -284,7 +297,9 @@ async fn tool(
         let warm = warm_query(first, next);
         let (warm_ms, _) = timed(client.execute_async(&script, vec![json!(warm)]).await?);
         let (repeat_ms, _) = timed(client.execute_async(&script, vec![json!(first)]).await?);
-        runs.push([cold, bytes, requests, next_ms, repeat_ms, blocked, warm_ms]);
+        runs.push([
+            cold, bytes, requests, next_ms, repeat_ms, blocked, warm_ms, frame,
+        ]);
         let _ = client.close().await;
         let _ = std::fs::remove_dir_all(&profile);
     }
@@ -297,6 +312,7 @@ async fn tool(
         repeat_ms: m(4),
         warm_ms: m(6),
         blocked_ms: m(5),
+        cold_frame_ms: m(7),
     })
 }
 
@@ -365,26 +381,37 @@ pub fn measure(
 pub fn table(b: &Figures, p: Option<&Figures>) -> String {
     let mut out = String::from(
         "| tool | cold: first results on screen | bytes (compressed) | requests \
-         | next query | warm new query | repeated query | main thread blocked |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         | next query | warm new query | repeated query | main thread blocked \
+         | cold: longest frame |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
+    // Frames under 50 ms are not reported.
+    let frame = |ms: f64| match ms >= 50.0 {
+        true => format!("{ms:.0} ms"),
+        false => "< 50 ms".to_string(),
+    };
     let row = |name: &str, f: &Figures| {
         format!(
-            "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} ms |\n",
+            "| {name} | {:.0} ms | {:.0} KB | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} ms | {} |\n",
             f.cold_ms,
             f.bytes / 1024.0,
             f.requests,
             f.next_ms,
             f.warm_ms,
             f.repeat_ms,
-            f.blocked_ms
+            f.blocked_ms,
+            frame(f.cold_frame_ms)
         )
     };
     out.push_str(&row("Broadsheet", b));
     if let Some(p) = p {
         out.push_str(&row("Pagefind 1.6", p));
+        let frames = match b.cold_frame_ms >= 50.0 && p.cold_frame_ms >= 50.0 {
+            true => format!("{:.2}×", b.cold_frame_ms / p.cold_frame_ms),
+            false => "–".to_string(),
+        };
         out.push_str(&format!(
-            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× |\n",
+            "| ratio | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {frames} |\n",
             b.cold_ms / p.cold_ms,
             b.bytes / p.bytes,
             b.requests / p.requests,
