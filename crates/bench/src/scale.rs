@@ -510,7 +510,7 @@ mod tests {
             warm_ms: 30.0,
             repeat_ms: 2.0,
             blocked_ms: 8.0,
-            cold_frame_ms: 0.0,
+            cold_task_ms: 0.0,
         };
         let rows: Vec<Row> = [(1_000, 190.0, 280.0), (10_000, 210.0, 300.0)]
             .into_iter()
