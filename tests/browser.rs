@@ -459,18 +459,7 @@ async fn a_large_bundles_first_query_is_answered_by_the_worker() {
         .iter()
         .map(|h| h["slug"].as_str().unwrap().to_string())
         .collect();
-    let mut shown = Vec::new();
-    for l in b
-        .client
-        .find_all(Locator::Css("li.result a.title"))
-        .await
-        .unwrap()
-    {
-        let href = l.attr("href").await.unwrap().unwrap();
-        let slug = href.trim_start_matches("#/a/").split('?').next().unwrap();
-        shown.push(slug.to_string());
-    }
-    assert_eq!(shown, expected);
+    assert_eq!(shown_slugs(&b).await, expected);
     b.client.close().await.unwrap();
 }
 
@@ -1006,6 +995,11 @@ async fn reads(b: &Browser, slug: &str) {
 async fn listed_slugs(b: &Browser) -> Vec<String> {
     b.goto("#/").await;
     b.titles_when(5).await;
+    shown_slugs(b).await
+}
+
+/// The slugs the result list on screen links to, in order.
+async fn shown_slugs(b: &Browser) -> Vec<String> {
     let mut slugs = Vec::new();
     for l in b
         .client
@@ -1014,7 +1008,8 @@ async fn listed_slugs(b: &Browser) -> Vec<String> {
         .unwrap()
     {
         let href = l.attr("href").await.unwrap().unwrap();
-        slugs.push(href.trim_start_matches("#/a/").to_string());
+        let slug = href.trim_start_matches("#/a/").split('?').next().unwrap();
+        slugs.push(slug.to_string());
     }
     slugs
 }
