@@ -186,9 +186,9 @@ impl Bundle {
             .collect())
     }
 
-    /// Adds pieces as [`Bundle::fetch_needs`] had them (this bundle's, or another
-    /// one's over the same files): inflates the deflated ones, all at once,
-    /// not one after the other; skips what is loaded meanwhile.
+    /// Adds pieces as [`Bundle::fetch_needs`] had them (this bundle's, or
+    /// another one's over the same files): inflates the deflated ones, all
+    /// at once, not one after the other; skips what is loaded meanwhile.
     pub async fn add_fetched(&self, mut fetched: Vec<Piece>) -> Result<(), String> {
         let deflated: Vec<usize> = (0..fetched.len())
             .filter(|&i| fetched[i].need.deflated())
