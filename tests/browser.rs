@@ -429,7 +429,8 @@ fn large_corpus(dir: &std::path::Path) {
 /// page's first search would be its longest task, and a keystroke would
 /// wait for it): the page fetches the query's index pieces while the worker
 /// starts and hands them over as fetched; the worker ranks, and fetches the
-/// results' articles. The answer is the CLI's.
+/// results' articles. The answer is the CLI's, and so is the next one's; a
+/// cold load of the home list is the worker's too.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_bundles_first_query_is_answered_by_the_worker() {
     let corpus = tempfile::tempdir().unwrap();
@@ -460,6 +461,24 @@ async fn a_large_bundles_first_query_is_answered_by_the_worker() {
         .map(|h| h["slug"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(shown_slugs(&b).await, expected);
+
+    // The next query, typed: the same worker answers it.
+    let cli = search_json(&b.site, "Meldung 12345");
+    assert_eq!(cli["hits"].as_array().unwrap().len(), 1);
+    let found = b.slugs_for("Meldung 12345", 1).await;
+    assert_eq!(found, [cli["hits"][0]["slug"].as_str().unwrap()]);
+
+    // A cold load of the home list (no query to fetch for meanwhile): the
+    // worker answers it too.
+    b.goto("#/").await;
+    b.client.refresh().await.unwrap();
+    b.titles_when(10).await;
+    let worker = mark_time(&b, "broadsheet:worker").await;
+    let results = mark_time(&b, "broadsheet:results").await;
+    assert!(
+        matches!((worker, results), (Some(w), Some(r)) if w < r),
+        "the home list, from the worker: {worker:?} {results:?}"
+    );
     b.client.close().await.unwrap();
 }
 
