@@ -385,6 +385,17 @@ async fn mark_time(b: &Browser, name: &str) -> Option<f64> {
     at.as_f64()
 }
 
+/// Asserts that the search worker took over before the first results were
+/// on screen: it answered `what`, the page's first list.
+async fn assert_worker_answered_first(b: &Browser, what: &str) {
+    let worker = mark_time(b, "broadsheet:worker").await;
+    let results = mark_time(b, "broadsheet:results").await;
+    assert!(
+        matches!((worker, results), (Some(w), Some(r)) if w < r),
+        "{what}, from the worker: taken over at {worker:?}, results at {results:?}"
+    );
+}
+
 /// 20,000 short articles in one language, each word of the body drawn from
 /// a small vocabulary (an LCG, so every run writes the same ones).
 fn large_corpus(dir: &std::path::Path) {
@@ -439,12 +450,7 @@ async fn a_large_bundles_first_query_is_answered_by_the_worker() {
     let q = "Wissenschaft Technologie";
     b.goto("#/?q=Wissenschaft%20Technologie").await;
     b.titles_when(10).await;
-    let worker = mark_time(&b, "broadsheet:worker").await;
-    let results = mark_time(&b, "broadsheet:results").await;
-    assert!(
-        matches!((worker, results), (Some(w), Some(r)) if w < r),
-        "the worker took over before the first results: {worker:?} {results:?}"
-    );
+    assert_worker_answered_first(&b, "the first query").await;
     let fetched = fetched_on_the_page(&b).await;
     assert!(
         fetched.iter().any(|u| u.contains("/data/index-")),
@@ -473,12 +479,7 @@ async fn a_large_bundles_first_query_is_answered_by_the_worker() {
     b.goto("#/").await;
     b.client.refresh().await.unwrap();
     b.titles_when(10).await;
-    let worker = mark_time(&b, "broadsheet:worker").await;
-    let results = mark_time(&b, "broadsheet:results").await;
-    assert!(
-        matches!((worker, results), (Some(w), Some(r)) if w < r),
-        "the home list, from the worker: {worker:?} {results:?}"
-    );
+    assert_worker_answered_first(&b, "the home list").await;
     b.client.close().await.unwrap();
 }
 

@@ -72,11 +72,9 @@ pub async fn page(
 ) -> Result<Page, String> {
     check(stale)?;
     let query = state.query();
-    // By relevance, the first entries need only what decides them; newest
-    // first, every match.
-    let mut results = match state.sort {
-        Sort::Newest => bundle.run(|e| e.search(&query)).await?,
-        Sort::Relevance => bundle.run(|e| e.search_top(&query, limit)).await?,
+    let mut results = match top(state, limit) {
+        None => bundle.run(|e| e.search(&query)).await?,
+        Some(n) => bundle.run(|e| e.search_top(&query, n)).await?,
     };
     check(stale)?;
     if state.sort == Sort::Newest {
@@ -126,11 +124,17 @@ pub async fn fetch_first(
     state: &ListState,
     limit: usize,
 ) -> Result<Vec<Piece>, String> {
-    let top = match state.sort {
+    bundle.fetch_first(&state.query(), top(state, limit)).await
+}
+
+/// How many of its best matches the first `limit` entries of the list
+/// `state` describes need: by relevance, only what decides them; newest
+/// first, every match (`None`).
+fn top(state: &ListState, limit: usize) -> Option<usize> {
+    match state.sort {
         Sort::Newest => None,
         Sort::Relevance => Some(limit),
-    };
-    bundle.fetch_first(&state.query(), top).await
+    }
 }
 
 /// How many results each facet value has for the list `state` describes,

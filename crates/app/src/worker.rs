@@ -496,15 +496,14 @@ mod imp {
                         pieces,
                         fetched,
                     }) => Reply::Opened(
-                        match Bundle::from_manifest(data, &manifest)
-                            .and_then(|b| b.adopt(pieces).map(|()| b))
-                        {
-                            Ok(b) => b
-                                .add_fetched(fetched)
-                                .await
-                                .map(|()| *bundle.borrow_mut() = Some(b)),
-                            Err(e) => Err(e),
-                        },
+                        async {
+                            let b = Bundle::from_manifest(data, &manifest)?;
+                            b.adopt(pieces)?;
+                            b.add_fetched(fetched).await?;
+                            *bundle.borrow_mut() = Some(b);
+                            Ok(())
+                        }
+                        .await,
                     ),
                     Ok(request) => {
                         if matches!(request, Request::Page { .. }) {

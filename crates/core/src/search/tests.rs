@@ -814,13 +814,14 @@ fn first_needs_are_what_a_query_asks_for_first() {
     ] {
         let query = Query::parse(q);
         for top in [Some(10), None] {
+            // What `first_needs` is asked about.
+            let ask = |e: &Engine| match top {
+                Some(n) => e.search_top(&query, n),
+                None => e.search(&query),
+            };
             let (mut fresh, bundle) = engine_with(articles.clone(), &split_small());
             let needs = fresh.first_needs(&query, top);
-            let asked = match top {
-                Some(n) => fresh.search_top(&query, n),
-                None => fresh.search(&query),
-            };
-            let Err(EngineError::Missing(first)) = asked else {
+            let Err(EngineError::Missing(first)) = ask(&fresh) else {
                 panic!("{q}: nothing loaded, yet an answer");
             };
             assert_eq!(needs, first, "{q} ({top:?})");
@@ -840,10 +841,7 @@ fn first_needs_are_what_a_query_asks_for_first() {
                         asked_again.push(n.clone());
                         bundle.load(n)
                     },
-                    |e| match top {
-                        Some(n) => e.search_top(&query, n),
-                        None => e.search(&query),
-                    },
+                    ask,
                 )
                 .unwrap();
             assert!(
@@ -852,15 +850,7 @@ fn first_needs_are_what_a_query_asks_for_first() {
             );
             // Asked of an engine that loads as the query asks.
             let (mut reference, rb) = engine_with(articles.clone(), &split_small());
-            let expected = reference
-                .resolve(
-                    |n| rb.load(n),
-                    |e| match top {
-                        Some(n) => e.search_top(&query, n),
-                        None => e.search(&query),
-                    },
-                )
-                .unwrap();
+            let expected = reference.resolve(|n| rb.load(n), ask).unwrap();
             assert_eq!(got, expected, "{q} ({top:?})");
         }
     }
