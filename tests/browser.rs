@@ -396,9 +396,9 @@ async fn assert_worker_answered_first(b: &Browser, what: &str) {
     );
 }
 
-/// 20,000 short articles in one language, each word of the body drawn from
-/// a small vocabulary (an LCG, so every run writes the same ones).
-fn large_corpus(dir: &std::path::Path) {
+/// `n` short articles in one language, each word of the body drawn from a
+/// small vocabulary (an LCG, so every run writes the same ones).
+fn large_corpus(dir: &std::path::Path, n: usize) {
     const WORDS: [&str; 12] = [
         "Wissenschaft",
         "Technologie",
@@ -420,7 +420,7 @@ fn large_corpus(dir: &std::path::Path) {
             .wrapping_add(1442695040888963407);
         (state >> 33) as usize
     };
-    for i in 0..20_000 {
+    for i in 0..n {
         let folder = dir.join(format!("{:02}", i / 1000));
         std::fs::create_dir_all(&folder).unwrap();
         let body: Vec<&str> = (0..25).map(|_| WORDS[next() % WORDS.len()]).collect();
@@ -445,7 +445,7 @@ fn large_corpus(dir: &std::path::Path) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_bundles_first_query_is_answered_by_the_worker() {
     let corpus = tempfile::tempdir().unwrap();
-    large_corpus(corpus.path());
+    large_corpus(corpus.path(), 20_000);
     let b = Browser::start_built(corpus.path(), &["--languages", "de"]).await;
     let q = "Wissenschaft Technologie";
     b.goto("#/?q=Wissenschaft%20Technologie").await;
@@ -480,6 +480,88 @@ async fn a_large_bundles_first_query_is_answered_by_the_worker() {
     b.client.refresh().await.unwrap();
     b.titles_when(10).await;
     assert_worker_answered_first(&b, "the home list").await;
+    b.client.close().await.unwrap();
+}
+
+/// A mid-sized bundle's record tables (too many to fetch with its first
+/// query, few enough to keep at hand) come in the background once the first
+/// results are on screen, all in one range; a next query's article is then
+/// one range away, no table fetched for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mid_sized_bundle_loads_its_record_tables_in_the_background() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, site) = (tmp.path().join("corpus"), tmp.path().join("site"));
+    large_corpus(&corpus, 50_000);
+    let built = bin()
+        .arg("build")
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&site)
+        .args(["--languages", "de", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let manifest = std::fs::read(site.join("data/manifest.bin")).unwrap();
+    let engine = broadsheet_core::search::Engine::open(&manifest).unwrap();
+    let background = broadsheet_core::search::batches(&engine.background());
+    assert_eq!(
+        background.len(),
+        1,
+        "the tables in the background: {background:?}"
+    );
+    let (start, end) = background[0].range.unwrap();
+    let file = format!("/data/{}", background[0].file);
+    let tables = format!("{file} bytes={start}-{}", end - 1);
+    // Ranges of the tables' part of their file.
+    let of_tables = |path: &str| {
+        let Some(range) = path.strip_prefix(&format!("{file} bytes=")) else {
+            return false;
+        };
+        let (a, b) = range.split_once('-').unwrap();
+        let (a, b): (u64, u64) = (a.parse().unwrap(), b.parse().unwrap());
+        start <= a && b < end
+    };
+    let (base, log) = slow_range_server(site.clone(), Duration::ZERO).await;
+    let b = Browser::launch(tmp, None, base, site).await;
+    b.goto("#/?q=Wissenschaft%20Technologie").await;
+    b.titles_when(10).await;
+    let logged = || log.lock().unwrap().clone();
+    let (_, asked, _) = b
+        .wait("the record tables", || async {
+            logged().into_iter().find(|(path, _, _)| *path == tables)
+        })
+        .await;
+    // After the first results' articles were sent: nothing the first
+    // results waited for.
+    let articles: Vec<_> = (logged().into_iter())
+        .filter(|(path, _, _)| path.starts_with("/data/pack-"))
+        .collect();
+    assert!(articles.len() >= 10, "{articles:?}");
+    assert!(
+        articles.iter().all(|(_, _, sent)| *sent < asked),
+        "the tables asked for before the first results' articles were in"
+    );
+
+    let cli = search_json(&b.site, "Meldung 12345");
+    assert_eq!(cli["hits"].as_array().unwrap().len(), 1);
+    let found = b.slugs_for("Meldung 12345", 1).await;
+    assert_eq!(found, [cli["hits"][0]["slug"].as_str().unwrap()]);
+    let later: Vec<String> = (logged().into_iter())
+        .filter(|(_, arrived, _)| *arrived > asked)
+        .map(|(path, _, _)| path)
+        .collect();
+    assert!(
+        later.iter().any(|p| p.starts_with("/data/pack-")),
+        "the next query's article: {later:?}"
+    );
+    assert!(
+        !later.iter().any(|p| of_tables(p)),
+        "no table fetched after the background's: {later:?}"
+    );
     b.client.close().await.unwrap();
 }
 

@@ -20,6 +20,8 @@ pub struct Bundle {
     recorded: Rc<RefCell<Option<Vec<Piece>>>>,
     /// Whether its first load asked for the engine's prefetch.
     prefetched: Rc<Cell<bool>>,
+    /// Whether it began to load the engine's background needs.
+    backgrounded: Rc<Cell<bool>>,
 }
 
 /// A piece of a bundle as loaded and handed to the engine: the need and its
@@ -50,6 +52,7 @@ impl Bundle {
             engine: Rc::new(RefCell::new(engine)),
             recorded: Rc::default(),
             prefetched: Rc::default(),
+            backgrounded: Rc::default(),
         })
     }
 
@@ -121,6 +124,24 @@ impl Bundle {
         }
     }
 
+    /// Loads, once, what the engine would have in hand before a reader's
+    /// next queries (`Engine::background`: a mid-sized bundle's record
+    /// tables, in one range); asked for once a first list is on screen.
+    /// Nothing where the reader asked the browser to save data; what fails
+    /// is left to the queries that need it.
+    pub async fn load_background(&self) {
+        if self.backgrounded.replace(true) || save_data() {
+            return;
+        }
+        let tables = self.engine.borrow().background();
+        if !tables.is_empty() {
+            // All of them, loaded or not: one range.
+            if let Ok(fetched) = self.fetch_pieces(tables, 0).await {
+                let _ = self.add_fetched(fetched).await;
+            }
+        }
+    }
+
     /// Fetches and adds what the engine asked for. Not generic, unlike
     /// [`Bundle::run`], so the wasm has it once, not once per caller.
     async fn load(&self, missing: Vec<Need>) -> Result<(), String> {
@@ -144,6 +165,12 @@ impl Bundle {
         if !self.prefetched.replace(true) {
             missing.extend(self.engine.borrow().prefetch());
         }
+        self.fetch_pieces(missing, needed).await
+    }
+
+    /// Fetches `missing` as stored: the first `needed` are needs (one that
+    /// fails fails them all), the rest prefetches (left out if they fail).
+    async fn fetch_pieces(&self, missing: Vec<Need>, needed: usize) -> Result<Vec<Piece>, String> {
         // All at once: a result page may need a dozen shards and articles,
         // and one round trip each, in turn, would add up to seconds. Ranges
         // of a file that meet are one request (see `batches`), but never a
@@ -220,6 +247,23 @@ impl Bundle {
         }
         Ok(())
     }
+}
+
+/// Whether the reader asked the browser to save data (`Save-Data`,
+/// Chromium's `navigator.connection.saveData`; other browsers say nothing).
+#[cfg(target_arch = "wasm32")]
+fn save_data() -> bool {
+    use wasm_bindgen::JsValue;
+    let get = |of: &JsValue, key: &str| js_sys::Reflect::get(of, &key.into()).ok();
+    get(&js_sys::global(), "navigator")
+        .and_then(|navigator| get(&navigator, "connection"))
+        .and_then(|connection| get(&connection, "saveData"))
+        .is_some_and(|save| save.is_truthy())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn save_data() -> bool {
+    false
 }
 
 /// Fetches every URL (or byte range of one) concurrently; results in the

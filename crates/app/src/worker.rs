@@ -101,7 +101,17 @@ async fn answer(bundle: &Bundle, request: Request, stale: &dyn Fn() -> bool) -> 
         Request::Page { state, limit } => {
             Reply::Page(queries::page(bundle, &state, limit, stale).await)
         }
-        Request::Facets { state } => Reply::Facets(queries::facets(bundle, &state, stale).await),
+        Request::Facets { state } => {
+            // Facet counts are asked for once a list is on screen (see
+            // `ResultList`); so, alongside, is what the next queries would
+            // wait for (once, see `Bundle::load_background`).
+            #[cfg(target_arch = "wasm32")]
+            wasm_bindgen_futures::spawn_local({
+                let bundle = bundle.clone();
+                async move { bundle.load_background().await }
+            });
+            Reply::Facets(queries::facets(bundle, &state, stale).await)
+        }
         Request::Article { slug, q } => Reply::Article(queries::article(bundle, &slug, &q).await),
     }
 }

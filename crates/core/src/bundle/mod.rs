@@ -59,6 +59,16 @@ use serde::{Deserialize, Serialize};
 /// at 1,000 articles, 60 KB at 10,000).
 pub const PREFETCH_TABLES_BYTES: u64 = 32 << 10;
 
+/// The most bytes of record tables a reader loads in the background, once
+/// its first results are on screen (see [`Manifest::background_tables`]):
+/// some 150,000 documents. Past the first query every new query's articles
+/// then cost one round trip instead of two (their packs' tables, then
+/// their records), for bytes that a reader's next few queries would mostly
+/// fetch table by table anyway (nine tables of some 900 bytes a query at
+/// 100,000 articles, 135 KB all of them). A million articles' tables, 1.6
+/// MB, are fetched as needed.
+pub const BACKGROUND_TABLES_BYTES: u64 = 256 << 10;
+
 /// File name of the manifest inside a bundle directory. It is the one file
 /// whose name never changes, so hosts must not cache it forever.
 pub const MANIFEST_FILE: &str = "manifest.bin";
@@ -169,11 +179,27 @@ impl Manifest {
     /// end to end, so that is one more range) and the service worker keeps
     /// them from its install, so that every article is one range away.
     pub fn prefetched_tables(&self) -> &[Span] {
-        let bytes: u64 = self.record_tables.iter().map(|s| u64::from(s.len)).sum();
-        if bytes > PREFETCH_TABLES_BYTES {
+        if self.tables_bytes() > PREFETCH_TABLES_BYTES {
             return &[];
         }
         &self.record_tables
+    }
+
+    /// Every pack's record table, when all of them together are more than
+    /// [`PREFETCH_TABLES_BYTES`] (else they come with the first query) and
+    /// at most [`BACKGROUND_TABLES_BYTES`], else none. Readers load these
+    /// once their first results are on screen (`Engine::background`).
+    pub fn background_tables(&self) -> &[Span] {
+        let bytes = self.tables_bytes();
+        if bytes <= PREFETCH_TABLES_BYTES || bytes > BACKGROUND_TABLES_BYTES {
+            return &[];
+        }
+        &self.record_tables
+    }
+
+    /// The bytes of every record table, as stored (deflated).
+    fn tables_bytes(&self) -> u64 {
+        self.record_tables.iter().map(|s| u64::from(s.len)).sum()
     }
 
     /// How many documents pack `pack` holds.

@@ -1430,11 +1430,33 @@ impl Engine {
     /// that no query waits for it later: a small bundle's record tables
     /// (see [`Manifest::prefetched_tables`]), those not loaded yet.
     pub fn prefetch(&self) -> Vec<Need> {
+        self.tables_to_load(self.manifest.prefetched_tables())
+    }
+
+    /// What a shell should load in the background once its first results
+    /// are on screen, so that no later query waits for it: a mid-sized
+    /// bundle's record tables (see [`Manifest::background_tables`]), all of
+    /// them while any is not loaded (they lie end to end: one range, where
+    /// those that queries loaded already would cut it into many), none once
+    /// all are. A help, not a need: a shell that cannot have them goes on
+    /// without.
+    pub fn background(&self) -> Vec<Need> {
+        let spans = self.manifest.background_tables();
+        if self.tables_to_load(spans).is_empty() {
+            return Vec::new();
+        }
         let m = &self.manifest;
-        m.prefetched_tables()
+        (spans.iter())
+            .map(|&span| Need::part(m, FileKind::Records, span))
+            .collect()
+    }
+
+    /// The record tables of `spans` not loaded yet.
+    fn tables_to_load(&self, spans: &[Span]) -> Vec<Need> {
+        spans
             .iter()
             .filter(|&&span| !self.loaded(FileKind::Records, span))
-            .map(|&span| Need::part(m, FileKind::Records, span))
+            .map(|&span| Need::part(&self.manifest, FileKind::Records, span))
             .collect()
     }
 

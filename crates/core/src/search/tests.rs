@@ -1,7 +1,7 @@
 //! End-to-end tests of the engine over small built bundles.
 
 use super::*;
-use crate::bundle::{DocMeta, FileKind, PREFETCH_TABLES_BYTES};
+use crate::bundle::{DocMeta, FileKind, BACKGROUND_TABLES_BYTES, PREFETCH_TABLES_BYTES};
 use crate::index::{build, order, BuildOptions};
 use crate::ingest::parse_text;
 use crate::model::Article;
@@ -606,9 +606,11 @@ fn a_small_bundle_prefetches_every_record_table() {
     );
 }
 
-/// Prefetching stops where the tables would pass their budget.
+/// Record tables come with the first query up to their budget, then in
+/// the background (once a first answer is out) up to another, then as
+/// each query needs them.
 #[test]
-fn a_large_bundle_prefetches_no_record_tables() {
+fn record_tables_come_first_in_the_background_or_as_needed() {
     let bundle = |docs: u64, pack_bytes: usize| {
         let articles: Vec<Article> = (0..docs)
             .map(|i| article(&format!("{i:05}.txt"), &format!("Titel {i}\n\nText {i}.")))
@@ -618,7 +620,7 @@ fn a_large_bundle_prefetches_no_record_tables() {
             max_parts: 100_000,
             ..BuildOptions::default()
         };
-        engine_with(articles, &opts).0
+        engine_with(articles, &opts)
     };
     let tables = |e: &Engine| -> u64 {
         e.manifest()
@@ -627,14 +629,47 @@ fn a_large_bundle_prefetches_no_record_tables() {
             .map(|s| u64::from(s.len))
             .sum()
     };
-    let small = bundle(2_000, 1 << 20);
+    let (small, _) = bundle(2_000, 1 << 20);
     assert!(tables(&small) <= PREFETCH_TABLES_BYTES);
     assert_eq!(small.prefetch().len(), small.manifest().packs.len());
+    assert_eq!(small.background(), Vec::new());
     // A pack a document: each table is its header and one length,
     // deflated to a few bytes.
-    let large = bundle(5_000, 16);
+    let (mut large, b) = bundle(5_000, 16);
     assert!(tables(&large) > PREFETCH_TABLES_BYTES, "{}", tables(&large));
+    assert!(
+        tables(&large) <= BACKGROUND_TABLES_BYTES,
+        "{}",
+        tables(&large)
+    );
     assert_eq!(large.prefetch(), Vec::new());
+    // Every table in the background, in one range, while any is missing
+    // (those a query loaded too: the range stays whole).
+    let m = large.manifest();
+    let all: Vec<Need> = (m.record_tables.iter())
+        .map(|&s| Need::part(m, FileKind::Records, s))
+        .collect();
+    assert_eq!(large.background(), all);
+    assert_eq!(batches(&all).len(), 1);
+    let add = |e: &mut Engine, need: &Need| {
+        e.add(need, &need.inflate(&b.load(need).unwrap()).unwrap())
+            .unwrap()
+    };
+    add(&mut large, &all[7]);
+    assert_eq!(large.background(), all);
+    for need in &all {
+        add(&mut large, need);
+    }
+    assert_eq!(large.background(), Vec::new(), "all loaded");
+    // Past the background's budget, none (the same tables, said to be
+    // larger).
+    let mut huge = large.manifest().clone();
+    let each = (BACKGROUND_TABLES_BYTES / huge.record_tables.len() as u64 + 1) as u32;
+    huge.record_tables.iter_mut().for_each(|s| s.len = each);
+    assert_eq!(huge.background_tables(), &[]);
+    assert_eq!(huge.prefetched_tables(), &[]);
+    huge.record_tables.truncate(huge.record_tables.len() / 2);
+    assert_eq!(huge.background_tables(), &huge.record_tables[..]);
 }
 
 /// Options that split a word in 80 of a few hundred articles, with heads
