@@ -65,7 +65,7 @@ pub const PREFETCH_TABLES_BYTES: u64 = 32 << 10;
 /// then cost one round trip instead of two (their packs' tables, then
 /// their records), for bytes that a reader's next few queries would mostly
 /// fetch table by table anyway (nine tables of some 900 bytes a query at
-/// 100,000 articles, 135 KB all of them). A million articles' tables, 1.6
+/// 100,000 articles, 165 KB all of them). A million articles' tables, 1.6
 /// MB, are fetched as needed.
 pub const BACKGROUND_TABLES_BYTES: u64 = 256 << 10;
 

@@ -607,8 +607,8 @@ fn a_small_bundle_prefetches_every_record_table() {
 }
 
 /// Record tables come with the first query up to their budget, then in
-/// the background (once a first answer is out) up to another, then as
-/// each query needs them.
+/// the background (once a first list is on screen) up to another, then
+/// as each query needs them.
 #[test]
 fn record_tables_come_first_in_the_background_or_as_needed() {
     let bundle = |docs: u64, pack_bytes: usize| {
