@@ -37,6 +37,9 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     if let Some(file) = &args.single_file {
         check_single_file_target(file)?;
     }
+    // On a core of the pool while this thread lists the inputs, instead of
+    // in the first articles' parse, which the other cores would wait for.
+    rayon::spawn(broadsheet_core::ingest::warm_up);
     let files = inputs::collect_inputs(&args.inputs)?;
     let Scan {
         articles: mut scanned,

@@ -64,6 +64,13 @@ impl std::fmt::Display for IngestError {
 
 impl std::error::Error for IngestError {}
 
+/// Compiles the patterns that classify lines, which otherwise compile on
+/// first use (some 3 ms, the first article's parse waiting for them): a
+/// caller with a core to spare calls this while it lists its inputs.
+pub fn warm_up() {
+    lines::warm_up();
+}
+
 /// Parses the bytes of one scraped file. `source` is its path relative to
 /// the input folder; it is kept on the article. The slug is left empty: slugs
 /// must be unique across a corpus, see [`crate::slug::assign`].
