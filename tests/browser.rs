@@ -492,19 +492,7 @@ async fn a_mid_sized_bundle_loads_its_record_tables_in_the_background() {
     let tmp = tempfile::tempdir().unwrap();
     let (corpus, site) = (tmp.path().join("corpus"), tmp.path().join("site"));
     large_corpus(&corpus, 50_000);
-    let built = bin()
-        .arg("build")
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&site)
-        .args(["--languages", "de", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    build_with(&corpus, &site, &["--languages", "de"]);
     let manifest = std::fs::read(site.join("data/manifest.bin")).unwrap();
     let engine = broadsheet_core::search::Engine::open(&manifest).unwrap();
     let background = broadsheet_core::search::batches(&engine.background());

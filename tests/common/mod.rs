@@ -28,12 +28,18 @@ pub fn stdout(o: &Output) -> String {
 
 /// Builds the site of `input` into `out`, quietly, expecting success.
 pub fn build_into(input: &Path, out: &Path) {
+    build_with(input, out, &[]);
+}
+
+/// Like [`build_into`], with more arguments to `build`.
+pub fn build_with(input: &Path, out: &Path, args: &[&str]) {
     let o = run(bin()
         .arg("build")
         .arg(input)
         .arg("--out")
         .arg(out)
-        .arg("--quiet"));
+        .arg("--quiet")
+        .args(args));
     assert!(o.status.success(), "build failed: {}", stderr(&o));
 }
 

@@ -32,9 +32,19 @@ pub(super) enum Line {
     TailMarker,
 }
 
-macro_rules! re {
-    ($name:ident, $pat:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect("valid regex"));
+/// The line patterns, each compiled on first use, and [`warm_up`], which
+/// compiles them all: one list, so that none is left out of it.
+macro_rules! patterns {
+    ($($name:ident = $pat:expr;)*) => {
+        $(
+            static $name: LazyLock<Regex> =
+                LazyLock::new(|| Regex::new($pat).expect("valid regex"));
+        )*
+
+        /// Compiles every pattern now (see [`super::warm_up`]).
+        pub(super) fn warm_up() {
+            $(LazyLock::force(&$name);)*
+        }
     };
 }
 
@@ -44,51 +54,22 @@ macro_rules! re {
 // 0.9 ms for the dateline's `.{0,120}`, at the start of every build. So
 // runs are matched unbounded and their lengths checked after
 // ([`runs_within`]), which accepts exactly the same lines.
-re!(
-    BANNER,
-    r"^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}\s+[-–—|]\s+\S(.*)$"
-);
-re!(
-    DATELINE,
-    r"^(.*?)\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
-);
-re!(SOURCE, r"^(\p{L}+)\s*:\s*(https?://\S+)$");
-re!(CREDIT, r"^\(([^()]+)\)$");
-re!(MD_IMAGE, r"^!\[[^\]]*\]\(([^)\s]*)[^)]*\)\s*\|?$");
-re!(
-    IMAGE_FILE,
-    r"(?i)^(\S+\.(?:jpe?g|png|gif|webp|avif|svg))(?:\?\S*)?$"
-);
-re!(ROW_CAPTION, r"^\|\s*(.*?)\s*\|$");
-re!(
-    PHOTO_CREDIT,
-    r"(?i)(?:\(\s*(?:foto|photo|ảnh|fot\.|zdj\.|zdjęcie|bild|afbeelding|źródło)\s*:[^()]{1,80}\)|(?:^|\s)(?:foto|photo|ảnh|fot\.|bild)\s*:\s*[^\s][^.]{0,60}\.?)\s*$"
-);
-re!(COUNTER, r"^(\p{L}+)((?: \p{L}+){0,2})\s*\(\d+\)$");
-re!(SPACE_BEFORE_PUNCT, r"\s+([,.;:!?)\]])");
-re!(SPACE_AFTER_OPEN, r"([(\[])\s+");
-// Runs of white space that are not already a single space: a single space
-// is left alone, so that most lines come through without a copy.
-re!(SPACES, r"\s{2,}|[^\S ]");
-
-/// Compiles every pattern now (see [`super::warm_up`]).
-pub(super) fn warm_up() {
-    for re in [
-        &BANNER,
-        &DATELINE,
-        &SOURCE,
-        &CREDIT,
-        &MD_IMAGE,
-        &IMAGE_FILE,
-        &ROW_CAPTION,
-        &PHOTO_CREDIT,
-        &COUNTER,
-        &SPACE_BEFORE_PUNCT,
-        &SPACE_AFTER_OPEN,
-        &SPACES,
-    ] {
-        LazyLock::force(re);
-    }
+patterns! {
+    BANNER = r"^[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.[a-z]{2,}\s+[-–—|]\s+\S(.*)$";
+    DATELINE =
+        r"^(.*?)\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?$";
+    SOURCE = r"^(\p{L}+)\s*:\s*(https?://\S+)$";
+    CREDIT = r"^\(([^()]+)\)$";
+    MD_IMAGE = r"^!\[[^\]]*\]\(([^)\s]*)[^)]*\)\s*\|?$";
+    IMAGE_FILE = r"(?i)^(\S+\.(?:jpe?g|png|gif|webp|avif|svg))(?:\?\S*)?$";
+    ROW_CAPTION = r"^\|\s*(.*?)\s*\|$";
+    PHOTO_CREDIT = r"(?i)(?:\(\s*(?:foto|photo|ảnh|fot\.|zdj\.|zdjęcie|bild|afbeelding|źródło)\s*:[^()]{1,80}\)|(?:^|\s)(?:foto|photo|ảnh|fot\.|bild)\s*:\s*[^\s][^.]{0,60}\.?)\s*$";
+    COUNTER = r"^(\p{L}+)((?: \p{L}+){0,2})\s*\(\d+\)$";
+    SPACE_BEFORE_PUNCT = r"\s+([,.;:!?)\]])";
+    SPACE_AFTER_OPEN = r"([(\[])\s+";
+    // Runs of white space that are not already a single space: a single
+    // space is left alone, so that most lines come through without a copy.
+    SPACES = r"\s{2,}|[^\S ]";
 }
 
 /// Collapses runs of white space and the stray spaces scrapes leave inside

@@ -1442,7 +1442,7 @@ impl Engine {
     /// without.
     pub fn background(&self) -> Vec<Need> {
         let spans = self.manifest.background_tables();
-        if self.tables_to_load(spans).is_empty() {
+        if spans.iter().all(|&s| self.loaded(FileKind::Records, s)) {
             return Vec::new();
         }
         let m = &self.manifest;
