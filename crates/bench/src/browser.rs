@@ -166,11 +166,15 @@ async fn serve(
                 if std::env::var_os("BENCH_LOG").is_some() {
                     // Where the bytes go: one line per response, with when
                     // its request arrived (epoch seconds, for lining up
-                    // requests) and what part of the file it asked for.
+                    // requests), what part of the file it asked for, and
+                    // the milliseconds the server took to answer, the added
+                    // round trip included (so that a wait between requests
+                    // shows whose it is).
                     let len = parts.headers.get("content-length");
                     let len = len.and_then(|v| v.to_str().ok()).unwrap_or("?");
                     let range = range.as_ref().and_then(|r| r.to_str().ok()).unwrap_or("");
-                    eprintln!("{len:>9} {path} {:.3} {range}", arrived / 1000.0);
+                    let took = epoch_ms() - arrived;
+                    eprintln!("{len:>9} {path} {:.3} {range} +{took:.1}", arrived / 1000.0);
                 }
                 let body = body.map_frame(move |frame| {
                     if let Some(data) = frame.data_ref() {
