@@ -8,8 +8,12 @@
 //! those of real news text. The whole bundle is loaded first: this measures
 //! search, not I/O.
 //!
+//! Beside each group runs its peer, in the same run on the same articles:
+//! tantivy, the Rust search library, with the articles in an index in
+//! memory (see [`peer`]).
+//!
 //! Run: `cargo bench -p broadsheet-core --bench search` (both), or add
-//! `-- search` / `-- build` for one group.
+//! `-- search` / `-- build` for one group (and its peer's).
 
 use broadsheet_core::bundle::MANIFEST_FILE;
 use broadsheet_core::index::{analyze, analyze_with, build, order, BuildOptions, Bundle, Words};
@@ -117,8 +121,11 @@ fn loaded(bundle: &Bundle) -> Engine {
 }
 
 fn bench(c: &mut Criterion) {
-    let bundle = build(&order(corpus()), &BuildOptions::default());
+    let docs = order(corpus());
+    let bundle = build(&docs, &BuildOptions::default());
     let mut engine = loaded(&bundle);
+    let tantivy = peer::Tantivy::index(&docs, true);
+    drop(docs);
     let mut group = c.benchmark_group(format!("search {} articles", articles()));
     for (name, q) in [
         ("one word", "Transformation "),
@@ -156,8 +163,88 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
+        // The peer, where it answers the same question: every word
+        // required (as Broadsheet's answer requires them where some
+        // article has them all), a phrase in quotes. Not the others:
+        // without stemming and folding tantivy finds no article for the
+        // Dutch inflection or the Vietnamese without diacritics, none for
+        // sixteen words required at once (Broadsheet ranks the articles
+        // with most of them), and its query parser reads prefixes, typos,
+        // identifiers and filters otherwise or not at all.
+        if peer::COMPARABLE.contains(&name) {
+            let query = tantivy.parse(q);
+            // What each finds, to show the two answer the same question.
+            let ours = engine.search(&Query::parse(q)).unwrap().hits.len();
+            let theirs = tantivy.search(&*query).1;
+            eprintln!("{name}: Broadsheet finds {ours} articles, tantivy {theirs}");
+            group.bench_function(format!("{name} (tantivy)"), |b| {
+                b.iter(|| black_box(tantivy.search(black_box(&*query))))
+            });
+        }
     }
     group.finish();
+}
+
+/// The peer: tantivy (the Rust search library behind Quickwit), with the
+/// same articles in an index in memory: title and body as text fields
+/// (tantivy's default tokenizer: split on non-alphanumerics, lowercased;
+/// no stemming or folding, where Broadsheet stems and folds), BM25, the
+/// ten best and the count of matches, as Broadsheet's answer has both.
+/// One segment, merged, as a finished index would be.
+mod peer {
+    use broadsheet_core::index::body_texts;
+    use broadsheet_core::Article;
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{Query, QueryParser};
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{doc, DocAddress, Index, IndexWriter, Score, Searcher};
+
+    /// The queries of the search group the peer answers alike.
+    pub const COMPARABLE: &[&str] = &["one word", "two words", "phrase"];
+
+    pub struct Tantivy {
+        searcher: Searcher,
+        parser: QueryParser,
+    }
+
+    impl Tantivy {
+        /// Indexes `articles` on one thread (as the core's build does);
+        /// with `merge`, into one segment.
+        pub fn index(articles: &[Article], merge: bool) -> Tantivy {
+            let mut schema = Schema::builder();
+            let title = schema.add_text_field("title", TEXT);
+            let body = schema.add_text_field("body", TEXT);
+            let index = Index::create_in_ram(schema.build());
+            let mut writer: IndexWriter = index.writer_with_num_threads(1, 200_000_000).unwrap();
+            for a in articles {
+                let text = body_texts(a).collect::<Vec<_>>().join("\n");
+                writer
+                    .add_document(doc!(title => a.title.as_str(), body => text))
+                    .unwrap();
+            }
+            writer.commit().unwrap();
+            if merge {
+                let segments = index.searchable_segment_ids().unwrap();
+                if segments.len() > 1 {
+                    let _ = writer.merge(&segments).wait().unwrap();
+                }
+            }
+            writer.wait_merging_threads().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let mut parser = QueryParser::for_index(&index, vec![title, body]);
+            parser.set_conjunction_by_default();
+            Tantivy { searcher, parser }
+        }
+
+        pub fn parse(&self, q: &str) -> Box<dyn Query> {
+            self.parser.parse_query(q.trim()).unwrap()
+        }
+
+        pub fn search(&self, query: &dyn Query) -> (Vec<(Score, DocAddress)>, usize) {
+            let top = TopDocs::with_limit(10).order_by_score();
+            self.searcher.search(query, &(top, Count)).unwrap()
+        }
+    }
 }
 
 /// Indexing in memory (the core's share of `broadsheet build`; parsing,
@@ -179,6 +266,9 @@ fn bench_build(c: &mut Criterion) {
     });
     group.bench_function("analyse and build the bundle", |b| {
         b.iter(|| black_box(build(black_box(&articles), &BuildOptions::default())))
+    });
+    group.bench_function("tantivy: index in memory", |b| {
+        b.iter(|| black_box(peer::Tantivy::index(black_box(&articles), false)))
     });
     group.finish();
 }
