@@ -169,6 +169,18 @@ pub(super) type Run = (u16, Vec<(u32, f32, u32)>);
 /// over a wide span are merged by a heap of their heads instead, `n log k`,
 /// so that a few far-apart matches never cost a pass over the span.
 pub(super) fn merge_runs(runs: Vec<Run>) -> (Vec<Row>, Vec<Occ>) {
+    // One dictionary word (no stem or other form matched): its run is the
+    // rows already, one occurrence each.
+    if let [(x, run)] = &runs[..] {
+        let rows = (run.iter().enumerate())
+            .map(|(k, &(doc, score, _))| Row {
+                doc,
+                score,
+                start: k as u32,
+            })
+            .collect();
+        return (rows, run.iter().map(|&(.., i)| (*x, i)).collect());
+    }
     let total: usize = runs.iter().map(|r| r.1.len()).sum();
     let lo = runs.iter().filter_map(|r| r.1.first()).map(|h| h.0).min();
     let hi = runs.iter().filter_map(|r| r.1.last()).map(|h| h.0).max();
@@ -322,6 +334,16 @@ pub(super) fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<
                 },
             ));
         }
+        // One word: each of its documents has every word, as it is; no
+        // walk through the others' lists (that walk, a search per
+        // document, was most of `combine` in a warm one-word query).
+        Mode::All if per_term.len() == 1 => {
+            let rows = per_term.first().map_or(&[][..], |t| &t.rows[..]);
+            hits.extend(rows.iter().map(|r| Hit {
+                doc: r.doc,
+                score: r.score,
+            }));
+        }
         Mode::All => {
             let n = per_term.len();
             // Walk the rarest word's documents; keep those with every word,
@@ -351,13 +373,7 @@ pub(super) fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<
                 docs.push(doc);
             }
             let of = |k: usize| (&rows[k * n..(k + 1) * n], &scores[k * n..(k + 1) * n]);
-            if n == 1 {
-                hits.extend(
-                    docs.iter()
-                        .zip(&scores)
-                        .map(|(&doc, &score)| Hit { doc, score }),
-                );
-            } else if !q.phrases.is_empty() {
+            if !q.phrases.is_empty() {
                 // A phrase decides which documents match: every one's
                 // positions are read.
                 for (k, &doc) in docs.iter().enumerate() {
@@ -674,13 +690,15 @@ mod tests {
             let lo = tagged.iter().filter_map(|r| r.1.first()).map(|h| h.0).min();
             let hi = tagged.iter().filter_map(|r| r.1.last()).map(|h| h.0).max();
             let heap = super::merge_heap(tagged.clone(), total);
+            // What `merge_runs` chooses (one of these, or a lone run as it
+            // is) gives the same rows and occurrences.
             let chosen = merge_runs(tagged.clone());
-            prop_assert_eq!(&chosen.1, &heap.1);
+            let key = |(rows, occ): &(Vec<Row>, Vec<super::Occ>)| {
+                (rows.iter().map(|r| (r.doc, r.score.to_bits(), r.start)).collect::<Vec<_>>(), occ.clone())
+            };
+            prop_assert_eq!(key(&chosen), key(&heap));
             if let (Some(lo), Some(hi)) = (lo, hi) {
                 let dense = super::merge_dense(&tagged, lo, hi, total);
-                let key = |(rows, occ): &(Vec<Row>, Vec<super::Occ>)| {
-                    (rows.iter().map(|r| (r.doc, r.score.to_bits(), r.start)).collect::<Vec<_>>(), occ.clone())
-                };
                 prop_assert_eq!(key(&dense), key(&heap));
             } else {
                 prop_assert!(heap.0.is_empty() && heap.1.is_empty());
