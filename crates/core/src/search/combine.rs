@@ -338,8 +338,7 @@ pub(super) fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<
         // walk through the others' lists (that walk, a search per
         // document, was most of `combine` in a warm one-word query).
         Mode::All if per_term.len() == 1 => {
-            let rows = per_term.first().map_or(&[][..], |t| &t.rows[..]);
-            hits.extend(rows.iter().map(|r| Hit {
+            hits.extend(per_term[0].rows.iter().map(|r| Hit {
                 doc: r.doc,
                 score: r.score,
             }));
