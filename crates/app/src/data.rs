@@ -144,33 +144,72 @@ impl Bundle {
 
     /// Fetches and adds what the engine asked for. Not generic, unlike
     /// [`Bundle::run`], so the wasm has it once, not once per caller.
+    ///
+    /// Each fetch's pieces are inflated as soon as it is in, and added in
+    /// turn, not once all are: a page of results waits for its ten
+    /// articles, which come in one by one over several milliseconds, and
+    /// the first ones' inflating, decoding and words (see
+    /// `Engine::prepare_snippet`) then happen while the last are on their
+    /// way instead of after them.
     async fn load(&self, missing: Vec<Need>) -> Result<(), String> {
-        let fetched = self.fetch_needs(missing).await?;
-        self.add_fetched(fetched).await
+        let (missing, needed) = self.with_prefetch(missing);
+        // In the order asked for: every fetch is under way already.
+        for fetch in self.fetches(missing, needed, true) {
+            let pieces: Vec<Piece> = fetch.await?.into_iter().map(|(_, p)| p).collect();
+            let needs: Vec<Need> = pieces.iter().map(|p| p.need.clone()).collect();
+            self.add_plain(pieces)?;
+            for need in &needs {
+                self.engine.borrow().prepare_snippet(need);
+            }
+        }
+        Ok(())
     }
 
     /// Fetches what of `missing` is not loaded yet (with the engine's
     /// prefetch, on a first load), as stored: deflated pieces are not
     /// inflated yet. A prefetch that cannot be had is left out.
     async fn fetch_needs(&self, missing: Vec<Need>) -> Result<Vec<Piece>, String> {
+        let (missing, needed) = self.with_prefetch(missing);
+        self.fetch_pieces(missing, needed).await
+    }
+
+    /// What of `missing` is not loaded yet, and how many of those: then,
+    /// on a first load, the engine's prefetch, in the same wave as the first
+    /// query's pieces, once: a small bundle's record tables, so that no
+    /// query's articles wait for them later. A help, not a need: if they
+    /// cannot be had, the query goes on without them (its articles' tables
+    /// are read as needed).
+    fn with_prefetch(&self, missing: Vec<Need>) -> (Vec<Need>, usize) {
         let mut missing: Vec<Need> = missing
             .into_iter()
             .filter(|n| !self.engine.borrow().has(n))
             .collect();
-        // In the same wave as the first query's pieces, once: a small
-        // bundle's record tables, so that no query's articles wait for them
-        // later. A help, not a need: if they cannot be had, the query goes
-        // on without them (its articles' tables are read as needed).
         let needed = missing.len();
         if !self.prefetched.replace(true) {
             missing.extend(self.engine.borrow().prefetch());
         }
-        self.fetch_pieces(missing, needed).await
+        (missing, needed)
     }
 
     /// Fetches `missing` as stored: the first `needed` are needs (one that
     /// fails fails them all), the rest prefetches (left out if they fail).
     async fn fetch_pieces(&self, missing: Vec<Need>, needed: usize) -> Result<Vec<Piece>, String> {
+        let mut pieces = Vec::with_capacity(missing.len());
+        for fetch in self.fetches(missing, needed, false) {
+            pieces.extend(fetch.await?);
+        }
+        // In the order asked for, as before the fetches were batched.
+        pieces.sort_by_key(|(i, _)| *i);
+        Ok(pieces.into_iter().map(|(_, piece)| piece).collect())
+    }
+
+    /// The fetches that bring `missing`, each under way at once (before
+    /// it is awaited) and, with `inflate`, inflating what it brings as soon
+    /// as it is in: each gives the pieces it brings, with their places in
+    /// `missing`. The first `needed` are needs (a fetch of one that fails
+    /// is an error), the rest prefetches (a fetch of prefetches only that
+    /// fails brings none).
+    fn fetches(&self, missing: Vec<Need>, needed: usize, inflate: bool) -> Vec<Fetch> {
         // All at once: a result page may need a dozen shards and articles,
         // and one round trip each, in turn, would add up to seconds. Ranges
         // of a file that meet are one request (see `batches`), but never a
@@ -182,57 +221,56 @@ impl Bundle {
             b.needs.iter_mut().for_each(|i| *i += needed);
             b
         }));
-        let wanted: Vec<(String, Option<(u64, u64)>)> = batched
-            .iter()
-            .map(|b| (format!("{}{}", self.base, b.file), b.range))
-            .collect();
-        let mut fetched: Vec<Option<Vec<u8>>> = missing.iter().map(|_| None).collect();
-        for (batch, bytes) in batched.iter().zip(fetch_all(wanted).await) {
-            let bytes = match bytes {
-                Ok(bytes) => bytes,
-                // Prefetches that could not be had: left out.
-                Err(_) if batch.needs.iter().all(|&i| i >= needed) => continue,
-                Err(e) => return Err(e),
-            };
-            for &i in &batch.needs {
-                // Out of the batch's range, or out of the whole file from
-                // a host that ignores ranges.
-                let cut = batch.cut(&missing[i], &bytes);
-                fetched[i] = Some(cut.map_err(|e| e.to_string())?.to_vec());
-            }
-        }
-        Ok(missing
-            .into_iter()
-            .zip(fetched)
-            .filter_map(|(need, bytes)| {
-                Some(Piece {
-                    need,
-                    bytes: bytes?,
+        let missing = Rc::new(missing);
+        (batched.into_iter())
+            .map(|batch| {
+                let url = format!("{}{}", self.base, batch.file);
+                let missing = missing.clone();
+                under_way(async move {
+                    let bytes = match fetch_shared(url, batch.range).await {
+                        Ok(bytes) => bytes,
+                        // Prefetches that could not be had: left out.
+                        Err(_) if batch.needs.iter().all(|&i| i >= needed) => return Ok(Vec::new()),
+                        Err(e) => return Err(e),
+                    };
+                    // Out of the batch's range, or out of the whole file
+                    // from a host that ignores ranges.
+                    let (places, mut pieces): (Vec<usize>, Vec<Piece>) = (batch.needs.iter())
+                        .map(|&i| {
+                            let need = &missing[i];
+                            let cut = batch.cut(need, &bytes).map_err(|e| e.to_string())?;
+                            let bytes = cut.to_vec();
+                            Ok((
+                                i,
+                                Piece {
+                                    need: need.clone(),
+                                    bytes,
+                                },
+                            ))
+                        })
+                        .collect::<Result<Vec<_>, String>>()?
+                        .into_iter()
+                        .unzip();
+                    if inflate {
+                        inflate_pieces(&mut pieces).await?;
+                    }
+                    Ok(places.into_iter().zip(pieces).collect())
                 })
             })
-            .collect())
+            .collect()
     }
 
     /// Adds pieces as [`Bundle::fetch_needs`] had them (this bundle's, or
     /// another one's over the same files): inflates the deflated ones, all
     /// at once, not one after the other; skips what is loaded meanwhile.
     pub async fn add_fetched(&self, mut fetched: Vec<Piece>) -> Result<(), String> {
-        let deflated: Vec<usize> = (0..fetched.len())
-            .filter(|&i| fetched[i].need.deflated())
-            .collect();
-        let raw: Vec<Vec<u8>> = (deflated.iter())
-            .map(|&i| std::mem::take(&mut fetched[i].bytes))
-            .collect();
-        let records = deflated
-            .iter()
-            .zip(raw)
-            .map(|(&i, r)| (&fetched[i].need, r));
-        let inflated = inflate_all(records.collect()).await;
-        for (&i, plain) in deflated.iter().zip(inflated) {
-            let piece = &mut fetched[i];
-            piece.bytes = plain.map_err(|e| format!("{}: {e}", piece.need))?;
-        }
-        for Piece { need, bytes } in fetched {
+        inflate_pieces(&mut fetched).await?;
+        self.add_plain(fetched)
+    }
+
+    /// Adds pieces inflated; skips what is loaded meanwhile.
+    fn add_plain(&self, pieces: Vec<Piece>) -> Result<(), String> {
+        for Piece { need, bytes } in pieces {
             // What another query loaded meanwhile.
             if self.engine.borrow().has(&need) {
                 continue;
@@ -247,6 +285,59 @@ impl Bundle {
         }
         Ok(())
     }
+}
+
+/// A fetch under way (see [`Bundle::fetches`]): the pieces it brings, with
+/// their places among those asked for.
+type Fetch = futures::future::LocalBoxFuture<'static, Result<Vec<(usize, Piece)>, String>>;
+
+/// Runs `work` from now on, whether or not (or when) it is awaited: a
+/// fetch's request goes out, and its answer is inflated when it comes in,
+/// while the caller takes up the fetches before it.
+#[cfg(target_arch = "wasm32")]
+fn under_way(
+    work: impl std::future::Future<Output = Result<Vec<(usize, Piece)>, String>> + 'static,
+) -> Fetch {
+    use futures::FutureExt;
+    let (done, result) = futures::channel::oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = done.send(work.await);
+    });
+    async move {
+        result
+            .await
+            .unwrap_or_else(|_| Err("a fetch was dropped".to_string()))
+    }
+    .boxed_local()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn under_way(
+    work: impl std::future::Future<Output = Result<Vec<(usize, Piece)>, String>> + 'static,
+) -> Fetch {
+    use futures::FutureExt;
+    work.boxed_local()
+}
+
+/// Inflates the deflated ones of `pieces` in place, all at once, not one
+/// after the other.
+async fn inflate_pieces(pieces: &mut [Piece]) -> Result<(), String> {
+    let deflated: Vec<usize> = (0..pieces.len())
+        .filter(|&i| pieces[i].need.deflated())
+        .collect();
+    if deflated.is_empty() {
+        return Ok(());
+    }
+    let raw: Vec<Vec<u8>> = (deflated.iter())
+        .map(|&i| std::mem::take(&mut pieces[i].bytes))
+        .collect();
+    let records = deflated.iter().zip(raw).map(|(&i, r)| (&pieces[i].need, r));
+    let inflated = inflate_all(records.collect()).await;
+    for (&i, plain) in deflated.iter().zip(inflated) {
+        let piece = &mut pieces[i];
+        piece.bytes = plain.map_err(|e| format!("{}: {e}", piece.need))?;
+    }
+    Ok(())
 }
 
 /// Whether the reader asked the browser to save data (`Save-Data`,
@@ -266,65 +357,49 @@ fn save_data() -> bool {
     false
 }
 
-/// Fetches every URL (or byte range of one) concurrently; results in the
-/// same order. One already on its way (asked for by an earlier keystroke's
-/// query) is not fetched again: its request is awaited.
+/// Fetches a URL's bytes, or a range of them (see [`fetch_range`]). One
+/// already on its way (asked for by an earlier keystroke's query) is not
+/// fetched again: its request is awaited.
 #[cfg(target_arch = "wasm32")]
-pub async fn fetch_all(wanted: Vec<(String, Option<(u64, u64)>)>) -> Vec<Result<Vec<u8>, String>> {
+async fn fetch_shared(url: String, range: Option<(u64, u64)>) -> Result<Vec<u8>, String> {
     use wasm_bindgen::JsValue;
     thread_local! {
         static IN_FLIGHT: RefCell<std::collections::HashMap<String, js_sys::Promise>> =
             RefCell::default();
     }
-    let promises = js_sys::Array::new();
-    for (url, range) in &wanted {
-        let key = match range {
-            Some((start, end)) => format!("{url}#{start}-{end}"),
-            None => url.clone(),
-        };
-        let promise = IN_FLIGHT.with_borrow_mut(|in_flight| {
-            in_flight
-                .entry(key.clone())
-                .or_insert_with(|| {
-                    let (url, range) = (url.clone(), *range);
-                    wasm_bindgen_futures::future_to_promise(async move {
-                        let fetched = fetch_range(&url, range).await;
-                        IN_FLIGHT.with_borrow_mut(|f| f.remove(&key));
-                        // Errors travel as values, so one failure does not
-                        // hide the rest.
-                        Ok(match fetched {
-                            Ok(bytes) => js_sys::Uint8Array::from(&bytes[..]).into(),
-                            Err(e) => JsValue::from_str(&e),
-                        })
+    let key = match range {
+        Some((start, end)) => format!("{url}#{start}-{end}"),
+        None => url.clone(),
+    };
+    let promise = IN_FLIGHT.with_borrow_mut(|in_flight| {
+        in_flight
+            .entry(key.clone())
+            .or_insert_with(|| {
+                let url = url.clone();
+                wasm_bindgen_futures::future_to_promise(async move {
+                    let fetched = fetch_range(&url, range).await;
+                    IN_FLIGHT.with_borrow_mut(|f| f.remove(&key));
+                    // Errors travel as values, as the promise is shared.
+                    Ok(match fetched {
+                        Ok(bytes) => js_sys::Uint8Array::from(&bytes[..]).into(),
+                        Err(e) => JsValue::from_str(&e),
                     })
                 })
-                .clone()
-        });
-        promises.push(&promise);
-    }
-    let all = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&promises)).await;
-    let Ok(all) = all else {
-        return wanted
-            .iter()
-            .map(|(u, _)| Err(format!("could not load {u}")))
-            .collect();
-    };
-    js_sys::Array::from(&all)
-        .iter()
-        .map(|v| match v.as_string() {
+            })
+            .clone()
+    });
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(v) => match v.as_string() {
             Some(e) => Err(e),
             None => Ok(js_sys::Uint8Array::new(&v).to_vec()),
-        })
-        .collect()
+        },
+        Err(_) => Err(format!("could not load {url}")),
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub async fn fetch_all(wanted: Vec<(String, Option<(u64, u64)>)>) -> Vec<Result<Vec<u8>, String>> {
-    let mut out = Vec::new();
-    for (url, range) in wanted {
-        out.push(fetch_range(&url, range).await);
-    }
-    out
+async fn fetch_shared(url: String, range: Option<(u64, u64)>) -> Result<Vec<u8>, String> {
+    fetch_range(&url, range).await
 }
 
 /// Inflates raw-deflated pack records and index pieces with the browser's

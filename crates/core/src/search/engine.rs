@@ -636,6 +636,28 @@ impl Engine {
         }
     }
 
+    /// Works out the words of the article `need` brought, once it is added
+    /// (segmented, normalised, folded and stemmed: what its snippet is made
+    /// from, see [`Engine::snippets`]); nothing for any other piece. A page
+    /// of results asks for its articles together and they come in one by
+    /// one: a shell that calls this as each is added has the first ones'
+    /// words ready while the last are on their way, and the page's
+    /// snippets wait for the last article's words alone.
+    pub fn prepare_snippet(&self, need: &Need) {
+        if let Piece::Record(doc) = need.piece {
+            if self.has_article(doc) {
+                let _ = self.tokens(doc);
+            }
+        }
+    }
+
+    /// Whether a document's words are worked out (see
+    /// [`Engine::prepare_snippet`]).
+    #[cfg(test)]
+    pub(super) fn has_words(&self, doc: u32) -> bool {
+        self.tokens.get(&doc).is_some()
+    }
+
     /// Validates and adds an inflated piece: a shard, meta chunk or record
     /// table that the manifest lists as `kind` at `span`, whose own header
     /// must say the same.

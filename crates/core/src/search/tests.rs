@@ -354,6 +354,45 @@ fn results_with_snippets_need_no_meta_chunks() {
     }
 }
 
+/// Articles whose words are worked out as each comes in, in any order
+/// (`Engine::prepare_snippet`, as the viewer does while a page's other
+/// articles are on their way), give the same snippets as words worked out
+/// when the snippets are asked for.
+#[test]
+fn words_worked_out_as_articles_come_in_give_the_same_snippets() {
+    let q = Query::parse("digitale transformation ");
+    let snippets = |prepare: bool| {
+        let (mut e, b) = engine_with(corpus(), &BuildOptions::default());
+        let r = e.resolve(|n: &Need| b.load(n), |e| e.search(&q)).unwrap();
+        let docs: Vec<u32> = r.hits.iter().map(|h| h.doc).collect();
+        assert!(docs.len() > 1);
+        while let Err(EngineError::Missing(needs)) = e.need_docs(&docs, true) {
+            for need in needs.iter().rev() {
+                let bytes = b.load(need).unwrap();
+                let bytes = match need.deflated() {
+                    true => need.inflate(&bytes).unwrap(),
+                    false => bytes,
+                };
+                e.add(need, &bytes).unwrap();
+                if prepare {
+                    e.prepare_snippet(need);
+                }
+            }
+        }
+        // Each article's words, as it came in, or none yet.
+        assert!(docs.iter().all(|&d| e.has_words(d) == prepare));
+        e.snippets(&docs, &r.matched).unwrap()
+    };
+    let prepared = snippets(true);
+    // Each marks what it matched.
+    let marked = |s: &Snippet| s.segments().iter().any(|(_, marked)| *marked);
+    assert!(
+        prepared.len() > 1 && prepared.iter().all(marked),
+        "{prepared:?}"
+    );
+    assert_eq!(prepared, snippets(false));
+}
+
 /// Words the generated articles of several tests are about.
 const WORDS: [&str; 6] = [
     "Technologie",
