@@ -1427,6 +1427,60 @@ async fn a_result_pages_ranges_of_one_file_are_fetched_at_once() {
     b.client.close().await.unwrap();
 }
 
+/// A result page's articles are asked for together and taken up as each
+/// comes in, whatever the order: here the one that reaches the host first
+/// is answered a second after the other, which is inflated meanwhile; both
+/// show their snippets.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_pages_articles_may_come_in_any_order() {
+    let (tmp, site) = build_seeds();
+    let log: RangeLog = RangeLog::default();
+    let kept = log.clone();
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = axum::Router::new()
+        .fallback_service(tower_http::services::ServeDir::new(site.clone()))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let (log, asked) = (kept.clone(), asked.clone());
+                async move {
+                    let path = req.uri().path().to_string();
+                    if !path.contains("/data/pack-") || !req.headers().contains_key("range") {
+                        return next.run(req).await;
+                    }
+                    // The first article to reach the host comes in last.
+                    let first = asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                    let arrived = Instant::now();
+                    tokio::time::sleep(Duration::from_millis(if first { 1000 } else { 20 })).await;
+                    let response = next.run(req).await;
+                    log.lock().unwrap().push((path, arrived, Instant::now()));
+                    response
+                }
+            },
+        ));
+    let b = Browser::launch(tmp, None, serve_app(app).await, site).await;
+    // The newest and the oldest of the seed articles, far apart in their
+    // pack: two ranges.
+    b.goto("#/?q=Bac").await;
+    b.titles_when(2).await;
+    // Each result shows its snippet, with what it matched marked.
+    let marked = b
+        .js("return [...document.querySelectorAll('li.result')].map(li => li.querySelectorAll('.snippet mark').length)")
+        .await;
+    let marked: Vec<u64> = serde_json::from_value(marked).unwrap();
+    assert!(
+        marked.len() == 2 && marked.iter().all(|&n| n > 0),
+        "{marked:?}"
+    );
+    let answered = log.lock().unwrap().clone();
+    // Logged as answered: the second to arrive first, and it arrived
+    // while the first was on its way.
+    assert!(
+        answered.len() == 2 && answered[0].1 > answered[1].1 && answered[0].1 < answered[1].2,
+        "not asked for together, or the first to arrive came in first: {answered:?}"
+    );
+    b.client.close().await.unwrap();
+}
+
 /// A small bundle's record tables come in the first query's wave of
 /// requests, with its index pieces, so its articles are the second wave:
 /// two round trips to the first results, not three (index, record tables,
