@@ -155,12 +155,7 @@ impl Bundle {
         let (missing, needed) = self.with_prefetch(missing);
         // In the order asked for: every fetch is under way already.
         for fetch in self.fetches(missing, needed, true) {
-            let pieces: Vec<Piece> = fetch.await?.into_iter().map(|(_, p)| p).collect();
-            let needs: Vec<Need> = pieces.iter().map(|p| p.need.clone()).collect();
-            self.add_plain(pieces)?;
-            for need in &needs {
-                self.engine.borrow().prepare_snippet(need);
-            }
+            self.add_plain(fetch.await?)?;
         }
         Ok(())
     }
@@ -198,15 +193,13 @@ impl Bundle {
         for fetch in self.fetches(missing, needed, false) {
             pieces.extend(fetch.await?);
         }
-        // In the order asked for, as before the fetches were batched.
-        pieces.sort_by_key(|(i, _)| *i);
-        Ok(pieces.into_iter().map(|(_, piece)| piece).collect())
+        Ok(pieces)
     }
 
     /// The fetches that bring `missing`, each under way at once (before
     /// it is awaited) and, with `inflate`, inflating what it brings as soon
-    /// as it is in: each gives the pieces it brings, with their places in
-    /// `missing`. The first `needed` are needs (a fetch of one that fails
+    /// as it is in: each gives the pieces it brings. The first `needed` of
+    /// `missing` are needs (a fetch of one that fails
     /// is an error), the rest prefetches (a fetch of prefetches only that
     /// fails brings none).
     fn fetches(&self, missing: Vec<Need>, needed: usize, inflate: bool) -> Vec<Fetch> {
@@ -235,26 +228,19 @@ impl Bundle {
                     };
                     // Out of the batch's range, or out of the whole file
                     // from a host that ignores ranges.
-                    let (places, mut pieces): (Vec<usize>, Vec<Piece>) = (batch.needs.iter())
+                    let mut pieces = (batch.needs.iter())
                         .map(|&i| {
                             let need = &missing[i];
                             let cut = batch.cut(need, &bytes).map_err(|e| e.to_string())?;
                             let bytes = cut.to_vec();
-                            Ok((
-                                i,
-                                Piece {
-                                    need: need.clone(),
-                                    bytes,
-                                },
-                            ))
+                            let need = need.clone();
+                            Ok(Piece { need, bytes })
                         })
-                        .collect::<Result<Vec<_>, String>>()?
-                        .into_iter()
-                        .unzip();
+                        .collect::<Result<Vec<_>, String>>()?;
                     if inflate {
                         inflate_pieces(&mut pieces).await?;
                     }
-                    Ok(places.into_iter().zip(pieces).collect())
+                    Ok(pieces)
                 })
             })
             .collect()
@@ -268,7 +254,11 @@ impl Bundle {
         self.add_plain(fetched)
     }
 
-    /// Adds pieces inflated; skips what is loaded meanwhile.
+    /// Adds pieces inflated, and works out each article's words for its
+    /// snippet as it is added (see [`Bundle::load`]); skips what is loaded
+    /// meanwhile. Not [`Bundle::adopt`]'s way: the worker adopting the
+    /// page's articles would work out words no query waits for while the
+    /// next one waits for the worker.
     fn add_plain(&self, pieces: Vec<Piece>) -> Result<(), String> {
         for Piece { need, bytes } in pieces {
             // What another query loaded meanwhile.
@@ -279,6 +269,7 @@ impl Bundle {
                 .borrow_mut()
                 .add(&need, &bytes)
                 .map_err(|e| format!("{need}: {e}"))?;
+            self.engine.borrow().prepare_snippet(&need);
             if let Some(recorded) = self.recorded.borrow_mut().as_mut() {
                 recorded.push(Piece { need, bytes });
             }
@@ -287,16 +278,15 @@ impl Bundle {
     }
 }
 
-/// A fetch under way (see [`Bundle::fetches`]): the pieces it brings, with
-/// their places among those asked for.
-type Fetch = futures::future::LocalBoxFuture<'static, Result<Vec<(usize, Piece)>, String>>;
+/// A fetch under way (see [`Bundle::fetches`]): the pieces it brings.
+type Fetch = futures::future::LocalBoxFuture<'static, Result<Vec<Piece>, String>>;
 
 /// Runs `work` from now on, whether or not (or when) it is awaited: a
 /// fetch's request goes out, and its answer is inflated when it comes in,
 /// while the caller takes up the fetches before it.
 #[cfg(target_arch = "wasm32")]
 fn under_way(
-    work: impl std::future::Future<Output = Result<Vec<(usize, Piece)>, String>> + 'static,
+    work: impl std::future::Future<Output = Result<Vec<Piece>, String>> + 'static,
 ) -> Fetch {
     use futures::FutureExt;
     let (done, result) = futures::channel::oneshot::channel();
@@ -313,7 +303,7 @@ fn under_way(
 
 #[cfg(not(target_arch = "wasm32"))]
 fn under_way(
-    work: impl std::future::Future<Output = Result<Vec<(usize, Piece)>, String>> + 'static,
+    work: impl std::future::Future<Output = Result<Vec<Piece>, String>> + 'static,
 ) -> Fetch {
     use futures::FutureExt;
     work.boxed_local()

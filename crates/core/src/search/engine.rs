@@ -638,16 +638,16 @@ impl Engine {
 
     /// Works out the words of the article `need` brought, once it is added
     /// (segmented, normalised, folded and stemmed: what its snippet is made
-    /// from, see [`Engine::snippets`]); nothing for any other piece. A page
+    /// from, see [`Engine::snippets`]); nothing for any other piece, or
+    /// for an article not loaded. A page
     /// of results asks for its articles together and they come in one by
     /// one: a shell that calls this as each is added has the first ones'
     /// words ready while the last are on their way, and the page's
     /// snippets wait for the last article's words alone.
     pub fn prepare_snippet(&self, need: &Need) {
         if let Piece::Record(doc) = need.piece {
-            if self.has_article(doc) {
-                let _ = self.tokens(doc);
-            }
+            // An article not loaded is an error, and nothing to work out.
+            let _ = self.tokens(doc);
         }
     }
 
