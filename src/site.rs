@@ -58,10 +58,13 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             .iter()
             .map(|p| format!("`{}`", p.display()))
             .collect();
+        let all = match files.len() {
+            1 => "the only file was skipped".to_string(),
+            n => format!("all {n} files were skipped"),
+        };
         bail!(
-            "no articles in {}: all {} files were skipped; nothing written",
-            names.join(", "),
-            files.len()
+            "no articles in {}: {all}; nothing written",
+            names.join(", ")
         );
     }
     // Document order and slugs, from the keys the first pass kept (the same
@@ -143,19 +146,23 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             None => String::new(),
         };
         eprintln!(
-            "built {} articles ({}{among}){} into {}: {} files, {} in {:.2} s; app wasm {} ({} gzip)",
-            m.doc_count,
+            "built {} ({}{among}){} into {}: {}, {} in {:.2} s; app wasm {} ({} gzip)",
+            counted(m.doc_count as usize, "article", "articles"),
             langs.join(", "),
             [
-                (skipped, "files skipped"),
-                (duplicates, "duplicates packed once")
+                counted(skipped, "file skipped", "files skipped"),
+                counted(
+                    duplicates,
+                    "duplicate packed once",
+                    "duplicates packed once"
+                ),
             ]
             .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!(", {n} {what}"))
+            .filter(|s| !s.starts_with("0 "))
+            .map(|s| format!(", {s}"))
             .collect::<String>(),
             out.display(),
-            written.0,
+            counted(written.0, "file", "files"),
             human(written.1),
             started.elapsed().as_secs_f64(),
             human(wasm.len() as u64),
@@ -167,6 +174,11 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
         base,
         articles: manifest.doc_count as usize,
     })
+}
+
+/// `n` and the noun for that many: "1 article", "2 articles".
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Writes files into a folder with their .br/.gz siblings, from any

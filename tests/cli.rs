@@ -69,6 +69,41 @@ fn build_prints_a_summary() {
     let err = stderr(&o);
     assert!(err.contains("built 5 articles"), "{err}");
     assert!(err.contains("gzip"), "{err}");
+
+    // Counts of one read as such: one article, one file skipped.
+    let input = tmp.path().join("one");
+    fs::create_dir(&input).unwrap();
+    fs::copy(
+        seeds().join("000_dd54529cc9df803b.txt"),
+        input.join("a.txt"),
+    )
+    .unwrap();
+    fs::write(input.join("b.txt"), b"   \n").unwrap();
+    let o = run(bin()
+        .arg("build")
+        .arg(&input)
+        .arg("--out")
+        .arg(tmp.path().join("s1")));
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("built 1 article (de 1), 1 file skipped into"),
+        "{err}"
+    );
+
+    // And a folder whose only file is not an article says so.
+    fs::remove_file(input.join("a.txt")).unwrap();
+    let o = run(bin()
+        .arg("build")
+        .arg(&input)
+        .arg("--out")
+        .arg(tmp.path().join("s2")));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(": the only file was skipped; nothing written"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -440,7 +475,7 @@ fn single_file_is_one_self_contained_page() {
         .arg("--single-file")
         .arg(&page));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("news.html: 1 files"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("news.html: 1 file,"), "{}", stderr(&o));
     assert_eq!(
         fs::read_dir(tmp.path()).unwrap().count(),
         1,

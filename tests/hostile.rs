@@ -67,7 +67,7 @@ fn bad_files_are_named_skipped_and_counted() {
     );
     assert!(err.contains("built 2 articles"), "{err}");
     assert!(
-        err.contains("5 files skipped, 1 duplicates packed once"),
+        err.contains("5 files skipped, 1 duplicate packed once"),
         "{err}"
     );
 
