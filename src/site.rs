@@ -150,16 +150,16 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             counted(m.doc_count as usize, "article", "articles"),
             langs.join(", "),
             [
-                counted(skipped, "file skipped", "files skipped"),
-                counted(
+                (skipped, "file skipped", "files skipped"),
+                (
                     duplicates,
                     "duplicate packed once",
                     "duplicates packed once"
                 ),
             ]
             .iter()
-            .filter(|s| !s.starts_with("0 "))
-            .map(|s| format!(", {s}"))
+            .filter(|(n, ..)| *n > 0)
+            .map(|&(n, one, many)| format!(", {}", counted(n, one, many)))
             .collect::<String>(),
             out.display(),
             counted(written.0, "file", "files"),
