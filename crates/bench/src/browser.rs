@@ -15,7 +15,7 @@
 //! as what the first results cost.
 
 use anyhow::{bail, Result};
-use broadsheet_bench::chromium::session;
+use broadsheet_bench::chromium::session_with;
 use fantoccini::Client;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,14 @@ fn cold_runs() -> usize {
         .and_then(|n| n.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or(3)
+}
+
+/// Whether `bench browser` serves both sites over HTTP/2 (`BENCH_HTTP2=1`):
+/// TLS with a certificate made for the run, which the browser is told to
+/// accept. CDNs and most static hosts answer in HTTP/2, where a page's
+/// requests share one connection instead of queueing for HTTP/1.1's six.
+pub fn http2() -> bool {
+    std::env::var("BENCH_HTTP2").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The round trip `bench browser` adds to every request: `BENCH_RTT`
@@ -129,11 +137,14 @@ impl Counter {
     }
 }
 
+/// Serves `root` on loopback, over TLS (HTTP/2 where the browser offers
+/// it) when given `tls`, else over plain HTTP/1.1; returns its URL.
 async fn serve(
     root: PathBuf,
     precompressed: bool,
     counter: Arc<Counter>,
     rtt: Duration,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> Result<String> {
     use http_body_util::BodyExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -186,6 +197,10 @@ async fn serve(
             }
         },
     ));
+    if let Some(tls) = tls {
+        tokio::spawn(serve_tls(listener, tls, app));
+        return Ok(format!("https://{addr}/"));
+    }
     // As static hosts and CDNs do (nginx's `tcp_nodelay on`): without it a
     // response written in two parts waits for the browser's delayed ACK,
     // 40 ms on Linux, which would time the TCP stack, not the engines.
@@ -194,6 +209,59 @@ async fn serve(
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("http://{addr}/"))
+}
+
+/// A TLS acceptor with a self-signed certificate for 127.0.0.1, made for
+/// this run, offering HTTP/2 first (ALPN) and HTTP/1.1 after it; and the
+/// certificate, for a client that should trust it.
+fn tls_acceptor() -> Result<(
+    tokio_rustls::TlsAcceptor,
+    tokio_rustls::rustls::pki_types::CertificateDer<'static>,
+)> {
+    use tokio_rustls::rustls::{self, pki_types};
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])?;
+    let key = pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key.into())?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok((
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        cert.der().clone(),
+    ))
+}
+
+/// Serves `app` on `listener` over TLS, each connection in the protocol
+/// the browser and the server agreed on (HTTP/2 where it offers it).
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: tokio_rustls::TlsAcceptor,
+    app: axum::Router,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            // Out of file descriptors, say: not a busy loop meanwhile.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        // As for HTTP/1.1 above: no response waits for a delayed ACK.
+        let _ = tcp.set_nodelay(true);
+        let (tls, service) = (tls.clone(), service.clone());
+        tokio::spawn(async move {
+            // A handshake the browser gave up on is its business.
+            let Ok(stream) = tls.accept(tcp).await else {
+                return;
+            };
+            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 /// Waits for `mark` and returns its time: since navigation, and since the
@@ -271,10 +339,22 @@ async fn tool(
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&profile);
-        let (client, _driver) = session(&profile).await?;
+        let (client, _driver) = session_with(&profile, http2()).await?;
         counter.take(f64::INFINITY);
         client.goto(url).await?;
         let (cold, at) = mark_time(&client, mark).await?;
+        if http2() {
+            // The figures are HTTP/2's only if the browser spoke it.
+            let protocol = client
+                .execute(
+                    "return performance.getEntriesByType('navigation')[0].nextHopProtocol;",
+                    vec![],
+                )
+                .await?;
+            if protocol.as_str() != Some("h2") {
+                bail!("BENCH_HTTP2 is set, but the page came over {protocol}, not HTTP/2");
+            }
+        }
         let (bytes, requests) = counter.take(at);
         let task = client.execute_async(COLD_TASK, vec![json!(mark)]).await?;
         let task = task.as_f64().unwrap_or(f64::NAN);
@@ -356,7 +436,20 @@ pub fn measure(
     rt.block_on(async {
         let q = query.replace(' ', "%20");
         let count = Arc::new(Counter::default());
-        let url = serve(broadsheet_site.to_path_buf(), true, count.clone(), rtt).await?;
+        // One certificate for both sites, made for this run.
+        let tls = if http2() {
+            Some(tls_acceptor()?.0)
+        } else {
+            None
+        };
+        let url = serve(
+            broadsheet_site.to_path_buf(),
+            true,
+            count.clone(),
+            rtt,
+            tls.clone(),
+        )
+        .await?;
         let b = tool(
             &format!("{url}#/?q={q}"),
             "broadsheet:results",
@@ -368,7 +461,7 @@ pub fn measure(
         let p = match pagefind_site {
             Some(site) => {
                 let count = Arc::new(Counter::default());
-                let url = serve(site.to_path_buf(), false, count.clone(), rtt).await?;
+                let url = serve(site.to_path_buf(), false, count.clone(), rtt, tls).await?;
                 let page = format!("{url}bench.html?q={q}");
                 Some(
                     tool(
@@ -433,4 +526,64 @@ pub fn table(b: &Figures, p: Option<&Figures>) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{serve, tls_acceptor, Counter};
+    use axum::body::Bytes;
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio_rustls::rustls::{self, pki_types::ServerName, RootCertStore};
+
+    /// `BENCH_HTTP2`'s server speaks HTTP/2 over TLS to a client that
+    /// offers it, answers byte ranges (each article of a pack is one) and
+    /// precompressed files as over HTTP/1.1, and counts what it sent.
+    #[tokio::test]
+    async fn serves_ranges_over_http2() -> anyhow::Result<()> {
+        let root = std::env::temp_dir().join(format!("broadsheet-h2-test-{}", std::process::id()));
+        std::fs::create_dir_all(&root)?;
+        std::fs::write(root.join("pack.bin"), b"0123456789")?;
+        let result = range_over_http2(root.clone()).await;
+        std::fs::remove_dir_all(&root)?;
+        result
+    }
+
+    async fn range_over_http2(root: std::path::PathBuf) -> anyhow::Result<()> {
+        let (acceptor, cert) = tls_acceptor()?;
+        let counter = Arc::new(Counter::default());
+        let url = serve(root, true, counter.clone(), Duration::ZERO, Some(acceptor)).await?;
+        let addr = url.trim_start_matches("https://").trim_end_matches('/');
+        assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+
+        let mut roots = RootCertStore::empty();
+        roots.add(cert)?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let tcp = tokio::net::TcpStream::connect(addr).await?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(ServerName::try_from("127.0.0.1")?.to_owned(), tcp)
+            .await?;
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+
+        let (mut sender, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await?;
+        tokio::spawn(conn);
+        let request = hyper::Request::get(format!("{url}pack.bin"))
+            .header("range", "bytes=2-5")
+            .body(Empty::<Bytes>::new())?;
+        let response = sender.send_request(request).await?;
+        assert_eq!(response.version(), hyper::Version::HTTP_2);
+        assert_eq!(response.status(), 206);
+        let body = response.into_body().collect().await?.to_bytes();
+        assert_eq!(&body[..], b"2345");
+        assert_eq!(counter.take(f64::INFINITY), (4.0, 1.0));
+        Ok(())
+    }
 }

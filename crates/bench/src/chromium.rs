@@ -31,6 +31,13 @@ impl Drop for Driver {
 /// (no sandbox), without a GPU or /dev/shm, and without its background
 /// connections, which are refused here.
 pub async fn session(profile: &Path) -> Result<(Client, Driver)> {
+    session_with(profile, false).await
+}
+
+/// [`session`], and with `self_signed`, a browser that accepts any
+/// server's certificate: for a benchmark's server over TLS on loopback,
+/// whose certificate is made for the run.
+pub async fn session_with(profile: &Path, self_signed: bool) -> Result<(Client, Driver)> {
     if !Path::new(CHROMEDRIVER).exists() {
         bail!(
             "{CHROMEDRIVER} is missing: install Debian's chromium and chromium-driver \
@@ -66,6 +73,12 @@ pub async fn session(profile: &Path) -> Result<(Client, Driver)> {
     .map(String::from)
     .into();
     args.push(format!("--user-data-dir={}", profile.display()));
+    if self_signed {
+        // WebDriver's `acceptInsecureCerts` covers the page's own fetches;
+        // the flag also its workers' and the service worker's script.
+        args.push("--ignore-certificate-errors".into());
+        caps.insert("acceptInsecureCerts".into(), json!(true));
+    }
     if let Ok(extra) = std::env::var("BENCH_CHROME_FLAGS") {
         args.extend(extra.split_whitespace().map(String::from));
     }

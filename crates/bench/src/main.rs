@@ -11,7 +11,9 @@
 //! PAGEFIND_SITE `-` measures Broadsheet's site alone (to compare two
 //! builds of it, one after the other). Its environment: `BENCH_RUNS=N`
 //! cold runs per tool (3), `BENCH_RTT=MS` a round trip added to every
-//! request (0), `BENCH_LOG=1` every response and each cold run's timeline.
+//! request (0), `BENCH_LOG=1` every response and each cold run's timeline,
+//! `BENCH_HTTP2=1` both sites over TLS and HTTP/2, as CDNs serve them,
+//! instead of plain HTTP/1.1 (a certificate made for the run).
 //! `scale` does everything for each corpus size N: corpus, both builds,
 //! both sites in Chromium, tables and a plot (see [`scale`]).
 //!
