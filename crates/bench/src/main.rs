@@ -70,6 +70,9 @@ fn main() -> Result<()> {
                 browser::round_trip(),
             )?;
             print!("{}", browser::table(&b, p.as_ref()));
+            if browser::http2() {
+                println!("\nServed over TLS and HTTP/2 (`BENCH_HTTP2`).");
+            }
             Ok(())
         }
         Some("scale") if args.len() >= 4 => {
