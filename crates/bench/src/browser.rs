@@ -42,6 +42,10 @@ pub fn http2() -> bool {
     std::env::var("BENCH_HTTP2").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
+/// What `bench browser` and `bench scale` print with their tables when
+/// they served over HTTP/2.
+pub const HTTP2_NOTE: &str = "Served over TLS and HTTP/2 (`BENCH_HTTP2`).";
+
 /// The round trip `bench browser` adds to every request: `BENCH_RTT`
 /// milliseconds (0 unless set; see [`measure`]).
 pub fn round_trip() -> Duration {
@@ -332,6 +336,8 @@ async fn tool(
     counter: &Counter,
 ) -> Result<Figures> {
     let script = format!("{TICKER} {query_script}");
+    // Served over TLS only for HTTP/2 (see `serve`).
+    let http2 = url.starts_with("https://");
     let mut runs = Vec::new();
     for run in 0..cold_runs() {
         let profile = std::env::temp_dir().join(format!(
@@ -339,11 +345,11 @@ async fn tool(
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&profile);
-        let (client, _driver) = session_with(&profile, http2()).await?;
+        let (client, _driver) = session_with(&profile, http2).await?;
         counter.take(f64::INFINITY);
         client.goto(url).await?;
         let (cold, at) = mark_time(&client, mark).await?;
-        if http2() {
+        if http2 {
             // The figures are HTTP/2's only if the browser spoke it.
             let protocol = client
                 .execute(

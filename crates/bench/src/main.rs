@@ -71,7 +71,7 @@ fn main() -> Result<()> {
             )?;
             print!("{}", browser::table(&b, p.as_ref()));
             if browser::http2() {
-                println!("\nServed over TLS and HTTP/2 (`BENCH_HTTP2`).");
+                println!("\n{}", browser::HTTP2_NOTE);
             }
             Ok(())
         }

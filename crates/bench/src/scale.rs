@@ -290,7 +290,7 @@ pub fn run(sizes: &[usize], work: &Path, svg: &Path) -> Result<()> {
 fn print_row(r: &Row) {
     println!("\n### {} articles\n", thousands(r.articles));
     if browser::http2() {
-        println!("Served over TLS and HTTP/2 (`BENCH_HTTP2`).\n");
+        println!("{}\n", browser::HTTP2_NOTE);
     }
     println!("| tool | build | peak memory | files | output |");
     println!("| --- | --- | --- | --- | --- |");
@@ -323,15 +323,7 @@ fn print_row(r: &Row) {
     }
     println!();
     print!("{}", browser::table(&r.browser.0, r.browser.1.as_ref()));
-    println!(
-        "\nAt {} ms a round trip{}:\n",
-        RTT.as_millis(),
-        if browser::http2() {
-            ", over HTTP/2"
-        } else {
-            ""
-        }
-    );
+    println!("\nAt {} ms a round trip:\n", RTT.as_millis());
     print!(
         "{}",
         browser::table(&r.browser_rtt.0, r.browser_rtt.1.as_ref())
