@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::hash_map::{Entry, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Articles whose files add up to this many bytes are kept from the first
@@ -42,8 +42,17 @@ pub struct InputFile {
     pub source: String,
 }
 
+/// Whether `dir` is a site Broadsheet built (it holds the marker file):
+/// its pages, scripts and file lists are never articles.
+fn is_site(dir: &Path) -> bool {
+    dir.join(crate::site::MARKER).is_file()
+}
+
 /// The files of every input, in a stable order (folders sorted by name).
-pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
+/// Hidden files and folders are left out, and so are sites Broadsheet
+/// built (named unless `quiet`): an `--out` inside the input folder would
+/// otherwise be read as articles by the next build.
+pub fn collect_inputs(inputs: &[PathBuf], quiet: bool) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input).with_context(|| {
@@ -63,11 +72,33 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
             });
             continue;
         }
+        if is_site(input) {
+            bail!(
+                "input folder `{}` is a site broadsheet built, not articles \
+                 (give the folder of articles it was built from)",
+                input.display()
+            );
+        }
         let before = files.len();
         let walker = walkdir::WalkDir::new(input)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            .filter_entry(|e| {
+                if e.depth() == 0 {
+                    return true;
+                }
+                if e.file_name().to_string_lossy().starts_with('.') {
+                    return false;
+                }
+                let site = e.file_type().is_dir() && is_site(e.path());
+                if site && !quiet {
+                    eprintln!(
+                        "note: `{}` is a site broadsheet built, not articles; skipped",
+                        e.path().display()
+                    );
+                }
+                !site
+            });
         for entry in walker {
             let entry =
                 entry.with_context(|| format!("reading input folder `{}`", input.display()))?;
@@ -223,5 +254,8 @@ pub fn read_one(f: &InputFile, lang: Language<'_>) -> Result<Article, String> {
         return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
     }
     let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
+    if crate::shell::is_single_file(&bytes[..bytes.len().min(4096)]) {
+        return Err("a page `broadsheet build --single-file` wrote, not an article".into());
+    }
     ingest::parse_as(&bytes, &f.source, lang).map_err(|e| e.to_string())
 }

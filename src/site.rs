@@ -40,7 +40,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     // On a core of the pool while this thread lists the inputs, instead of
     // in the first articles' parse, which the other cores would wait for.
     rayon::spawn(broadsheet_core::ingest::warm_up);
-    let files = inputs::collect_inputs(&args.inputs)?;
+    let files = inputs::collect_inputs(&args.inputs, args.quiet)?;
     let Scan {
         articles: mut scanned,
         skipped,

@@ -238,6 +238,60 @@ fn rebuilds_replace_its_own_site() {
     assert_eq!(data.len(), manifest.files().count() + 3 * 2);
 }
 
+/// A site (or one-file page) written inside the folder of articles is not
+/// read as articles by the next build: its pages, scripts and file lists
+/// would otherwise be indexed, one more build of them each time. A built
+/// site given as the input is refused, naming it.
+#[test]
+fn a_site_built_inside_the_input_is_not_read_as_articles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("articles");
+    fs::create_dir(&input).unwrap();
+    for e in fs::read_dir(seeds()).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), input.join(e.file_name())).unwrap();
+    }
+    let (site, page) = (input.join("site"), input.join("page.html"));
+    for _ in 0..2 {
+        let o = run(bin().arg("build").arg(&input).arg("--out").arg(&site));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = run(bin()
+            .arg("build")
+            .arg(&input)
+            .arg("--single-file")
+            .arg(&page));
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let again = tmp.path().join("again");
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&again));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let named = format!("`{}` is a site broadsheet built", site.display());
+    assert!(err.contains(&named), "the site is named as skipped: {err}");
+    let named = format!(
+        "{}: a page `broadsheet build --single-file` wrote",
+        page.display()
+    );
+    assert!(err.contains(&named), "the page is named as skipped: {err}");
+    let v = search_json(&site, "");
+    assert_eq!(v["total"], 5, "{v}");
+    let v = search_json(&again, "");
+    assert_eq!(v["total"], 5, "{v}");
+
+    let o = run(bin()
+        .arg("build")
+        .arg(&site)
+        .arg("--out")
+        .arg(tmp.path().join("x")));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("is a site broadsheet built"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.path().join("x").exists());
+}
+
 #[test]
 fn files_given_directly_are_read_as_they_are() {
     let tmp = tempfile::tempdir().unwrap();
