@@ -121,7 +121,8 @@ pub fn search(args: &SearchArgs) -> Result<()> {
 }
 
 fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
-    writeln!(out, "{} results for {q:?}", r.total)?;
+    let noun = if r.total == 1 { "result" } else { "results" };
+    writeln!(out, "{} {noun} for {q:?}", r.total)?;
     if r.partial {
         writeln!(
             out,

@@ -120,6 +120,31 @@ fn search_json_has_the_documented_shape() {
     assert!(hit["snippet"].as_str().unwrap().contains("Bac Ninh"));
 }
 
+/// Without `--json`, a reader's list: the count (in words that agree with
+/// it), then each result's title, language, link, file and snippet.
+#[test]
+fn search_prints_a_readable_list() {
+    let (_tmp, site) = build_seeds();
+    let o = run(bin().arg("search").arg(&site).arg("Bac Ninh"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "1 result for \"Bac Ninh\"", "{out}");
+    assert!(
+        lines[2].starts_with(" 1. Bac Ninh") && lines[2].contains("[nl]"),
+        "{out}"
+    );
+    assert!(lines[3].trim_start().starts_with("#/a/bac-ninh"), "{out}");
+    assert!(lines[3].ends_with("(003_03305f744d138c2e.txt)"), "{out}");
+    assert!(lines[4].contains("Bac Ninh"), "{out}");
+    let o = run(bin().arg("search").arg(&site).arg("Cao Bằng"));
+    assert!(
+        stdout(&o).starts_with("3 results for \"Cao Bằng\""),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn search_batch_mode_reads_queries_from_stdin() {
     use std::io::Write;
