@@ -759,6 +759,19 @@ async fn article_view_highlights_the_query_and_scrolls_to_it() {
         (y.as_f64()? > 100.0).then_some(())
     })
     .await;
+    // On screen, clear of the sticky header, with text above it.
+    b.wait("the first match in the middle of the screen", || async {
+        let at = b
+            .js(
+                "const m = document.querySelector('article mark').getBoundingClientRect(); \
+                 const h = document.querySelector('header').getBoundingClientRect(); \
+                 return [m.top, m.bottom, h.bottom, innerHeight];",
+            )
+            .await;
+        let [top, bottom, header, height]: [f64; 4] = serde_json::from_value(at).ok()?;
+        (top > header + 50.0 && bottom < height).then_some(())
+    })
+    .await;
     // The mark is a real element around text, not markup from the article.
     let html: String = b
         .client
@@ -775,6 +788,33 @@ async fn article_view_highlights_the_query_and_scrolls_to_it() {
         html.starts_with("<mark>Datenbank") && html.ends_with("</mark>"),
         "{html}"
     );
+    b.client.close().await.unwrap();
+}
+
+/// A first match already on screen (here in the title) moves nothing: the
+/// reader starts at the top of the article, its back link and title whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_match_on_the_first_screen_leaves_the_article_at_its_top() {
+    let b = Browser::start().await;
+    let hits = search_json(&b.site, "Technologie");
+    let slug = hits["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap())
+        .find(|s| s.starts_with("generalsekretar"))
+        .unwrap()
+        .to_string();
+    b.goto(&format!("#/a/{slug}?q=Technologie")).await;
+    b.wait("the title's match", || async {
+        let m = b.texts("article h1 mark").await;
+        (m.first()? == "Technologie").then_some(())
+    })
+    .await;
+    // Long enough for a scroll to have happened (one frame would do).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let y = b.js("return window.scrollY").await;
+    assert_eq!(y.as_f64(), Some(0.0), "scrolled away from the title");
     b.client.close().await.unwrap();
 }
 

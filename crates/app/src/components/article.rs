@@ -66,7 +66,10 @@ pub fn ArticleView(props: &Props) -> Html {
             });
         });
     }
-    // Once the text is on screen, bring the first match into view.
+    // Once the text is on screen, bring the first match into view: where it
+    // is not on screen already (in the title or the lead, the reader
+    // starts at the top, back link and all), to the middle of it, with the
+    // text before it for context and clear of the sticky header.
     {
         let article_ref = article_ref.clone();
         use_effect_with(state.as_ref().map(|r| r.is_ok()), move |loaded| {
@@ -78,7 +81,17 @@ pub fn ArticleView(props: &Props) -> Html {
                     .cast::<web_sys::Element>()
                     .and_then(|a| a.query_selector("mark").ok().flatten());
                 if let Some(mark) = mark {
-                    mark.scroll_into_view_with_bool(true);
+                    let rect = mark.get_bounding_client_rect();
+                    let height = gloo::utils::window()
+                        .inner_height()
+                        .ok()
+                        .and_then(|h| h.as_f64())
+                        .unwrap_or(0.0);
+                    if rect.top() < 0.0 || rect.bottom() > height {
+                        let options = web_sys::ScrollIntoViewOptions::new();
+                        options.set_block(web_sys::ScrollLogicalPosition::Center);
+                        mark.scroll_into_view_with_scroll_into_view_options(&options);
+                    }
                 }
             }
         });
