@@ -597,6 +597,78 @@ async fn typing_searches_and_the_url_keeps_the_query() {
     b.client.close().await.unwrap();
 }
 
+/// An article opened from a search keeps the search: its words in the
+/// search box, and a link back to its results; one opened from the list
+/// links back to all articles.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_opened_from_a_search_links_back_to_its_results() {
+    let b = Browser::start().await;
+    b.goto("#/?q=Cao%20Bang").await;
+    b.titles_when(3).await;
+    b.client
+        .find(Locator::Css("li.result a.title"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let back = b
+        .wait("the back link", || async {
+            b.texts("article h1").await.first()?;
+            b.texts("p.back a").await.into_iter().next()
+        })
+        .await;
+    assert_eq!(back, "← Results for “Cao Bang”");
+    let input = b
+        .client
+        .find(Locator::Css("input[type=search]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        input.prop("value").await.unwrap().as_deref(),
+        Some("Cao Bang")
+    );
+    b.client
+        .find(Locator::Css("p.back a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = b
+        .wait("the results again", || async {
+            let h = b.texts("h2.count").await.join("").to_lowercase();
+            (b.texts("li.result a.title").await.len() == 3).then_some(h)
+        })
+        .await;
+    assert!(heading.contains("cao bang"), "{heading}");
+
+    // From the whole list: back to all articles, and an empty box.
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    b.client
+        .find(Locator::Css("li.result a.title"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let back = b
+        .wait("the back link", || async {
+            b.texts("article h1").await.first()?;
+            b.texts("p.back a").await.into_iter().next()
+        })
+        .await;
+    assert_eq!(back, "← All articles");
+    let input = b
+        .client
+        .find(Locator::Css("input[type=search]"))
+        .await
+        .unwrap();
+    assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
+    b.client.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_and_cli_give_identical_results() {
     let b = Browser::start().await;

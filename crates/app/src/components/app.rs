@@ -89,9 +89,14 @@ pub fn App(props: &AppProps) -> Html {
             }
         })
     };
+    // An article opened from a search keeps its query in the box: the
+    // reader sees what they searched for, and typing refines it.
     let list_state = match &*route {
         Route::List(s) => s.clone(),
-        Route::Article { .. } => ListState::default(),
+        Route::Article { q, .. } => ListState {
+            q: q.clone(),
+            ..ListState::default()
+        },
     };
     let q = list_state.q.clone();
     let oninput = {

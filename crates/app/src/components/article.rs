@@ -4,6 +4,7 @@ use super::text::marked;
 use super::text::{byline, safe_url};
 use crate::nav::Nav;
 use crate::queries::Loaded;
+use crate::route::{ListState, Route};
 use crate::worker::Source;
 use broadsheet_core::bundle::DocMeta;
 use broadsheet_core::search::{segments, Marker};
@@ -96,7 +97,18 @@ pub fn ArticleView(props: &Props) -> Html {
             }
         });
     }
-    let back = html! { <p class="back"><a href="#/">{ "← All articles" }</a></p> };
+    // Back to the search the reader came from (its words; the browser's
+    // own back button restores its facets too), or to the whole list.
+    let q = props.q.trim();
+    let back = if q.is_empty() {
+        html! { <p class="back"><a href="#/">{ "← All articles" }</a></p> }
+    } else {
+        let results = Route::List(ListState {
+            q: q.to_string(),
+            ..ListState::default()
+        });
+        html! { <p class="back"><a href={results.to_hash()}>{ format!("← Results for “{q}”") }</a></p> }
+    };
     let a = match &*state {
         None => return html! { <p class="status" aria-busy="true">{ "Loading…" }</p> },
         Some(Err(e)) => return html! { <div class="error" role="alert">{ e.clone() }</div> },
