@@ -619,6 +619,9 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
         })
         .await;
     assert_eq!(back, "← Results for “Cao Bang”");
+    // The page's title names the screen, before the site's own.
+    let h1 = b.texts("article h1").await.join("");
+    assert_eq!(title(&b).await, format!("{h1} · Broadsheet"));
     let input = b
         .client
         .find(Locator::Css("input[type=search]"))
@@ -642,6 +645,7 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
         })
         .await;
     assert!(heading.contains("cao bang"), "{heading}");
+    assert_eq!(title(&b).await, "Cao Bang · Broadsheet");
 
     // From the whole list: back to all articles, and an empty box.
     b.goto("#/").await;
@@ -660,6 +664,12 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
         })
         .await;
     assert_eq!(back, "← All articles");
+    b.client.back().await.unwrap();
+    b.titles_when(5).await;
+    b.wait("the site's own title", || async {
+        (title(&b).await == "Broadsheet").then_some(())
+    })
+    .await;
     let input = b
         .client
         .find(Locator::Css("input[type=search]"))
@@ -667,6 +677,15 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
         .unwrap();
     assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
     b.client.close().await.unwrap();
+}
+
+/// The page's title (`document.title`).
+async fn title(b: &Browser) -> String {
+    b.js("return document.title")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1823,6 +1842,8 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
     let route = viewer.attr("route").await.unwrap().unwrap();
     assert!(route.starts_with("#/a/"), "{route}");
     assert_eq!(b.js("return location.href").await, json!(base));
+    // Nor its title.
+    assert_eq!(b.js("return document.title").await, json!("Portal"));
     // The host page can drive the viewer through the attribute.
     b.js("document.querySelector('broadsheet-viewer').setAttribute('route', '#/'); return null")
         .await;

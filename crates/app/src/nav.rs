@@ -80,3 +80,23 @@ impl Nav {
         }
     }
 }
+
+thread_local! {
+    /// The page's own title (`index.html`'s `<title>`), as it was before
+    /// any screen named itself in it.
+    static SITE_TITLE: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+}
+
+/// Names the screen in the page's title, before the site's own title
+/// (`Cao Bang · Broadsheet`; the site's title alone for `None`), so that
+/// the tab, the history list and bookmarks say which screen each is. Only
+/// for a viewer that is the page: an embedded one leaves its host's title
+/// alone.
+pub fn set_page_title(screen: Option<&str>) {
+    let document = gloo::utils::document();
+    let site = SITE_TITLE.with(|t| t.get_or_init(|| document.title()).clone());
+    match screen.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(screen) => document.set_title(&format!("{screen} · {site}")),
+        None => document.set_title(&site),
+    }
+}

@@ -59,7 +59,7 @@ pub fn ArticleView(props: &Props) -> Html {
                 let result = source.article(&slug, &q).await;
                 if own_page {
                     if let Ok(Some((a, _))) = &result {
-                        gloo::utils::document().set_title(&format!("{} · Broadsheet", a.title));
+                        crate::nav::set_page_title(Some(&a.title));
                     }
                     gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
                 }

@@ -2,6 +2,7 @@
 //! snippets, facets and sort order, updated as the reader types.
 
 use super::text::{byline, lang_name, marked};
+use crate::nav::Nav;
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
 use crate::worker::Source;
@@ -110,6 +111,14 @@ pub fn ResultList(props: &Props) -> Html {
         let limit = limit.clone();
         use_effect_with(props.state.clone(), move |_| limit.set(PAGE));
     }
+    // The page's title names the search (an embedded viewer leaves its
+    // host's title alone).
+    let own_page = use_context::<crate::Config>().is_none_or(|c| c.nav == Nav::Hash);
+    use_effect_with(props.state.q.clone(), move |q| {
+        if own_page {
+            crate::nav::set_page_title(Some(q.as_str()));
+        }
+    });
     {
         let page = page.clone();
         let source = props.source.clone();
