@@ -242,6 +242,22 @@ async fn home_lists_the_five_seed_articles_newest_first() {
     assert_eq!(langs, ["de", "de", "nl", "pl", "vi"]);
     let dates = b.texts("li.result time").await;
     assert_eq!(dates, ["2025-10-16", "2025-07-02"]);
+    // Newest first is the only order without words to rank by: no sort
+    // order is offered (looked for once the facet chips, which come after
+    // the list, are in), until there are words.
+    b.wait("the language chips", || async {
+        (!b.texts("button.chip[data-facet=lang]").await.is_empty()).then_some(())
+    })
+    .await;
+    assert!(b.texts("select").await.is_empty(), "a sort order offered");
+    let found = search_json(&b.site, "Wissenschaft")["total"]
+        .as_u64()
+        .unwrap();
+    b.slugs_for("Wissenschaft", found as usize).await;
+    b.wait("the sort order", || async {
+        (b.texts("select").await.len() == 1).then_some(())
+    })
+    .await;
     b.client.close().await.unwrap();
 }
 

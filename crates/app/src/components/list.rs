@@ -6,7 +6,7 @@ use crate::nav::Nav;
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
 use crate::worker::Source;
-use broadsheet_core::search::FacetCounts;
+use broadsheet_core::search::{FacetCounts, Query};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -63,7 +63,10 @@ fn facets_view(
             </div>
         }
     });
-    let sort = {
+    // Without words to rank by, the list is newest first whatever the order
+    // chosen: no choice to offer.
+    let ranked = !Query::parse(&current.q).terms.is_empty();
+    let sort = ranked.then(|| {
         let navigate = navigate.clone();
         let state = current.clone();
         let onchange = Callback::from(move |e: Event| {
@@ -90,7 +93,7 @@ fn facets_view(
                 </select>
             </label>
         }
-    };
+    });
     html! { <div class="facets">{ for groups }{ sort }</div> }
 }
 
