@@ -1217,6 +1217,48 @@ async fn wait_for_worker(b: &Browser) -> String {
     .await
 }
 
+/// A Chrome DevTools Protocol command, sent through ChromeDriver's
+/// `goog/cdp/execute`: what WebDriver has no command for (a permission, a
+/// storage quota).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+impl Browser {
+    /// Runs a DevTools command; its result.
+    async fn cdp(&self, cmd: &'static str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    }
+
+    /// The served site's origin (`http://127.0.0.1:PORT`).
+    fn origin(&self) -> String {
+        self.base.trim_end_matches('/').to_string()
+    }
+}
+
 /// The article at `#/a/SLUG` shows its title and text.
 async fn reads(b: &Browser, slug: &str) {
     b.goto(&format!("#/a/{slug}")).await;
@@ -1351,6 +1393,15 @@ async fn save_everything_then_read_every_article_offline() {
         label.contains(&shown) || label.contains(&shown_mb),
         "{label:?} should show {shown} or {shown_mb}"
     );
+    // Saving asks the browser to keep the site's storage
+    // (`navigator.storage.persist()`; Chromium decides by itself, so the
+    // question is watched, not the answer).
+    b.js(
+        "const persist = navigator.storage.persist.bind(navigator.storage); \
+          navigator.storage.persist = () => { window.persistAsked = true; return persist(); }; \
+          return null",
+    )
+    .await;
     b.client
         .find(Locator::Css("button.save-offline"))
         .await
@@ -1363,6 +1414,11 @@ async fn save_everything_then_read_every_article_offline() {
         t.contains("All articles are saved").then_some(())
     })
     .await;
+    assert_eq!(
+        b.js("return window.persistAsked === true").await,
+        json!(true),
+        "saved, but left for eviction"
+    );
 
     b.stop_server();
     b.client.refresh().await.unwrap();
@@ -1376,6 +1432,66 @@ async fn save_everything_then_read_every_article_offline() {
         (!b.texts(".offline-state.saved").await.is_empty()).then_some(())
     })
     .await;
+}
+
+/// Saving more than the browser lets the site store fails with a reason
+/// the reader can act on, keeps what it saved, and saves the rest once
+/// there is room.
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_more_than_the_browser_allows_says_so() {
+    let b = Browser::start().await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    let origin = b.origin();
+    let used = b
+        .cdp("Storage.getUsageAndQuota", json!({ "origin": origin }))
+        .await["usage"]
+        .as_f64()
+        .unwrap();
+    // Room for a few kilobytes more: less than a pack.
+    b.cdp(
+        "Storage.overrideQuotaForOrigin",
+        json!({ "origin": origin, "quotaSize": used + 4096.0 }),
+    )
+    .await;
+    b.client
+        .find(Locator::Css("button.save-offline"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let failed = b
+        .wait("the failure", || async {
+            let t = b.texts(".offline-state.failed").await.join("");
+            (!t.is_empty()).then_some(t)
+        })
+        .await;
+    assert!(
+        failed.contains("the browser has no room for the whole site (")
+            && failed.contains("MB); what was saved so far stays saved"),
+        "{failed}"
+    );
+    // Room again (the override lifted): trying again saves the rest.
+    b.cdp(
+        "Storage.overrideQuotaForOrigin",
+        json!({ "origin": origin }),
+    )
+    .await;
+    b.client
+        .find(Locator::Css(".offline-state.failed button.save-offline"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait("everything saved", || async {
+        let t = b.texts(".offline-state.saved").await.join("");
+        t.contains("All articles are saved").then_some(())
+    })
+    .await;
+    b.client.close().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -153,6 +153,7 @@ impl Worker {
 
     /// Asks the worker to cache every file of the site.
     pub fn save_all(&self) {
+        persist();
         post(&self.container, "save");
     }
 }
@@ -167,6 +168,25 @@ fn update(container: &ServiceWorkerContainer) -> Option<()> {
         }
     });
     Some(())
+}
+
+/// Asks the browser to keep this site's storage under pressure
+/// (`navigator.storage.persist()`): what the reader saved for offline
+/// reading would otherwise be the first to go when the disk runs low.
+/// The browser decides (Chromium grants it to sites a reader uses or
+/// installed, without asking); saving goes ahead either way.
+fn persist() {
+    let get = |of: &JsValue, key: &str| Reflect::get(of, &key.into()).ok();
+    let storage = get(&gloo::utils::window().into(), "navigator")
+        .and_then(|navigator| get(&navigator, "storage"))
+        .filter(|storage| !storage.is_undefined());
+    let persist = storage.as_ref().and_then(|storage| {
+        let f = get(storage, "persist")?;
+        Some((storage, f.dyn_into::<js_sys::Function>().ok()?))
+    });
+    if let Some((storage, persist)) = persist {
+        let _ = persist.call0(storage);
+    }
 }
 
 /// Sends `{type}` to the worker that controls this page, if any yet.

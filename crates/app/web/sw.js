@@ -221,6 +221,9 @@ async function status() {
   return { type: "status", build: BUILD, bytes: TOTAL_BYTES, files: TOTAL_FILES, saved };
 }
 
+// `12.3 MB`, as the page shows sizes.
+const megabytes = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
 // Fetches every file of the build that is not cached yet, a few at a time,
 // reporting the bytes done so far.
 async function saveAll(reply) {
@@ -246,7 +249,15 @@ async function saveAll(reply) {
       if (!(await cache.match(url))) {
         const response = await fetch(url);
         if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-        await cache.put(url, response);
+        await cache.put(url, response).catch((error) => {
+          if (error && error.name === "QuotaExceededError") {
+            throw new Error(
+              `the browser has no room for the whole site (${megabytes(TOTAL_BYTES)}); ` +
+                "what was saved so far stays saved",
+            );
+          }
+          throw error;
+        });
       }
       done += size;
       report();
