@@ -944,6 +944,8 @@ async fn markup_in_articles_is_shown_as_text() {
         titles[0].contains("<b>fette</b>") && titles[0].contains("<script>"),
         "{titles:?}"
     );
+    // One article, in words that agree (upper-cased by CSS).
+    assert_eq!(b.texts("h2.count").await, ["1 ARTICLE"]);
     b.client
         .find(Locator::Css("li.result a.title"))
         .await

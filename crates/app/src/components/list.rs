@@ -1,7 +1,7 @@
 //! The article list: all articles newest first, or search results with
 //! snippets, facets and sort order, updated as the reader types.
 
-use super::text::{byline, lang_name, marked};
+use super::text::{byline, count, lang_name, marked};
 use crate::nav::Nav;
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
@@ -52,7 +52,7 @@ fn facets_view(
             html! {
                 <button type="button" class="chip" aria-pressed={pressed.to_string()} data-facet={f.facet.clone()}
                     data-value={v.value.clone()} {onclick}>
-                    { label }<span class="n">{ v.count }</span>
+                    { label }<span class="n">{ count(v.count as usize) }</span>
                 </button>
             }
         });
@@ -199,10 +199,11 @@ pub fn ResultList(props: &Props) -> Html {
     };
     let q = page_data.state.q.trim();
     let heading = match (q.is_empty(), page_data.total) {
-        (true, n) => format!("{n} articles"),
-        (false, n) if page_data.more => format!("{n}+ results for “{q}”"),
+        (true, 1) => "1 article".to_string(),
+        (true, n) => format!("{} articles", count(n)),
+        (false, n) if page_data.more => format!("{}+ results for “{q}”", count(n)),
         (false, 1) => format!("1 result for “{q}”"),
-        (false, n) => format!("{n} results for “{q}”"),
+        (false, n) => format!("{} results for “{q}”", count(n)),
     };
     let more = (page_data.items.len() < page_data.total || page_data.more).then(|| {
         let limit = limit.clone();
