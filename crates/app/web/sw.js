@@ -221,8 +221,11 @@ async function status() {
   return { type: "status", build: BUILD, bytes: TOTAL_BYTES, files: TOTAL_FILES, saved };
 }
 
-// `12.3 MB`, as the page shows sizes.
-const megabytes = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+// `3.9 GB` or `12.3 MB`, as the page shows sizes of a megabyte and more.
+const megabytes = (bytes) =>
+  bytes >= 1023.95 * 1048576
+    ? `${(bytes / 1073741824).toFixed(1)} GB`
+    : `${(bytes / 1048576).toFixed(1)} MB`;
 
 // Fetches every file of the build that is not cached yet, a few at a time,
 // reporting the bytes done so far.

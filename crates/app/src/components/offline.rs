@@ -102,14 +102,21 @@ pub fn OfflineBar(props: &OfflineProps) -> Html {
     }
 }
 
-/// `12.3 MB` or `456 KB`. Integer arithmetic only: formatting a float
-/// would pull Rust's float printing (about 20 KB) into the wasm.
+/// `3.9 GB`, `12.3 MB` or `456 KB`. Integer arithmetic only: formatting
+/// a float would pull Rust's float printing (about 20 KB) into the wasm.
 fn size(bytes: f64) -> String {
     const MB: u64 = 1024 * 1024;
+    const GB: u64 = 1024 * MB;
     let bytes = bytes.max(0.0) as u64;
-    if bytes >= MB {
-        let tenths = (bytes * 10 + MB / 2) / MB;
-        format!("{}.{} MB", tenths / 10, tenths % 10)
+    // In tenths, rounded; a size that rounds up to the next unit is shown
+    // in it (1023.96 MB is 1.0 GB, not 1024.0 MB).
+    let tenths = |unit: u64| (bytes * 10 + unit / 2) / unit;
+    if tenths(MB) >= 10 * 1024 {
+        let t = tenths(GB);
+        format!("{}.{} GB", t / 10, t % 10)
+    } else if bytes >= MB {
+        let t = tenths(MB);
+        format!("{}.{} MB", t / 10, t % 10)
     } else {
         format!("{} KB", bytes.div_ceil(1024))
     }
@@ -118,24 +125,22 @@ fn size(bytes: f64) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn sizes_read_like_the_float_formatting_they_replace() {
-        for bytes in [
-            0.0,
-            1.0,
-            1023.0,
-            1024.0,
-            1025.0,
-            1048575.0,
-            1048576.0,
-            1572864.0,
-            123456789.0,
-        ] {
-            let expected = if bytes >= 1048576.0 {
-                format!("{:.1} MB", bytes / 1048576.0)
-            } else {
-                format!("{:.0} KB", (bytes / 1024.0f64).ceil())
-            };
-            assert_eq!(super::size(bytes), expected);
+    fn sizes_read_in_the_unit_they_reach() {
+        let cases = [
+            (0.0, "0 KB"),
+            (1.0, "1 KB"),
+            (1023.0, "1 KB"),
+            (1025.0, "2 KB"),
+            (1048575.0, "1024 KB"),
+            (1048576.0, "1.0 MB"),
+            (1572864.0, "1.5 MB"),
+            (123456789.0, "117.7 MB"),
+            (1073689395.0, "1023.9 MB"),
+            (1073689396.0, "1.0 GB"),
+            (4_197_000_000.0, "3.9 GB"),
+        ];
+        for (bytes, text) in cases {
+            assert_eq!(super::size(bytes), text, "{bytes}");
         }
     }
 }
