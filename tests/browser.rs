@@ -1870,8 +1870,9 @@ const PORTAL: &str = r#"<!doctype html>
 </html>
 "#;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_portal_embeds_the_viewer_from_a_sub_path() {
+/// The seed site built for `/news/` under a portal's front page
+/// ([`PORTAL`]), served as a static host would.
+async fn portal() -> Browser {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("www");
     std::fs::create_dir(&root).unwrap();
@@ -1887,7 +1888,13 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
     assert!(o.status.success(), "{}", stderr(&o));
     std::fs::write(root.join("index.html"), PORTAL).unwrap();
     let base = static_server(root).await;
-    let b = Browser::launch(tmp, None, base.clone(), site).await;
+    Browser::launch(tmp, None, base, site).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_portal_embeds_the_viewer_from_a_sub_path() {
+    let b = portal().await;
+    let base = b.base.clone();
 
     // The site itself works under the sub-path, with and without the slash.
     for path in ["news/", "news"] {
@@ -1990,6 +1997,69 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
         (n == 5).then_some(())
     })
     .await;
+}
+
+/// Moved within the page, a viewer stays as it was, search worker and all;
+/// taken off the page (a portal's client-side router moving on), its
+/// search worker goes with it, and so does one taken off before its bundle
+/// was open; put on a page again, a viewer starts afresh. (On a page of
+/// its own: a page navigated away from keeps its workers in the browser's
+/// back-forward cache, among those counted.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_taken_off_the_page_takes_its_worker_along() {
+    let b = portal().await;
+    b.client.goto(&b.base).await.unwrap();
+    let workers = || async {
+        let targets = b.cdp("Target.getTargets", json!({})).await;
+        (targets["targetInfos"].as_array().unwrap().iter())
+            .filter(|t| t["type"] == "worker")
+            .count()
+    };
+    let listed = || async {
+        b.wait("five articles in the viewer", || async {
+            let found = b
+                .js("const v = document.querySelector('broadsheet-viewer'); \
+                     return v && v.shadowRoot ? v.shadowRoot.querySelectorAll('li.result a.title').length : 0")
+                .await;
+            (found == json!(5)).then_some(())
+        })
+        .await
+    };
+    listed().await;
+    // The worker starts once the viewer has answered its first list.
+    b.wait("the viewer's search worker", || async {
+        (workers().await == 1).then_some(())
+    })
+    .await;
+    b.js("document.body.prepend(document.querySelector('broadsheet-viewer')); return null")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(workers().await, 1, "moved, not removed");
+    listed().await;
+    b.js("document.querySelector('broadsheet-viewer').remove(); return null")
+        .await;
+    b.wait("the search worker gone", || async {
+        (workers().await == 0).then_some(())
+    })
+    .await;
+    b.js("const v = document.createElement('broadsheet-viewer'); \
+          v.setAttribute('src', '/news/'); document.body.append(v); return null")
+        .await;
+    listed().await;
+    b.wait("the new viewer's search worker", || async {
+        (workers().await == 1).then_some(())
+    })
+    .await;
+    b.js("const v = document.createElement('broadsheet-viewer'); \
+          v.setAttribute('src', '/news/'); document.body.append(v); v.remove(); return null")
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        workers().await,
+        1,
+        "a worker for a viewer no longer on the page"
+    );
+    b.client.close().await.unwrap();
 }
 
 /// A word in more articles than its head holds: the first page of results

@@ -68,23 +68,59 @@ pub fn start() {
         service_worker: meta("broadsheet-sw").filter(|s| !s.is_empty()),
         worker: meta("broadsheet-worker").filter(|s| !s.is_empty()),
     };
+    // The page's own viewer lasts as long as the page.
     render(root, config);
 }
 
 /// Mounts a viewer of the site at `site` (ending in `/`) into `root`, a node
 /// in `host`'s shadow root; `host` is the `<broadsheet-viewer>` element;
 /// `module` is the app module's URL, for the search worker (which browsers
-/// start only from the page's own origin).
+/// start only from the page's own origin). `embed.js` destroys the
+/// [`Viewer`] once its element has left the page.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn mount(root: web_sys::Element, host: web_sys::Element, site: String, module: String) {
+pub fn mount(
+    root: web_sys::Element,
+    host: web_sys::Element,
+    site: String,
+    module: String,
+) -> Viewer {
     let config = Config {
         data: format!("{site}data/"),
         nav: Nav::Host { host, site },
         service_worker: None,
         worker: Some(module),
     };
-    render(root, config);
+    Viewer(render(root, config))
+}
+
+/// An embedded viewer, as [`mount`] gives it to `embed.js`.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub struct Viewer(std::rc::Rc<Mounted>);
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+impl Viewer {
+    /// Takes the viewer down: its app, and with it its search worker and
+    /// whatever of the bundle it holds in memory. A portal whose pages
+    /// come and go without reloading (a client-side router) would
+    /// otherwise keep a worker and its decoded index per viewer it ever
+    /// showed. A viewer destroyed before it rendered never renders.
+    pub fn destroy(&self) {
+        self.0.destroyed.set(true);
+        if let Some(app) = self.0.app.take() {
+            app.destroy();
+        }
+    }
+}
+
+/// A viewer's app once rendered (see [`render`]).
+#[cfg(target_arch = "wasm32")]
+#[derive(Default)]
+struct Mounted {
+    app: std::cell::Cell<Option<yew::AppHandle<components::App>>>,
+    destroyed: std::cell::Cell<bool>,
 }
 
 /// Begins to open the bundle and answer the screen's list (see
@@ -99,17 +135,26 @@ pub fn mount(root: web_sys::Element, host: web_sys::Element, site: String, modul
 /// manifest is preloaded by the page, so the screen waits for it only
 /// where it arrives after the app's wasm, its largest file.
 #[cfg(target_arch = "wasm32")]
-fn render(root: web_sys::Element, config: Config) {
+fn render(root: web_sys::Element, config: Config) -> std::rc::Rc<Mounted> {
     let first = match config.nav.current() {
         route::Route::List(state) => Some(state),
         route::Route::Article { .. } => None,
     };
     let (data, script) = (config.data.clone(), config.worker.clone());
-    worker::Source::begin(data, script, first, move || {
-        yew::Renderer::<components::App>::with_root_and_props(
+    let mounted = std::rc::Rc::new(Mounted::default());
+    let rendered = mounted.clone();
+    worker::Source::begin(data.clone(), script, first, move || {
+        if rendered.destroyed.get() {
+            // The bundle it began to open is nobody's now.
+            worker::Source::abandon(&data);
+            return;
+        }
+        let app = yew::Renderer::<components::App>::with_root_and_props(
             root,
             components::AppProps { config },
         )
         .render();
+        rendered.app.set(Some(app));
     });
+    mounted
 }

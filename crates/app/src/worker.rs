@@ -222,6 +222,17 @@ impl Source {
         });
     }
 
+    /// Drops a bundle [`Source::begin`] opened at `data` for a viewer that
+    /// was taken down before it rendered (see `Viewer::destroy`), and with
+    /// it the search worker it may have started.
+    pub fn abandon(data: &str) {
+        let abandoned = BEGUN.with_borrow_mut(|begun| {
+            let i = begun.iter().position(|(d, _)| d == data)?;
+            Some(begun.remove(i))
+        });
+        drop(abandoned);
+    }
+
     /// The bundle at `data`, open on the page: the one [`Source::begin`]
     /// opened, or fetched now (see [`Source::fetch`]).
     pub async fn open(data: String, script: Option<String>) -> Result<Source, String> {

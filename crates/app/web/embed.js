@@ -24,17 +24,33 @@ class BroadsheetViewer extends HTMLElement {
   }
 
   connectedCallback() {
-    if (this.shadowRoot) return;
-    const shadow = this.attachShadow({ mode: "open" });
+    // Moved within the page (taken out and put back in one go): still
+    // mounted.
+    if (this.viewer) return;
+    const shadow = this.shadowRoot || this.attachShadow({ mode: "open" });
     const style = document.createElement("link");
     style.rel = "stylesheet";
     style.href = STYLE;
     const root = document.createElement("div");
     root.className = "bs-app";
-    shadow.append(style, root);
+    shadow.replaceChildren(style, root);
     const site = new URL(this.getAttribute("src") || SITE, document.baseURI).href;
     const base = site.endsWith("/") ? site : site + "/";
-    ready.then(() => mount(root, this, base, MODULE)).catch((e) => failed(root, e));
+    this.viewer = ready.then(() => mount(root, this, base, MODULE));
+    this.viewer.catch((e) => failed(root, e));
+  }
+
+  // Taken off the page (a portal's client-side router moving on): the
+  // viewer, its search worker and the index it holds go too, unless the
+  // element is back by the next task (moved, not removed). Put back later,
+  // it mounts afresh.
+  disconnectedCallback() {
+    setTimeout(() => {
+      if (this.isConnected || !this.viewer) return;
+      const viewer = this.viewer;
+      this.viewer = null;
+      viewer.then((v) => v.destroy(), () => {});
+    });
   }
 
   attributeChangedCallback(name, before, after) {
