@@ -106,8 +106,9 @@ impl Viewer {
     /// whatever of the bundle it holds in memory. A portal whose pages
     /// come and go without reloading (a client-side router) would
     /// otherwise keep a worker and its decoded index per viewer it ever
-    /// showed. A viewer destroyed before it rendered never renders.
-    pub fn destroy(&self) {
+    /// showed. A viewer destroyed before it rendered never renders. The
+    /// handle is spent (freed) by the call.
+    pub fn destroy(self) {
         self.0.destroyed.set(true);
         if let Some(app) = self.0.app.take() {
             app.destroy();

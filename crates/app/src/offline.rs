@@ -175,17 +175,24 @@ fn update(container: &ServiceWorkerContainer) -> Option<()> {
 /// reading would otherwise be the first to go when the disk runs low.
 /// The browser decides (Chromium grants it to sites a reader uses or
 /// installed, without asking); saving goes ahead either way.
+///
+/// Looked up, not bound: `navigator.storage` is missing outside secure
+/// contexts (a site served over plain HTTP), where a bound call would throw.
 fn persist() {
-    let get = |of: &JsValue, key: &str| Reflect::get(of, &key.into()).ok();
-    let storage = get(&gloo::utils::window().into(), "navigator")
-        .and_then(|navigator| get(&navigator, "storage"))
-        .filter(|storage| !storage.is_undefined());
-    let persist = storage.as_ref().and_then(|storage| {
-        let f = get(storage, "persist")?;
-        Some((storage, f.dyn_into::<js_sys::Function>().ok()?))
-    });
-    if let Some((storage, persist)) = persist {
-        let _ = persist.call0(storage);
+    let get = |of: &JsValue, key: &str| {
+        Reflect::get(of, &key.into())
+            .ok()
+            .filter(|v| !v.is_undefined())
+    };
+    let Some(storage) =
+        get(&gloo::utils::window().into(), "navigator").and_then(|n| get(&n, "storage"))
+    else {
+        return;
+    };
+    if let Some(persist) =
+        get(&storage, "persist").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
+        let _ = persist.call0(&storage);
     }
 }
 
