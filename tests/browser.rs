@@ -144,6 +144,25 @@ impl Browser {
         out
     }
 
+    /// Clicks the first element `css` selects.
+    async fn click(&self, css: &str) {
+        let e = self.client.find(Locator::Css(css)).await;
+        let e = e.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    /// Waits for the footer to say every article is saved for offline
+    /// reading.
+    async fn all_saved(&self) {
+        self.wait("everything saved", || async {
+            let t = self.texts(".offline-state.saved").await.join("");
+            t.contains("All articles are saved").then_some(())
+        })
+        .await
+    }
+
     async fn attr(&self, css: &str, name: &str) -> Option<String> {
         let e = self.client.find(Locator::Css(css)).await.ok()?;
         e.attr(name).await.ok().flatten()
@@ -596,13 +615,7 @@ async fn typing_searches_and_the_url_keeps_the_query() {
     assert_eq!(value.as_deref(), Some("Bac Ninh"));
 
     // Into an article and back.
-    b.client
-        .find(Locator::Css("li.result a.title"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("li.result a.title").await;
     b.wait("article", || async {
         (!b.texts("article h1").await.is_empty()).then_some(())
     })
@@ -621,39 +634,13 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
     let b = Browser::start().await;
     b.goto("#/?q=Cao%20Bang").await;
     b.titles_when(3).await;
-    b.client
-        .find(Locator::Css("li.result a.title"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let back = b
-        .wait("the back link", || async {
-            b.texts("article h1").await.first()?;
-            b.texts("p.back a").await.into_iter().next()
-        })
-        .await;
+    let back = open_first_result(&b).await;
     assert_eq!(back, "← Results for “Cao Bang”");
     // The page's title names the screen, before the site's own.
     let h1 = b.texts("article h1").await.join("");
     assert_eq!(title(&b).await, format!("{h1} · Broadsheet"));
-    let input = b
-        .client
-        .find(Locator::Css("input[type=search]"))
-        .await
-        .unwrap();
-    assert_eq!(
-        input.prop("value").await.unwrap().as_deref(),
-        Some("Cao Bang")
-    );
-    b.client
-        .find(Locator::Css("p.back a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    assert_eq!(search_box(&b).await, "Cao Bang");
+    b.click("p.back a").await;
     let heading = b
         .wait("the results again", || async {
             let h = b.texts("h2.count").await.join("").to_lowercase();
@@ -666,19 +653,7 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
     // From the whole list: back to all articles, and an empty box.
     b.goto("#/").await;
     b.titles_when(5).await;
-    b.client
-        .find(Locator::Css("li.result a.title"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let back = b
-        .wait("the back link", || async {
-            b.texts("article h1").await.first()?;
-            b.texts("p.back a").await.into_iter().next()
-        })
-        .await;
+    let back = open_first_result(&b).await;
     assert_eq!(back, "← All articles");
     b.client.back().await.unwrap();
     b.titles_when(5).await;
@@ -686,13 +661,29 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
         (title(&b).await == "Broadsheet").then_some(())
     })
     .await;
+    assert_eq!(search_box(&b).await, "");
+    b.client.close().await.unwrap();
+}
+
+/// Opens the list's first result; the article's back link, once it is on
+/// screen.
+async fn open_first_result(b: &Browser) -> String {
+    b.click("li.result a.title").await;
+    b.wait("the back link", || async {
+        b.texts("article h1").await.first()?;
+        b.texts("p.back a").await.into_iter().next()
+    })
+    .await
+}
+
+/// What the search box holds.
+async fn search_box(b: &Browser) -> String {
     let input = b
         .client
         .find(Locator::Css("input[type=search]"))
         .await
         .unwrap();
-    assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
-    b.client.close().await.unwrap();
+    input.prop("value").await.unwrap().unwrap_or_default()
 }
 
 /// The page's title (`document.title`).
@@ -757,13 +748,7 @@ async fn facets_and_sort_live_in_the_url() {
     langs.sort();
     assert_eq!(langs, ["de:1", "pl:1", "vi:1"]);
 
-    b.client
-        .find(Locator::Css("button.chip[data-value=pl]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("button.chip[data-value=pl]").await;
     let titles = b.titles_when(1).await;
     assert!(titles[0].starts_with("W skład"), "{titles:?}");
     let url = b.client.current_url().await.unwrap();
@@ -946,13 +931,7 @@ async fn markup_in_articles_is_shown_as_text() {
     );
     // One article, in words that agree (upper-cased by CSS).
     assert_eq!(b.texts("h2.count").await, ["1 ARTICLE"]);
-    b.client
-        .find(Locator::Css("li.result a.title"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("li.result a.title").await;
     let h1 = b
         .wait("article", || async {
             b.texts("article h1").await.into_iter().next()
@@ -1404,18 +1383,8 @@ async fn save_everything_then_read_every_article_offline() {
           return null",
     )
     .await;
-    b.client
-        .find(Locator::Css("button.save-offline"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait("everything saved", || async {
-        let t = b.texts(".offline-state.saved").await.join("");
-        t.contains("All articles are saved").then_some(())
-    })
-    .await;
+    b.click("button.save-offline").await;
+    b.all_saved().await;
     assert_eq!(
         b.js("return window.persistAsked === true").await,
         json!(true),
@@ -1457,13 +1426,7 @@ async fn saving_more_than_the_browser_allows_says_so() {
         json!({ "origin": origin, "quotaSize": used + 4096.0 }),
     )
     .await;
-    b.client
-        .find(Locator::Css("button.save-offline"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("button.save-offline").await;
     let failed = b
         .wait("the failure", || async {
             let t = b.texts(".offline-state.failed").await.join("");
@@ -1481,18 +1444,8 @@ async fn saving_more_than_the_browser_allows_says_so() {
         json!({ "origin": origin }),
     )
     .await;
-    b.client
-        .find(Locator::Css(".offline-state.failed button.save-offline"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait("everything saved", || async {
-        let t = b.texts(".offline-state.saved").await.join("");
-        t.contains("All articles are saved").then_some(())
-    })
-    .await;
+    b.click(".offline-state.failed button.save-offline").await;
+    b.all_saved().await;
     b.client.close().await.unwrap();
 }
 
@@ -1527,13 +1480,7 @@ async fn a_new_build_tells_the_reader_new_articles_are_available() {
         t.contains("New articles are available").then_some(())
     })
     .await;
-    b.client
-        .find(Locator::Css(".update button.reload"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(".update button.reload").await;
     let titles = b.titles_when(6).await;
     assert!(
         titles.iter().any(|t| t.contains("Zeitungsente")),
