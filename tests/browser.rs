@@ -665,6 +665,50 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
     b.client.close().await.unwrap();
 }
 
+/// `/` anywhere but in a text field goes to the search box (and types no
+/// slash); in the box it is a slash like any other key. Enter (a phone's
+/// "Search" key) puts the keyboard away: the box loses focus, the results
+/// stay.
+#[tokio::test(flavor = "multi_thread")]
+async fn slash_goes_to_the_search_box_and_enter_leaves_it() {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let b = Browser::start().await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    let in_box = || async {
+        b.js("return document.activeElement === document.querySelector('input[type=search]')")
+            .await
+            == json!(true)
+    };
+    assert!(!in_box().await);
+    let slash = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: '/' })
+        .then(KeyAction::Up { value: '/' });
+    b.client.perform_actions(slash).await.unwrap();
+    assert!(in_box().await, "`/` did not go to the search box");
+    assert_eq!(search_box(&b).await, "");
+    let input = b
+        .client
+        .find(Locator::Css("input[type=search]"))
+        .await
+        .unwrap();
+    input.send_keys("Bac/").await.unwrap();
+    assert_eq!(search_box(&b).await, "Bac/");
+    input
+        .send_keys(&format!(
+            "{}{}",
+            fantoccini::key::Key::Backspace,
+            fantoccini::key::Key::Enter
+        ))
+        .await
+        .unwrap();
+    b.wait("the box left", || async { (!in_box().await).then_some(()) })
+        .await;
+    assert_eq!(b.titles_when(2).await.len(), 2);
+    assert_eq!(search_box(&b).await, "Bac");
+    b.client.close().await.unwrap();
+}
+
 /// Opens the list's first result; the article's back link, once it is on
 /// screen.
 async fn open_first_result(b: &Browser) -> String {
@@ -1869,6 +1913,17 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
         (n == 5).then_some(())
     })
     .await;
+
+    // A key is the portal's: `/` does not go to the viewer's search box.
+    {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let slash = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: '/' })
+            .then(KeyAction::Up { value: '/' });
+        b.client.perform_actions(slash).await.unwrap();
+        let focused = b.js("return document.activeElement.tagName").await;
+        assert_eq!(focused, json!("BODY"));
+    }
 
     // No CSS leaks in: the portal's rules do not reach the viewer's text.
     let style = |sel: &str, prop: &str| {

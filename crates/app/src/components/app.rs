@@ -28,6 +28,7 @@ pub fn App(props: &AppProps) -> Html {
     let config = &props.config;
     let route = use_state_eq(|| config.nav.current());
     let load = use_state(|| Load::Loading);
+    let search_box = use_node_ref();
 
     {
         let route = route.clone();
@@ -50,6 +51,48 @@ pub fn App(props: &AppProps) -> Html {
                     Err(e) => Load::Failed(e),
                 });
             });
+        });
+    }
+
+    // `/` anywhere on the page but in a text field goes to the search box,
+    // as on most sites with one. Only on a page of its own: an embedded
+    // viewer must not take a key from its host page.
+    {
+        let search_box = search_box.clone();
+        use_effect_with(config.nav.clone(), move |nav| {
+            let listener = (*nav == Nav::Hash).then(|| {
+                let document = gloo::utils::document();
+                // Not passive (gloo's default): the slash must not be typed.
+                let options = gloo::events::EventListenerOptions::enable_prevent_default();
+                gloo::events::EventListener::new_with_options(
+                    &document,
+                    "keydown",
+                    options,
+                    move |e| {
+                        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                            return;
+                        };
+                        if e.key() != "/" || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                            return;
+                        }
+                        let typing = e
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .is_some_and(|t| {
+                                matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                                    || t.closest("[contenteditable]").ok().flatten().is_some()
+                            });
+                        if let (false, Some(input)) =
+                            (typing, search_box.cast::<web_sys::HtmlInputElement>())
+                        {
+                            e.prevent_default();
+                            let _ = input.focus();
+                            input.select();
+                        }
+                    },
+                )
+            });
+            move || drop(listener)
         });
     }
 
@@ -113,7 +156,18 @@ pub fn App(props: &AppProps) -> Html {
             navigate.emit((Route::List(next), on_list));
         })
     };
-    let onsubmit = Callback::from(|e: SubmitEvent| e.prevent_default());
+    // Search runs as the reader types; the keyboard's Enter (a phone's
+    // "Search" key) puts the keyboard away, so that the results it covered
+    // are in view.
+    let onsubmit = {
+        let search_box = search_box.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(input) = search_box.cast::<web_sys::HtmlInputElement>() {
+                let _ = input.blur();
+            }
+        })
+    };
 
     let body = match &*load {
         Load::Loading => html! { <p class="status" aria-busy="true">{ "Loading…" }</p> },
@@ -138,7 +192,7 @@ pub fn App(props: &AppProps) -> Html {
                 <header class="masthead">
                     <a class="brand" href="#/">{ "Broadsheet" }</a>
                     <form class="search" role="search" onsubmit={onsubmit}>
-                        <input type="search" name="q" value={q} oninput={oninput}
+                        <input type="search" name="q" value={q} oninput={oninput} ref={search_box}
                             placeholder="Search articles…" aria-label="Search articles"
                             autocomplete="off" spellcheck="false" />
                     </form>
