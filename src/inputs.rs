@@ -254,7 +254,7 @@ pub fn read_one(f: &InputFile, lang: Language<'_>) -> Result<Article, String> {
         return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
     }
     let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
-    if crate::shell::is_single_file(&bytes[..bytes.len().min(4096)]) {
+    if crate::shell::is_single_file(&bytes) {
         return Err("a page `broadsheet build --single-file` wrote, not an article".into());
     }
     ingest::parse_as(&bytes, &f.source, lang).map_err(|e| e.to_string())

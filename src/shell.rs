@@ -325,12 +325,18 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
     Ok(page)
 }
 
-/// Whether `head` (the start of a file) is a page `single_file` wrote, which
-/// a rebuild may overwrite.
-pub fn is_single_file(head: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(head);
-    head.starts_with("<!doctype html>")
-        && head.contains("<meta name=\"generator\" content=\"broadsheet ")
+/// How much of a file's start [`is_single_file`] looks at: the page's
+/// `<head>` names its generator within it.
+pub const SINGLE_FILE_HEAD: usize = 4096;
+
+/// Whether `bytes` (a file, or its first [`SINGLE_FILE_HEAD`] bytes) are a
+/// page `single_file` wrote, which a rebuild may overwrite and a build
+/// never reads as an article. Every input file is asked, so anything but
+/// a page is told by its first bytes, without decoding.
+pub fn is_single_file(bytes: &[u8]) -> bool {
+    const GENERATOR: &[u8] = b"<meta name=\"generator\" content=\"broadsheet ";
+    let head = &bytes[..bytes.len().min(SINGLE_FILE_HEAD)];
+    head.starts_with(b"<!doctype html>") && head.windows(GENERATOR.len()).any(|w| w == GENERATOR)
 }
 
 /// Replaces every `{{KEY}}` in `template`.

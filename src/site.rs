@@ -275,7 +275,7 @@ fn check_single_file_target(file: &Path) -> Result<()> {
     let Ok(meta) = std::fs::symlink_metadata(file) else {
         return Ok(());
     };
-    let mut head = vec![0; 4096];
+    let mut head = vec![0; shell::SINGLE_FILE_HEAD];
     let ours = meta.is_file()
         && std::fs::File::open(file)
             .and_then(|mut f| {

@@ -144,6 +144,16 @@ impl Browser {
         out
     }
 
+    /// Presses and releases `key` as the keyboard does, to whatever has
+    /// the focus (the page itself when nothing has).
+    async fn press(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
     /// Clicks the first element `css` selects.
     async fn click(&self, css: &str) {
         let e = self.client.find(Locator::Css(css)).await;
@@ -671,7 +681,6 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
 /// stay.
 #[tokio::test(flavor = "multi_thread")]
 async fn slash_goes_to_the_search_box_and_enter_leaves_it() {
-    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
     let b = Browser::start().await;
     b.goto("#/").await;
     b.titles_when(5).await;
@@ -681,10 +690,7 @@ async fn slash_goes_to_the_search_box_and_enter_leaves_it() {
             == json!(true)
     };
     assert!(!in_box().await);
-    let slash = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: '/' })
-        .then(KeyAction::Up { value: '/' });
-    b.client.perform_actions(slash).await.unwrap();
+    b.press('/').await;
     assert!(in_box().await, "`/` did not go to the search box");
     assert_eq!(search_box(&b).await, "");
     let input = b
@@ -1915,15 +1921,9 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
     .await;
 
     // A key is the portal's: `/` does not go to the viewer's search box.
-    {
-        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-        let slash = KeyActions::new("keyboard".into())
-            .then(KeyAction::Down { value: '/' })
-            .then(KeyAction::Up { value: '/' });
-        b.client.perform_actions(slash).await.unwrap();
-        let focused = b.js("return document.activeElement.tagName").await;
-        assert_eq!(focused, json!("BODY"));
-    }
+    b.press('/').await;
+    let focused = b.js("return document.activeElement.tagName").await;
+    assert_eq!(focused, json!("BODY"));
 
     // No CSS leaks in: the portal's rules do not reach the viewer's text.
     let style = |sel: &str, prop: &str| {

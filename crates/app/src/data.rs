@@ -334,12 +334,7 @@ async fn inflate_pieces(pieces: &mut [Piece]) -> Result<(), String> {
 /// Chromium's `navigator.connection.saveData`; other browsers say nothing).
 #[cfg(target_arch = "wasm32")]
 fn save_data() -> bool {
-    use wasm_bindgen::JsValue;
-    let get = |of: &JsValue, key: &str| js_sys::Reflect::get(of, &key.into()).ok();
-    get(&js_sys::global(), "navigator")
-        .and_then(|navigator| get(&navigator, "connection"))
-        .and_then(|connection| get(&connection, "saveData"))
-        .is_some_and(|save| save.is_truthy())
+    crate::global_path(&["navigator", "connection", "saveData"]).is_some_and(|s| s.is_truthy())
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -46,6 +46,19 @@ fn meta(name: &str) -> Option<String> {
         .and_then(|m| m.get_attribute("content"))
 }
 
+/// The value at `path` from the global (`["navigator", "storage"]`), on
+/// the page or in a worker; `None` where any step is missing. Looked up,
+/// not bound: what a browser leaves out (`navigator.storage` outside
+/// secure contexts, `navigator.connection` outside Chromium) would make a
+/// bound call throw.
+pub(crate) fn global_path(path: &[&str]) -> Option<wasm_bindgen::JsValue> {
+    path.iter().try_fold(js_sys::global().into(), |of, key| {
+        js_sys::Reflect::get(&of, &(*key).into())
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    })
+}
+
 /// Mounts the viewer on a page of its own. On any other page (one that
 /// loads `embed.js`) it does nothing: `<broadsheet-viewer>` calls [`mount`].
 #[cfg(target_arch = "wasm32")]

@@ -81,6 +81,14 @@ impl Nav {
     }
 }
 
+/// Whether this viewer is the page (its screen in the URL hash), not one
+/// embedded in another page: only then are the page's title and scroll
+/// position its to change.
+#[yew::hook]
+pub fn use_own_page() -> bool {
+    yew::use_context::<crate::Config>().is_none_or(|c| c.nav == Nav::Hash)
+}
+
 thread_local! {
     /// The page's own title (`index.html`'s `<title>`), as it was before
     /// any screen named itself in it.

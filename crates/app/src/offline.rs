@@ -175,23 +175,15 @@ fn update(container: &ServiceWorkerContainer) -> Option<()> {
 /// reading would otherwise be the first to go when the disk runs low.
 /// The browser decides (Chromium grants it to sites a reader uses or
 /// installed, without asking); saving goes ahead either way.
-///
-/// Looked up, not bound: `navigator.storage` is missing outside secure
-/// contexts (a site served over plain HTTP), where a bound call would throw.
+/// (`navigator.storage` is missing outside secure contexts: nothing is
+/// asked there.)
 fn persist() {
-    let get = |of: &JsValue, key: &str| {
-        Reflect::get(of, &key.into())
-            .ok()
-            .filter(|v| !v.is_undefined())
-    };
-    let Some(storage) =
-        get(&gloo::utils::window().into(), "navigator").and_then(|n| get(&n, "storage"))
-    else {
-        return;
-    };
-    if let Some(persist) =
-        get(&storage, "persist").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-    {
+    let storage = crate::global_path(&["navigator", "storage"]);
+    let persist = storage.as_ref().and_then(|s| {
+        let f = Reflect::get(s, &"persist".into()).ok()?;
+        f.dyn_into::<js_sys::Function>().ok()
+    });
+    if let (Some(storage), Some(persist)) = (storage, persist) {
         let _ = persist.call0(&storage);
     }
 }

@@ -222,7 +222,7 @@ async function status() {
 }
 
 // `3.9 GB` or `12.3 MB`, as the page shows sizes of a megabyte and more.
-const megabytes = (bytes) =>
+const sizeText = (bytes) =>
   bytes >= 1023.95 * 1048576
     ? `${(bytes / 1073741824).toFixed(1)} GB`
     : `${(bytes / 1048576).toFixed(1)} MB`;
@@ -255,7 +255,7 @@ async function saveAll(reply) {
         await cache.put(url, response).catch((error) => {
           if (error && error.name === "QuotaExceededError") {
             throw new Error(
-              `the browser has no room for the whole site (${megabytes(TOTAL_BYTES)}); ` +
+              `the browser has no room for the whole site (${sizeText(TOTAL_BYTES)}); ` +
                 "what was saved so far stays saved",
             );
           }

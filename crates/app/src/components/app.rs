@@ -18,6 +18,36 @@ enum Load {
     Failed(String),
 }
 
+/// `/` anywhere on the page but in a text field goes to the search box
+/// (`search_box`), as on most sites with one.
+fn slash_to_search(search_box: NodeRef) -> gloo::events::EventListener {
+    let typing = |e: &KeyboardEvent| {
+        let target = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        target.is_some_and(|t| {
+            matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                || t.closest("[contenteditable]").ok().flatten().is_some()
+        })
+    };
+    // Not passive (gloo's default): the slash must not be typed.
+    let options = gloo::events::EventListenerOptions::enable_prevent_default();
+    let document = gloo::utils::document();
+    gloo::events::EventListener::new_with_options(&document, "keydown", options, move |e| {
+        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
+        if e.key() != "/" || e.ctrl_key() || e.meta_key() || e.alt_key() || typing(e) {
+            return;
+        }
+        if let Some(input) = search_box.cast::<web_sys::HtmlInputElement>() {
+            e.prevent_default();
+            let _ = input.focus();
+            input.select();
+        }
+    })
+}
+
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub config: Config,
@@ -54,44 +84,12 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // `/` anywhere on the page but in a text field goes to the search box,
-    // as on most sites with one. Only on a page of its own: an embedded
-    // viewer must not take a key from its host page.
+    // Only on a page of its own: an embedded viewer must not take a key
+    // from its host page.
     {
         let search_box = search_box.clone();
         use_effect_with(config.nav.clone(), move |nav| {
-            let listener = (*nav == Nav::Hash).then(|| {
-                let document = gloo::utils::document();
-                // Not passive (gloo's default): the slash must not be typed.
-                let options = gloo::events::EventListenerOptions::enable_prevent_default();
-                gloo::events::EventListener::new_with_options(
-                    &document,
-                    "keydown",
-                    options,
-                    move |e| {
-                        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                            return;
-                        };
-                        if e.key() != "/" || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                            return;
-                        }
-                        let typing = e
-                            .target()
-                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                            .is_some_and(|t| {
-                                matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                                    || t.closest("[contenteditable]").ok().flatten().is_some()
-                            });
-                        if let (false, Some(input)) =
-                            (typing, search_box.cast::<web_sys::HtmlInputElement>())
-                        {
-                            e.prevent_default();
-                            let _ = input.focus();
-                            input.select();
-                        }
-                    },
-                )
-            });
+            let listener = (*nav == Nav::Hash).then(|| slash_to_search(search_box));
             move || drop(listener)
         });
     }

@@ -2,7 +2,7 @@
 
 use super::text::marked;
 use super::text::{byline, safe_url};
-use crate::nav::Nav;
+use crate::nav::use_own_page;
 use crate::queries::Loaded;
 use crate::route::{ListState, Route};
 use crate::worker::Source;
@@ -46,9 +46,7 @@ fn block(b: &Block, m: &mut Marker) -> Html {
 pub fn ArticleView(props: &Props) -> Html {
     let state = use_state(|| None::<Result<Loaded, String>>);
     let article_ref = use_node_ref();
-    // The document's title and scroll position are the page's, not an
-    // embedded viewer's to change.
-    let own_page = use_context::<crate::Config>().is_none_or(|c| c.nav == Nav::Hash);
+    let own_page = use_own_page();
     {
         let state = state.clone();
         let source = props.source.clone();

@@ -2,7 +2,7 @@
 //! snippets, facets and sort order, updated as the reader types.
 
 use super::text::{byline, count, lang_name, marked};
-use crate::nav::Nav;
+use crate::nav::use_own_page;
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
 use crate::worker::Source;
@@ -116,7 +116,7 @@ pub fn ResultList(props: &Props) -> Html {
     }
     // The page's title names the search (an embedded viewer leaves its
     // host's title alone).
-    let own_page = use_context::<crate::Config>().is_none_or(|c| c.nav == Nav::Hash);
+    let own_page = use_own_page();
     use_effect_with(props.state.q.clone(), move |q| {
         if own_page {
             crate::nav::set_page_title(Some(q.as_str()));
