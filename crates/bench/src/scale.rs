@@ -17,6 +17,7 @@
 
 use crate::browser::{self, Figures};
 use anyhow::{bail, Context, Result};
+use broadsheet_core::numbers::thousands;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -328,18 +329,6 @@ fn print_row(r: &Row) {
         "{}",
         browser::table(&r.browser_rtt.0, r.browser_rtt.1.as_ref())
     );
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// One line of a plot panel: its name, colour and figure at a corpus size

@@ -16,12 +16,14 @@
 //! * [`index`] builds a bundle from articles.
 //! * [`search`] parses queries and matches, ranks and snippets them against a
 //!   bundle whose files the caller loads on demand.
+//! * [`numbers`] writes counts for readers, alike in every shell.
 
 pub mod analysis;
 pub mod bundle;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod numbers;
 pub mod search;
 pub mod slug;
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The article list: all articles newest first, or search results with
 //! snippets, facets and sort order, updated as the reader types.
 
-use super::text::{byline, count, lang_name, marked};
+use super::text::{byline, lang_name, marked};
 use crate::nav::use_own_page;
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
 use crate::worker::Source;
+use broadsheet_core::numbers::thousands;
 use broadsheet_core::search::{FacetCounts, Query};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -52,7 +53,7 @@ fn facets_view(
             html! {
                 <button type="button" class="chip" aria-pressed={pressed.to_string()} data-facet={f.facet.clone()}
                     data-value={v.value.clone()} {onclick}>
-                    { label }<span class="n">{ count(v.count as usize) }</span>
+                    { label }<span class="n">{ thousands(v.count as usize) }</span>
                 </button>
             }
         });
@@ -200,10 +201,10 @@ pub fn ResultList(props: &Props) -> Html {
     let q = page_data.state.q.trim();
     let heading = match (q.is_empty(), page_data.total) {
         (true, 1) => "1 article".to_string(),
-        (true, n) => format!("{} articles", count(n)),
-        (false, n) if page_data.more => format!("{}+ results for “{q}”", count(n)),
+        (true, n) => format!("{} articles", thousands(n)),
+        (false, n) if page_data.more => format!("{}+ results for “{q}”", thousands(n)),
         (false, 1) => format!("1 result for “{q}”"),
-        (false, n) => format!("{} results for “{q}”", count(n)),
+        (false, n) => format!("{} results for “{q}”", thousands(n)),
     };
     let more = (page_data.items.len() < page_data.total || page_data.more).then(|| {
         let limit = limit.clone();

@@ -18,21 +18,6 @@ pub fn marked(segments: &[(&str, bool)]) -> Html {
         .collect()
 }
 
-/// A count with its thousands grouped (`1,234,567`), as the viewer's
-/// English text writes numbers: a news archive counts hundreds of
-/// thousands of articles.
-pub fn count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
 thread_local! {
     /// Names of languages in themselves, by code, as bundles list them.
     static LANG_NAMES: std::cell::RefCell<Vec<(String, String)>> =
@@ -105,21 +90,5 @@ mod tests {
         assert!(safe_url("javascript:alert(1)").is_none());
         assert!(safe_url("data:text/html,x").is_none());
         assert!(safe_url("").is_none());
-    }
-
-    #[test]
-    fn counts_group_thousands() {
-        let cases = [
-            (0, "0"),
-            (7, "7"),
-            (999, "999"),
-            (1_000, "1,000"),
-            (12_345, "12,345"),
-            (100_000, "100,000"),
-            (1_234_567, "1,234,567"),
-        ];
-        for (n, text) in cases {
-            assert_eq!(count(n), text);
-        }
     }
 }
