@@ -1,6 +1,6 @@
 //! Command-line interface.
 
-use broadsheet_core::ingest::Languages;
+use broadsheet_core::ingest::{legacy_encoding, Encoding, Languages};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -65,6 +65,14 @@ pub struct BuildArgs {
     /// 70 languages detection knows.
     #[arg(long, value_name = "CODES")]
     pub languages: Option<Languages>,
+    /// The encoding of input files that are not UTF-8 and have no
+    /// byte-order mark, as a WHATWG label (`windows-1250`, `latin2`,
+    /// `windows-1258`, `shift_jis`, `utf-16le`). Files in UTF-8, and files
+    /// with a byte-order mark (UTF-8 or UTF-16), are read as such whatever
+    /// it says. Without it such a file is skipped, with a guess at its
+    /// encoding.
+    #[arg(long, value_name = "LABEL", value_parser = encoding)]
+    pub encoding: Option<&'static Encoding>,
     /// The service worker caches the whole search index when a reader first
     /// opens the site if the index is at most this many MB; a larger one is
     /// cached piece by piece as it is read (and whole by "save for
@@ -88,6 +96,16 @@ pub struct BuildArgs {
     pub keep_bytes: u64,
 }
 
+/// `--encoding`'s label, or an error that says what a label is.
+fn encoding(label: &str) -> Result<&'static Encoding, String> {
+    legacy_encoding(label).ok_or_else(|| {
+        format!(
+            "`{label}` names no encoding: give a WHATWG Encoding Standard label \
+             such as windows-1250, latin2, windows-1258 or utf-16le"
+        )
+    })
+}
+
 /// What `--precache-index` is unless given: an index this small is cached
 /// at once, in the background, on a reader's first visit.
 const PRECACHE_INDEX_MB: u64 = 8;
@@ -102,6 +120,7 @@ impl Default for BuildArgs {
             base_url: None,
             single_file: None,
             languages: None,
+            encoding: None,
             precache_index: PRECACHE_INDEX_MB,
             head_docs: broadsheet_core::index::HEAD_DOCS,
             run_bytes: 256 << 20,

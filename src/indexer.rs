@@ -11,7 +11,7 @@ use broadsheet_core::index::{
     prepare_with, BuildOptions, Builder, BundleFile, Compress, Encode, Encoded, Frames, Layout,
     Merged, Prepared, RunSource, Words,
 };
-use broadsheet_core::ingest::Language;
+use broadsheet_core::ingest::{Encoding, Language};
 use broadsheet_core::Article;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -64,6 +64,8 @@ pub struct Job<'a> {
     pub files: &'a [InputFile],
     /// The articles, in document order.
     pub plan: Vec<Planned>,
+    /// What files that are not UTF-8 are in (`--encoding`).
+    pub legacy: Option<&'static Encoding>,
     pub layout: Layout,
     pub opts: BuildOptions,
     /// Bytes of postings held in memory before they are spilled as a run.
@@ -83,6 +85,7 @@ pub fn index(
     let Job {
         files,
         mut plan,
+        legacy,
         layout,
         opts,
         run_bytes,
@@ -107,7 +110,7 @@ pub fn index(
             batch
                 .par_iter_mut()
                 .map(|p| {
-                    let article = take_article(files, p)?;
+                    let article = take_article(files, p, legacy)?;
                     let doc = WORDS.with_borrow_mut(|words| prepare_with(article, words));
                     bar.inc(1);
                     Ok(doc)
@@ -283,12 +286,16 @@ impl Encode for OnAllCores {
 
 /// Parses a planned article again (unless the first pass kept it) and
 /// checks that its file did not change in between.
-fn take_article(files: &[InputFile], p: &mut Planned) -> Result<Article> {
+fn take_article(
+    files: &[InputFile],
+    p: &mut Planned,
+    legacy: Option<&'static Encoding>,
+) -> Result<Article> {
     let f = &files[p.file];
     let mut a = match p.article.take() {
         Some(a) => a,
         None => {
-            let a = inputs::read_one(f, Language::Known(&p.lang)).map_err(|reason| {
+            let a = inputs::read_one(f, Language::Known(&p.lang), legacy).map_err(|reason| {
                 anyhow::anyhow!(
                     "{}: {reason} (it changed during the build); nothing written",
                     f.path.display()

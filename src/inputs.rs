@@ -9,7 +9,7 @@
 
 use anyhow::{bail, Context, Result};
 use broadsheet_core::analysis::Folds;
-use broadsheet_core::ingest::{self, Language, Languages};
+use broadsheet_core::ingest::{self, Encoding, Language, Languages};
 use broadsheet_core::{slug, Article, Date};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -173,6 +173,7 @@ pub fn bar(len: usize, quiet: bool, what: &str) -> ProgressBar {
 pub fn scan(
     files: &[InputFile],
     languages: &Languages,
+    legacy: Option<&'static Encoding>,
     quiet: bool,
     strict: bool,
     keep_bytes: u64,
@@ -183,7 +184,7 @@ pub fn scan(
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
-            let a = read_one(f, Language::Detect(languages));
+            let a = read_one(f, Language::Detect(languages), legacy);
             bar.inc(1);
             a.map(|a| {
                 let text = text_bytes(&a);
@@ -245,9 +246,13 @@ pub fn text_bytes(a: &Article) -> u64 {
 }
 
 /// Reads one file as an article, its language found as `lang` says (known
-/// if it was read before: see [`ingest::reparse`]); the error is the
-/// reason to show.
-pub fn read_one(f: &InputFile, lang: Language<'_>) -> Result<Article, String> {
+/// if it was read before: see [`ingest::reparse`]), a file that is not
+/// UTF-8 in `legacy` (`--encoding`); the error is the reason to show.
+pub fn read_one(
+    f: &InputFile,
+    lang: Language<'_>,
+    legacy: Option<&'static Encoding>,
+) -> Result<Article, String> {
     // Check the size before reading: a huge file is refused unread.
     let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
     if len > ingest::MAX_FILE_BYTES {
@@ -257,5 +262,10 @@ pub fn read_one(f: &InputFile, lang: Language<'_>) -> Result<Article, String> {
     if crate::shell::is_single_file(&bytes) {
         return Err("a page `broadsheet build --single-file` wrote, not an article".into());
     }
-    ingest::parse_as(&bytes, &f.source, lang).map_err(|e| e.to_string())
+    ingest::parse_as(&bytes, &f.source, lang, legacy).map_err(|e| match e {
+        ingest::IngestError::InvalidUtf8 { guess: Some(g), .. } => {
+            format!("{e} (`--encoding {g}` reads it as that)")
+        }
+        e => e.to_string(),
+    })
 }

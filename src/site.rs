@@ -48,6 +48,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     } = inputs::scan(
         &files,
         args.languages.as_ref().unwrap_or(&Languages::any()),
+        args.encoding,
         args.quiet,
         args.strict,
         args.keep_bytes,
@@ -93,6 +94,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     let job = Job {
         files: &files,
         plan,
+        legacy: args.encoding,
         layout,
         opts,
         run_bytes: args.run_bytes,

@@ -108,6 +108,90 @@ fn strict_fails_on_the_first_bad_file_and_writes_nothing() {
     );
 }
 
+#[test]
+fn files_in_other_encodings_are_read_as_marked_or_as_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    // A Vietnamese seed saved as UTF-16 with a byte-order mark (Windows'
+    // "Unicode"), a Polish one in the Central European code page.
+    let vi = fs::read_to_string(seeds().join("002_9700a0d7cd026bde.txt")).unwrap();
+    let utf16: Vec<u8> = "\u{feff}"
+        .encode_utf16()
+        .chain(vi.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::write(input.join("unicode.txt"), utf16).unwrap();
+    let pl = fs::read_to_string(seeds().join("001_3c346a62ca02a70d.txt")).unwrap();
+    let cp1250 = broadsheet_core::ingest::legacy_encoding("windows-1250").unwrap();
+    let (bytes, _, lossy) = cp1250.encode(&pl);
+    assert!(!lossy);
+    fs::write(input.join("cp1250.txt"), bytes).unwrap();
+    let (_seeds_tmp, seeds_site) = build_seeds();
+    let same_hits = |site: &Path, query: &str| {
+        let hits = |site| {
+            let v = search_json(site, query);
+            (v["hits"].as_array().unwrap().iter())
+                .map(|h| (h["title"].clone(), h["lang"].clone(), h["snippet"].clone()))
+                .collect::<Vec<_>>()
+        };
+        let (got, want) = (hits(site), hits(&seeds_site));
+        assert!(!want.is_empty(), "{query}");
+        assert_eq!(got, want, "{query}");
+    };
+
+    // Marked: read. Not UTF-8 and not marked: skipped, with a guess.
+    let out = tmp.path().join("site");
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let line = err
+        .lines()
+        .find(|l| l.contains("cp1250.txt"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.contains("not valid UTF-8"), "{line}");
+    assert!(line.contains("`--encoding windows-1250`"), "{line}");
+    assert!(line.ends_with("skipped"), "{line}");
+    assert!(
+        err.contains("built 1 article (vi 1), 1 file skipped"),
+        "{err}"
+    );
+    same_hits(&out, "Cao Bằng khoa học");
+
+    // Named: read in that encoding, the same article as the UTF-8 seed's
+    // (read twice: `--keep-bytes 0` keeps no article between the passes).
+    let o = run(bin().arg("build").arg(&input).arg("--out").arg(&out).args([
+        "--encoding",
+        "windows-1250",
+        "--keep-bytes",
+        "0",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("built 2 articles (pl 1, vi 1) into"),
+        "{}",
+        stderr(&o)
+    );
+    same_hits(&out, "członek Komitetu");
+    same_hits(&out, "Cao Bằng khoa học");
+
+    // A label that names no encoding: an error, nothing written.
+    let none = tmp.path().join("none");
+    let o = run(bin()
+        .arg("build")
+        .arg(&input)
+        .arg("--out")
+        .arg(&none)
+        .args(["--encoding", "cp-9999"]));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("`cp-9999` names no encoding"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!none.exists());
+}
+
 fn assert_whole(site: &Path) -> u32 {
     let m: Manifest = decode(
         FileKind::Manifest,

@@ -11,9 +11,12 @@
 //! closing punctuation between paragraphs". That way a new article from the
 //! same kind of site comes out as clean as the seeds do.
 
+mod decode;
 mod lang;
 mod lines;
 
+pub use decode::legacy_encoding;
+pub use encoding_rs::Encoding;
 pub use lang::{autonym, Languages};
 
 use crate::model::{Article, Block};
@@ -23,8 +26,16 @@ use std::collections::HashSet;
 /// Why a file could not be read as an article.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestError {
-    /// Not UTF-8; `offset` is the first bad byte.
-    InvalidUtf8 { offset: usize },
+    /// Not UTF-8 (and no byte-order mark says otherwise, nor was another
+    /// encoding named); `offset` is the first bad byte, `guess` the
+    /// encoding the file looks to be in (a WHATWG name).
+    InvalidUtf8 {
+        offset: usize,
+        guess: Option<&'static str>,
+    },
+    /// Not valid in `encoding`, which its byte-order mark or the caller
+    /// named.
+    Malformed { encoding: &'static str },
     /// Contains NUL bytes: a binary file, not text.
     Binary,
     /// Empty, or nothing but whitespace and page furniture.
@@ -45,9 +56,14 @@ pub const MAX_LINE_BYTES: usize = 256 * 1024;
 impl std::fmt::Display for IngestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            IngestError::InvalidUtf8 { offset } => {
-                write!(f, "not valid UTF-8 (first bad byte at offset {offset})")
+            IngestError::InvalidUtf8 { offset, guess } => {
+                write!(f, "not valid UTF-8 (first bad byte at offset {offset})")?;
+                match guess {
+                    Some(guess) => write!(f, "; it looks like {guess}"),
+                    None => Ok(()),
+                }
             }
+            IngestError::Malformed { encoding } => write!(f, "not valid {encoding}"),
             IngestError::Binary => f.write_str("binary file (contains NUL bytes), not text"),
             IngestError::NoText => f.write_str("no article text (empty or only page furniture)"),
             IngestError::TooLarge { bytes } => write!(
@@ -71,11 +87,12 @@ pub fn warm_up() {
     lines::warm_up();
 }
 
-/// Parses the bytes of one scraped file. `source` is its path relative to
-/// the input folder; it is kept on the article. The slug is left empty: slugs
-/// must be unique across a corpus, see [`crate::slug::assign`].
+/// Parses the bytes of one scraped file: UTF-8, or UTF-8 or UTF-16 with a
+/// byte-order mark. `source` is its path relative to the input folder; it
+/// is kept on the article. The slug is left empty: slugs must be unique
+/// across a corpus, see [`crate::slug::assign`].
 pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
-    parse_as(bytes, source, Language::Detect(&Languages::any()))
+    parse_as(bytes, source, Language::Detect(&Languages::any()), None)
 }
 
 /// [`parse`] for a file parsed before, whose language `lang` is known:
@@ -84,7 +101,7 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Article, IngestError> {
 /// passes). The article is the one [`parse`] gave if `lang` is the one it
 /// detected.
 pub fn reparse(bytes: &[u8], source: &str, lang: &str) -> Result<Article, IngestError> {
-    parse_as(bytes, source, Language::Known(lang))
+    parse_as(bytes, source, Language::Known(lang), None)
 }
 
 /// How [`parse_as`] finds an article's language.
@@ -96,20 +113,22 @@ pub enum Language<'a> {
     Known(&'a str),
 }
 
-/// [`parse`], with the article's language found as `lang` says.
-pub fn parse_as(bytes: &[u8], source: &str, lang: Language<'_>) -> Result<Article, IngestError> {
+/// [`parse`], with the article's language found as `lang` says, and a file
+/// that is neither UTF-8 nor marked read in `legacy` (see
+/// [`legacy_encoding`]); without it such a file is an error that guesses
+/// its encoding.
+pub fn parse_as(
+    bytes: &[u8],
+    source: &str,
+    lang: Language<'_>,
+    legacy: Option<&'static Encoding>,
+) -> Result<Article, IngestError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(IngestError::TooLarge {
             bytes: bytes.len() as u64,
         });
     }
-    if bytes.contains(&0) {
-        return Err(IngestError::Binary);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| IngestError::InvalidUtf8 {
-        offset: e.valid_up_to(),
-    })?;
-    parse_text_in(text.strip_prefix('\u{feff}').unwrap_or(text), source, lang)
+    parse_text_in(&decode::decode(bytes, legacy)?, source, lang)
 }
 
 /// Parses already-decoded text; see [`parse`].

@@ -124,7 +124,7 @@ fn the_seeds_parse_the_same_among_their_languages() {
     for (name, bytes) in SEEDS {
         let a = parse(bytes, name).unwrap();
         assert_eq!(
-            parse_as(bytes, name, Language::Detect(&among)).unwrap(),
+            parse_as(bytes, name, Language::Detect(&among), None).unwrap(),
             a,
             "{name}"
         );
@@ -134,7 +134,7 @@ fn the_seeds_parse_the_same_among_their_languages() {
     let short = "Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin\n\n\
                  Verdwaald in het feeënmosbos op weg naar de verovering van Phu Sa Phin.\n";
     assert_eq!(parse(short.as_bytes(), "x.txt").unwrap().lang, "af");
-    let a = parse_as(short.as_bytes(), "x.txt", Language::Detect(&among)).unwrap();
+    let a = parse_as(short.as_bytes(), "x.txt", Language::Detect(&among), None).unwrap();
     assert_eq!(a.lang, "nl");
 }
 
@@ -202,7 +202,10 @@ fn the_same_rules_clean_a_new_article() {
 fn bad_bytes_are_reported() {
     assert_eq!(
         parse(b"abc\xffdef", "x"),
-        Err(IngestError::InvalidUtf8 { offset: 3 })
+        Err(IngestError::InvalidUtf8 {
+            offset: 3,
+            guess: Some("windows-1252")
+        })
     );
     assert_eq!(parse(b"abc\0def", "x"), Err(IngestError::Binary));
     assert_eq!(parse(b"  \n\n ", "x"), Err(IngestError::NoText));
