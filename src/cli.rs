@@ -140,8 +140,9 @@ pub struct ServeArgs {
 
 #[derive(Args, Debug)]
 pub struct SearchArgs {
-    /// A site built by `broadsheet build`.
-    #[arg(value_name = "SITE_DIR")]
+    /// A site built by `broadsheet build`: its folder, or the page
+    /// `--single-file` wrote.
+    #[arg(value_name = "SITE")]
     pub site: PathBuf,
     /// The query. Without it, reads one query per line from stdin and prints
     /// one JSON line per query.

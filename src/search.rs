@@ -1,11 +1,12 @@
 //! `broadsheet search`: the core engine over a built site on disk.
 
 use crate::cli::SearchArgs;
-use crate::shell::DATA_DIR;
-use anyhow::{anyhow, Context, Result};
+use crate::shell::{is_single_file, single_file_data, DATA_DIR};
+use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::bundle::MANIFEST_FILE;
-use broadsheet_core::search::{Engine, Need, Query};
+use broadsheet_core::search::{Engine, Need, Query, ResolveError};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -28,36 +29,91 @@ struct JsonResults {
 }
 
 struct Site {
-    data: PathBuf,
+    files: Files,
     engine: Engine,
 }
 
+/// Where a site's bundle files are: in a folder's `data/`, or inline in a
+/// page `broadsheet build --single-file` wrote.
+enum Files {
+    Folder(PathBuf),
+    Page {
+        path: PathBuf,
+        files: HashMap<String, Vec<u8>>,
+    },
+}
+
+impl Files {
+    /// Bytes `start..end` of a bundle file, or all of it.
+    fn read(&self, name: &str, range: Option<(u64, u64)>) -> Result<Vec<u8>, String> {
+        match self {
+            Files::Folder(data) => read(&data.join(name), range).map_err(|e| e.to_string()),
+            Files::Page { files, .. } => {
+                let bytes = files.get(name).ok_or("not in the page")?;
+                let (start, end) = range.unwrap_or((0, bytes.len() as u64));
+                (bytes.get(start as usize..end as usize).map(<[u8]>::to_vec))
+                    .ok_or_else(|| format!("the file ends before byte {end}"))
+            }
+        }
+    }
+
+    /// Where a bundle file is, for messages.
+    fn place(&self, name: &str) -> String {
+        match self {
+            Files::Folder(data) => data.join(name).display().to_string(),
+            Files::Page { path, .. } => format!("{} (inline {DATA_DIR}/{name})", path.display()),
+        }
+    }
+}
+
 impl Site {
-    fn open(dir: &Path) -> Result<Site> {
-        let data = dir.join(DATA_DIR);
-        let manifest = data.join(MANIFEST_FILE);
-        let bytes = std::fs::read(&manifest).with_context(|| {
-            format!(
-                "`{}` is not a built site (no {})",
-                dir.display(),
-                manifest.display()
+    /// The site in `path`: a folder `build` wrote, or a `--single-file` page.
+    fn open(path: &Path) -> Result<Site> {
+        let files = if path.is_file() {
+            let page =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            if !is_single_file(&page) {
+                bail!(
+                    "`{}` is not a built site: neither a folder `broadsheet build` wrote \
+                     nor a page `broadsheet build --single-file` wrote",
+                    path.display()
+                );
+            }
+            let page = String::from_utf8(page)
+                .map_err(|_| anyhow!("{}: the page is not UTF-8", path.display()))?;
+            let files = single_file_data(&page).with_context(|| path.display().to_string())?;
+            Files::Page {
+                path: path.to_path_buf(),
+                files: files.into_iter().collect(),
+            }
+        } else {
+            Files::Folder(path.join(DATA_DIR))
+        };
+        let bytes = files.read(MANIFEST_FILE, None).map_err(|e| {
+            anyhow!(
+                "`{}` is not a built site (no {}: {e})",
+                path.display(),
+                files.place(MANIFEST_FILE)
             )
         })?;
-        let engine = Engine::open(&bytes).map_err(|e| anyhow!("{}: {e}", manifest.display()))?;
-        Ok(Site { data, engine })
+        let engine =
+            Engine::open(&bytes).map_err(|e| anyhow!("{}: {e}", files.place(MANIFEST_FILE)))?;
+        Ok(Site { files, engine })
     }
 
     fn run(&mut self, query: &str, limit: usize) -> Result<JsonResults> {
         let q = Query::parse(query);
-        let data = self.data.clone();
+        let files = &self.files;
         let load = |need: &Need| {
-            read(&data.join(&need.file), need.range).map_err(|e| (need.file.clone(), e))
+            files
+                .read(&need.file, need.range)
+                .map_err(|e| (need.file.clone(), e))
         };
-        let err = |e| match e {
-            broadsheet_core::search::ResolveError::Load((name, io)) => {
-                anyhow!("reading {}: {io}", data.join(name).display())
+        let err = |e: ResolveError<(String, String)>| match e {
+            ResolveError::Load((name, e)) => {
+                anyhow!("reading {}: {e}", files.place(&name))
             }
-            broadsheet_core::search::ResolveError::Engine(e) => anyhow!("{}: {e}", data.display()),
+            ResolveError::Engine(e) => anyhow!("{}: {e}", files.place("")),
         };
         let results = self.engine.resolve(load, |e| e.search(&q)).map_err(err)?;
         let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
@@ -86,7 +142,7 @@ impl Site {
                 })
             })
             .collect::<Result<Vec<_>, broadsheet_core::search::EngineError>>()
-            .map_err(|e| anyhow!("{}: {e}", self.data.display()))?;
+            .map_err(|e| anyhow!("{}: {e}", self.files.place("")))?;
         Ok(JsonResults {
             total: results.hits.len(),
             partial: results.partial,

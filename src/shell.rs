@@ -6,7 +6,7 @@
 //! build: the site's base URL and the names of its data files.
 
 use crate::assets::{APP_CSS, APP_FILES, APP_JS, APP_WASM, BARE_JS, CSS, WASM};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
 use broadsheet_core::index::Bundle;
@@ -310,10 +310,7 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
         b64(ICON_32),
     );
     let mut inline = |id: &str, bytes: &[u8]| {
-        page.push_str(&format!(
-            "<script type=\"application/octet-stream\" id=\"bs:{id}\">{}</script>\n",
-            b64(bytes)
-        ));
+        page.push_str(&format!("{INLINE_OPEN}{id}\">{}</script>\n", b64(bytes)));
     };
     inline("app.wasm", WASM);
     for f in &bundle.files {
@@ -323,6 +320,29 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
         "<script type=\"module\">{script}</script>\n</body>\n</html>\n"
     ));
     Ok(page)
+}
+
+/// How a file inlined in a [`single_file`] page begins, up to its id.
+const INLINE_OPEN: &str = "<script type=\"application/octet-stream\" id=\"bs:";
+
+/// The bundle files inlined in a page [`single_file`] wrote, by name
+/// (`manifest.bin`, `index-….bin`): what `broadsheet search` reads of it.
+/// An error names what is wrong with the page.
+pub fn single_file_data(page: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let prefix = format!("{INLINE_OPEN}{DATA_DIR}/");
+    let mut files = Vec::new();
+    for (at, _) in page.match_indices(&prefix) {
+        let rest = &page[at + prefix.len()..];
+        let (name, rest) = (rest.split_once("\">"))
+            .with_context(|| format!("an inline file at byte {at} has no end to its id"))?;
+        let (b64, _) = (rest.split_once("</script>"))
+            .with_context(|| format!("inline file {name} has no end"))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .with_context(|| format!("inline file {name} is not base64"))?;
+        files.push((name.to_string(), bytes));
+    }
+    Ok(files)
 }
 
 /// How much of a file's start [`is_single_file`] looks at: the page's

@@ -589,6 +589,58 @@ fn single_file_is_one_self_contained_page() {
 }
 
 #[test]
+fn search_reads_a_single_file_page_as_its_site() {
+    let (tmp, site) = build_seeds();
+    let page = tmp.path().join("news.html");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .args(["--quiet", "--single-file"])
+        .arg(&page));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same engine over the same bundle: the same answers, snippets
+    // (read from the articles) included.
+    for q in [
+        "cao bang",
+        "Wissenschaft Technologie",
+        "członek",
+        "",
+        "xyzzy",
+    ] {
+        let (from_page, from_site) = (search_json(&page, q), search_json(&site, q));
+        assert_eq!(from_page, from_site, "{q}");
+        assert!(q == "xyzzy" || from_page["total"].as_u64() > Some(0), "{q}");
+    }
+    // A file that is neither: named as such.
+    let other = seeds().join("000_dd54529cc9df803b.txt");
+    let o = run(bin().arg("search").arg(&other).arg("cao"));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("is not a built site: neither a folder"),
+        "{}",
+        stderr(&o)
+    );
+    // A page whose data was tampered with: named, with what is wrong.
+    let html = fs::read_to_string(&page).unwrap();
+    let broken = tmp.path().join("broken.html");
+    fs::write(
+        &broken,
+        html.replace(
+            "id=\"bs:data/manifest.bin\">",
+            "id=\"bs:data/manifest.bin\">!",
+        ),
+    )
+    .unwrap();
+    let o = run(bin().arg("search").arg(&broken).arg("cao"));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("broken.html: inline file manifest.bin is not base64"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn single_file_never_overwrites_a_file_it_did_not_write() {
     let tmp = tempfile::tempdir().unwrap();
     let page = tmp.path().join("notes.html");
