@@ -4,6 +4,7 @@ use crate::cli::SearchArgs;
 use crate::shell::{is_single_file, single_file_data, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::bundle::MANIFEST_FILE;
+use broadsheet_core::numbers::thousands;
 use broadsheet_core::search::{Engine, Need, Query, ResolveError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -177,8 +178,21 @@ pub fn search(args: &SearchArgs) -> Result<()> {
 }
 
 fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
-    let noun = if r.total == 1 { "result" } else { "results" };
-    writeln!(out, "{} {noun} for {q:?}", r.total)?;
+    // Without words the list is every article (that the filters leave),
+    // newest first: no scores to show.
+    let listing = Query::parse(q).terms.is_empty();
+    let count = thousands(r.total);
+    let noun = match (listing, r.total) {
+        (true, 1) => "article",
+        (true, _) => "articles",
+        (false, 1) => "result",
+        (false, _) => "results",
+    };
+    match (listing, q.trim()) {
+        (true, "") => writeln!(out, "{count} {noun}, newest first")?,
+        (true, _) => writeln!(out, "{count} {noun} for {q:?}, newest first")?,
+        (false, _) => writeln!(out, "{count} {noun} for {q:?}")?,
+    }
     if r.partial {
         writeln!(
             out,
@@ -186,14 +200,11 @@ fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
         )?;
     }
     for (i, h) in r.hits.iter().enumerate() {
-        writeln!(
-            out,
-            "\n{:>2}. {} [{}] ({:.3})",
-            i + 1,
-            h.title,
-            h.lang,
-            h.score
-        )?;
+        write!(out, "\n{:>2}. {} [{}]", i + 1, h.title, h.lang)?;
+        if !listing {
+            write!(out, " ({:.3})", h.score)?;
+        }
+        writeln!(out)?;
         writeln!(out, "    #/a/{}  ({})", h.slug, h.source)?;
         writeln!(out, "    {}", h.snippet)?;
     }

@@ -143,6 +143,22 @@ fn search_prints_a_readable_list() {
         "{}",
         stdout(&o)
     );
+    assert!(
+        lines[2].ends_with(')'),
+        "ranked hits show their score: {out}"
+    );
+    // No words: every article (the filters leave), newest first, unscored.
+    for (q, head) in [
+        ("", "5 articles, newest first"),
+        ("lang:de", "2 articles for \"lang:de\", newest first"),
+        ("lang:nl", "1 article for \"lang:nl\", newest first"),
+    ] {
+        let o = run(bin().arg("search").arg(&site).arg(q));
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], head, "{out}");
+        assert!(lines[2].ends_with(']'), "no score: {out}");
+    }
 }
 
 #[test]
