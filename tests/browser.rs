@@ -675,6 +675,53 @@ async fn an_article_opened_from_a_search_links_back_to_its_results() {
     b.client.close().await.unwrap();
 }
 
+/// An article the reader opens takes the focus at its heading, where
+/// keyboard and screen-reader users go on from (the link they followed is
+/// gone with the list); an article that is the page's first screen leaves
+/// the focus with the page.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_opened_article_takes_the_focus_at_its_heading() {
+    let b = Browser::start().await;
+    let focused = || async {
+        let v = b
+            .js("const e = document.activeElement; return e ? e.tagName : null")
+            .await;
+        v.as_str().unwrap_or_default().to_string()
+    };
+    b.goto("#/a/bac-ninh-over-de-reis-van-het-vergroenen-van-de-ondersteunende?q=Bac%20Ninh")
+        .await;
+    b.wait("the article", || async {
+        b.texts("article h1").await.first().cloned()
+    })
+    .await;
+    b.wait("the highlighted words", || async {
+        (!b.texts("article mark").await.is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(focused().await, "BODY");
+
+    b.click("p.back a").await;
+    b.titles_when(1).await;
+    open_first_result(&b).await;
+    let heading = b
+        .wait("the heading to take the focus", || async {
+            let v = b
+                .js("const e = document.activeElement; \
+                     return e && e.matches('article h1') ? e.textContent : null")
+                .await;
+            v.as_str().map(str::to_string)
+        })
+        .await;
+    assert_eq!(heading, b.texts("article h1").await.join(""));
+    // Tab goes on from the heading: the article's source link is next.
+    b.press(fantoccini::key::Key::Tab.into()).await;
+    assert_eq!(
+        b.js("return document.activeElement.className").await,
+        json!("source")
+    );
+    b.client.close().await.unwrap();
+}
+
 /// `/` anywhere but in a text field goes to the search box (and types no
 /// slash); in the box it is a slash like any other key. Enter (a phone's
 /// "Search" key) puts the keyboard away: the box loses focus, the results

@@ -59,11 +59,19 @@ pub fn App(props: &AppProps) -> Html {
     let route = use_state_eq(|| config.nav.current());
     let load = use_state(|| Load::Loading);
     let search_box = use_node_ref();
+    // Whether the reader has moved from the first screen (a link, the back
+    // button, typing): an article reached so takes the focus (see
+    // `ArticleView`), the first screen leaves it where the page has it.
+    let moved = use_mut_ref(|| false);
 
     {
         let route = route.clone();
+        let moved = moved.clone();
         use_effect_with(config.nav.clone(), move |nav| {
-            let listener = nav.listen(move |r| route.set(r));
+            let listener = nav.listen(move |r| {
+                *moved.borrow_mut() = true;
+                route.set(r)
+            });
             move || drop(listener)
         });
     }
@@ -99,7 +107,9 @@ pub fn App(props: &AppProps) -> Html {
     let navigate = {
         let route = route.clone();
         let nav = config.nav.clone();
+        let moved = moved.clone();
         Callback::from(move |(next, replace): (Route, bool)| {
+            *moved.borrow_mut() = true;
             nav.go(&next, replace);
             route.set(next);
         })
@@ -179,7 +189,8 @@ pub fn App(props: &AppProps) -> Html {
                 <ResultList source={source.clone()} state={state.clone()} navigate={navigate.clone()} />
             },
             Route::Article { slug, q } => html! {
-                <ArticleView source={source.clone()} slug={slug.clone()} q={q.clone()} />
+                <ArticleView source={source.clone()} slug={slug.clone()} q={q.clone()}
+                    focus={*moved.borrow()} />
             },
         },
     };

@@ -17,6 +17,12 @@ pub struct Props {
     pub slug: String,
     /// The query the reader came from, highlighted in the text.
     pub q: String,
+    /// The reader moved here from another screen of this viewer: the
+    /// heading takes the focus once the article is in, so that keyboard and
+    /// screen-reader users go on from its start (the link they followed is
+    /// gone with the list). An article that is the first screen leaves the
+    /// focus where the page has it (an embedded one, with its host page).
+    pub focus: bool,
 }
 
 /// Text with the query's words marked. One marker serves the whole
@@ -39,6 +45,23 @@ fn block(b: &Block, m: &mut Marker) -> Html {
                 </figure>
             }
         }
+    }
+}
+
+/// Focuses the article's heading (without scrolling: the view scrolls
+/// itself), unless the reader is in a text field, such as the search box.
+fn take_focus(article: &NodeRef) {
+    use wasm_bindgen::JsCast;
+    let typing = gloo::utils::document()
+        .active_element()
+        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    let heading = (article.cast::<web_sys::Element>())
+        .and_then(|a| a.query_selector("h1").ok().flatten())
+        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok());
+    if let (false, Some(heading)) = (typing, heading) {
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = heading.focus_with_options(&options);
     }
 }
 
@@ -71,9 +94,13 @@ pub fn ArticleView(props: &Props) -> Html {
     // text before it for context and clear of the sticky header.
     {
         let article_ref = article_ref.clone();
+        let focus = props.focus;
         use_effect_with(state.as_ref().map(|r| r.is_ok()), move |loaded| {
             if loaded.is_some() {
                 crate::offline::screen_shown();
+            }
+            if *loaded == Some(true) && focus {
+                take_focus(&article_ref);
             }
             if *loaded == Some(true) {
                 let mark = article_ref
@@ -125,7 +152,7 @@ pub fn ArticleView(props: &Props) -> Html {
         <>
             { back }
             <article lang={a.lang.clone()} ref={article_ref}>
-                <h1>{ title }</h1>
+                <h1 tabindex="-1">{ title }</h1>
                 <p class="byline">
                     { byline(&meta) }
                     if let Some(url) = a.url.as_deref().and_then(safe_url) {
