@@ -352,6 +352,33 @@ fn files_given_directly_are_read_as_they_are() {
 }
 
 #[test]
+fn saved_web_pages_are_read_as_their_articles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(
+        input.join("seite.html"),
+        "<!DOCTYPE html>\n<html lang=\"de\"><head><title>Zeitung</title>\
+         <script>var werbung = 1;</script></head><body><nav>Startseite Politik</nav>\
+         <article><h1>Ein Artikel &uuml;ber Wissenschaft</h1>\
+         <p>Der erste Absatz ist lang genug, um als Text zu gelten, und erzählt von \
+         Wissenschaft und Technologie in der Provinz.</p></article></body></html>",
+    )
+    .unwrap();
+    let site = tmp.path().join("site");
+    build_into(&input, &site);
+    let v = search_json(&site, "Wissenschaft");
+    let hit = &v["hits"][0];
+    assert_eq!(hit["title"], "Ein Artikel über Wissenschaft", "{v}");
+    assert_eq!(hit["source"], "seite.html");
+    assert_eq!(hit["lang"], "de");
+    // The page's furniture and code are not the article's text.
+    for word in ["Startseite", "werbung", "Zeitung"] {
+        assert_eq!(search_json(&site, word)["total"], 0, "{word}");
+    }
+}
+
+#[test]
 fn every_file_has_precompressed_siblings() {
     use std::io::Read;
     let (_tmp, site) = build_seeds();

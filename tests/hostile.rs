@@ -37,6 +37,9 @@ fn hostile_folder(dir: &Path) {
     fs::write(dir.join("empty.txt"), b"").unwrap();
     fs::write(dir.join("blank.txt"), b" \n\t\n  \n").unwrap();
     fs::write(dir.join("giant.txt"), "Wort ".repeat(1_000_000)).unwrap();
+    // A page nested a million deep: hours of tree building, were it built.
+    let deep = format!("<!doctype html>{}Text", "<div>".repeat(1_000_000));
+    fs::write(dir.join("deep.html"), deep).unwrap();
 }
 
 #[test]
@@ -54,6 +57,7 @@ fn bad_files_are_named_skipped_and_counted() {
         ("empty.txt", "no article text"),
         ("blank.txt", "no article text"),
         ("giant.txt", "line 1 is 5000000 bytes long"),
+        ("deep.html", "nested more than 512 elements deep"),
     ] {
         let line = err
             .lines()
@@ -67,7 +71,7 @@ fn bad_files_are_named_skipped_and_counted() {
     );
     assert!(err.contains("built 2 articles"), "{err}");
     assert!(
-        err.contains("5 files skipped, 1 duplicate packed once"),
+        err.contains("6 files skipped, 1 duplicate packed once"),
         "{err}"
     );
 

@@ -12,6 +12,8 @@
 //! same kind of site comes out as clean as the seeds do.
 
 mod decode;
+#[cfg(feature = "html")]
+mod html;
 mod lang;
 mod lines;
 
@@ -38,6 +40,12 @@ pub enum IngestError {
     Malformed { encoding: &'static str },
     /// Contains NUL bytes: a binary file, not text.
     Binary,
+    /// An HTML page nested deeper than any article page is (see
+    /// `html::MAX_DEPTH`).
+    TooDeep,
+    /// An HTML page, in a build without the `html` feature to read it.
+    #[cfg(not(feature = "html"))]
+    Page,
     /// Empty, or nothing but whitespace and page furniture.
     NoText,
     /// Larger than [`MAX_FILE_BYTES`]: not an article.
@@ -65,6 +73,11 @@ impl std::fmt::Display for IngestError {
             }
             IngestError::Malformed { encoding } => write!(f, "not valid {encoding}"),
             IngestError::Binary => f.write_str("binary file (contains NUL bytes), not text"),
+            IngestError::TooDeep => f.write_str(
+                "an HTML page nested more than 512 elements deep, as no article page is",
+            ),
+            #[cfg(not(feature = "html"))]
+            IngestError::Page => f.write_str("an HTML page, which this build cannot read"),
             IngestError::NoText => f.write_str("no article text (empty or only page furniture)"),
             IngestError::TooLarge { bytes } => write!(
                 f,
@@ -128,7 +141,35 @@ pub fn parse_as(
             bytes: bytes.len() as u64,
         });
     }
-    parse_text_in(&decode::decode(bytes, legacy)?, source, lang)
+    let text = decode::decode(bytes, legacy)?;
+    if is_page(&text) {
+        return parse_page(&text, source, lang);
+    }
+    parse_text_in(&text, source, lang)
+}
+
+/// Whether `text` is an HTML page rather than a text scrape.
+fn is_page(text: &str) -> bool {
+    let start = text.trim_start().as_bytes();
+    let head = start[..start.len().min(14)].to_ascii_lowercase();
+    head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
+}
+
+/// A saved web page: its content's text, cleaned as a text scrape's, with
+/// what its `<head>` says filling in what the text does not.
+#[cfg(feature = "html")]
+fn parse_page(text: &str, source: &str, lang: Language<'_>) -> Result<Article, IngestError> {
+    let page = html::page(text)?;
+    let mut a = parse_text_in(&page.text, source, lang)?;
+    a.url = a.url.or(page.url);
+    a.publisher = a.publisher.or(page.publisher);
+    a.date = a.date.or(page.date);
+    Ok(a)
+}
+
+#[cfg(not(feature = "html"))]
+fn parse_page(_: &str, _: &str, _: Language<'_>) -> Result<Article, IngestError> {
+    Err(IngestError::Page)
 }
 
 /// Parses already-decoded text; see [`parse`].

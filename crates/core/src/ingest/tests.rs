@@ -214,3 +214,53 @@ fn bad_bytes_are_reported() {
         Err(IngestError::NoText)
     );
 }
+
+#[cfg(feature = "html")]
+#[test]
+fn a_saved_web_page_is_read_as_its_article() {
+    let page = r#"<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8"><title>Ein Artikel | Zeitung</title>
+<meta property="og:site_name" content="Die Zeitung">
+<meta property="article:published_time" content="2025-07-03T08:15:00+07:00">
+<link rel="canonical" href="https://example.org/artikel/1">
+<style>body{color:red}</style><script>var x = 1;</script></head>
+<body><header><nav><a href="/">Startseite</a></nav></header>
+<article><h1>Ein Artikel über Wissenschaft</h1>
+<p>Der erste Absatz des Artikels ist lang genug, um als Text zu gelten, und erzählt von Wissenschaft und Technologie.</p>
+<figure><img src="/img/foto-1.jpg"><figcaption>Der Minister spricht.</figcaption></figure>
+<p>Zweiter Absatz mit &amp; Entitäten &uuml;ber die digitale Transformation in Vietnam und ihre Folgen.</p>
+<p>Kommentare (3)</p><ul><li>Anderer Artikel</li></ul></article>
+<footer>© Die Zeitung</footer></body></html>"#;
+    let a = parse(page.as_bytes(), "seite.html").unwrap();
+    assert_eq!(a.title, "Ein Artikel über Wissenschaft");
+    assert!(!a.title_derived);
+    assert_eq!(a.lang, "de");
+    // What the head says, where the text does not say it.
+    assert_eq!(a.publisher.as_deref(), Some("Die Zeitung"));
+    assert_eq!(a.date, Date::new(2025, 7, 3));
+    assert_eq!(a.url.as_deref(), Some("https://example.org/artikel/1"));
+    // The same rules as for a text scrape: the figure with its caption,
+    // the tail from the comment counter on dropped, no markup, no script.
+    assert_eq!(
+        a.blocks,
+        vec![
+            Block::Paragraph(
+                "Der erste Absatz des Artikels ist lang genug, um als Text zu gelten, \
+                 und erzählt von Wissenschaft und Technologie."
+                    .into()
+            ),
+            Block::Figure {
+                image: Some("foto-1.jpg".into()),
+                caption: Some("Der Minister spricht.".into())
+            },
+            Block::Paragraph(
+                "Zweiter Absatz mit & Entitäten über die digitale Transformation in \
+                 Vietnam und ihre Folgen."
+                    .into()
+            ),
+        ]
+    );
+    // Read as text, the same page would have been markup.
+    let as_text = parse_text(page, "seite.html").unwrap();
+    assert_eq!(as_text.title, "<!DOCTYPE html>");
+}

@@ -1,0 +1,448 @@
+//! Saved web pages: the article's text out of its HTML, for the same
+//! cleaning as a text scrape.
+//!
+//! Many scrapers keep the page as it came. Read as text, a page would
+//! become an article titled `<!DOCTYPE html>` whose body is markup, so a
+//! page is recognised by its start and turned into the lines a text scrape
+//! would have: the headline first, then a line per block (paragraph,
+//! heading, list item, caption), an image as its file name and a figure's
+//! caption as a `| caption |` row, which the line rules already know.
+//! Scripts, styles and the page's furniture (navigation, header, footer,
+//! asides, forms) are left out, and where the page marks its content
+//! (`<article>`, else `<main>`) only that is read. What the page's `<head>`
+//! says of the article (canonical URL, site name, publication date) fills
+//! in what its text does not. Parsing is html5ever's, as in Servo, through
+//! `scraper`: entities, unclosed tags and stray markup as browsers read
+//! them.
+
+use super::IngestError;
+use crate::model::Date;
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node, Selector};
+
+/// What a page holds: its text as lines, and what its `<head>` says.
+#[derive(Debug, Default, PartialEq)]
+pub struct Page {
+    /// The headline, then one line per block of the content.
+    pub text: String,
+    /// `<link rel=canonical>` or `og:url`, if an http(s) URL.
+    pub url: Option<String>,
+    /// `og:site_name`.
+    pub publisher: Option<String>,
+    /// `article:published_time`, or the content's first `<time datetime>`.
+    pub date: Option<Date>,
+}
+
+/// Elements whose text is never the article's.
+const SKIPPED: &[&str] = &[
+    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+    "button", "select", "svg", "iframe", "object", "canvas", "dialog",
+];
+
+/// Elements that end the line before and after them.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+];
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).expect("a valid selector")
+}
+
+/// The deepest a page's elements may nest. Building the tree takes time in
+/// proportion to its depth for each tag (html5ever, like the standard,
+/// looks through the open elements), so a hostile page nested a million
+/// deep would take hours; no article page comes near this (Chromium's
+/// parser nests no deeper either).
+pub const MAX_DEPTH: usize = 512;
+
+/// The text and facts of an HTML page (see the module's notes), or
+/// [`IngestError::TooDeep`].
+pub fn page(html: &str) -> Result<Page, IngestError> {
+    if too_deep(html) {
+        return Err(IngestError::TooDeep);
+    }
+    let doc = Html::parse_document(html);
+    let first = |css: &str| doc.select(&selector(css)).next();
+    let content = first("article")
+        .or_else(|| first("main"))
+        .or_else(|| first("body"))
+        .unwrap_or_else(|| doc.root_element());
+
+    let mut lines = Lines::default();
+    // The headline: the content's first `<h1>`, else the page's, else its
+    // `<title>`; it is the first line, as in a text scrape.
+    let h1 = selector("h1");
+    let headline = (content.select(&h1).next())
+        .or_else(|| doc.select(&h1).next())
+        .map(|h| text_of(h))
+        .filter(|t| !t.is_empty())
+        .or_else(|| first("title").map(text_of));
+    let headline_element = content.select(&h1).next();
+    if let Some(headline) = &headline {
+        lines.push_str(headline);
+        lines.end();
+    }
+    lines.walk(content, headline_element);
+
+    let meta = |property: &str| {
+        let css = format!("meta[property='{property}'], meta[name='{property}']");
+        (doc.select(&selector(&css)).next())
+            .and_then(|m| m.value().attr("content"))
+            .map(squash)
+            .filter(|c| !c.is_empty())
+    };
+    let url = (first("link[rel~='canonical']").and_then(|l| l.value().attr("href")))
+        .map(str::trim)
+        .map(str::to_string)
+        .or_else(|| meta("og:url"))
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let date = (meta("article:published_time"))
+        .or_else(|| {
+            (content.select(&selector("time[datetime]")).next())
+                .and_then(|t| t.value().attr("datetime"))
+                .map(str::to_string)
+        })
+        .and_then(|d| iso_date(&d));
+    Ok(Page {
+        text: lines.text,
+        url,
+        publisher: meta("og:site_name"),
+        date,
+    })
+}
+
+/// Whether `html` nests its elements more than [`MAX_DEPTH`] deep, found
+/// by html5ever's tokenizer alone, in one pass: a start tag opens an
+/// element, its end tag closes it and any left open inside it, and an
+/// element that the standard closes by the next one's start (a paragraph,
+/// an item, a cell) is closed so when it is the innermost. That may take a
+/// page for deeper than it is (then it is refused), never for shallower.
+fn too_deep(html: &str) -> bool {
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::states::RawKind;
+    use html5ever::tokenizer::{BufferQueue, TagKind, Token, TokenSink, TokenSinkResult};
+    use std::cell::{Cell, RefCell};
+
+    #[derive(Default)]
+    struct Depth {
+        open: RefCell<Vec<html5ever::LocalName>>,
+        too_deep: Cell<bool>,
+    }
+    impl TokenSink for Depth {
+        type Handle = ();
+        fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+            let (Token::TagToken(tag), false) = (token, self.too_deep.get()) else {
+                return TokenSinkResult::Continue;
+            };
+            let mut open = self.open.borrow_mut();
+            let name = &*tag.name;
+            if tag.kind == TagKind::EndTag {
+                if let Some(at) = open.iter().rposition(|n| *n == tag.name) {
+                    open.truncate(at);
+                }
+                return TokenSinkResult::Continue;
+            }
+            while open.last().is_some_and(|top| closed_by(top, name)) {
+                open.pop();
+            }
+            if !tag.self_closing && !VOID.contains(&name) {
+                open.push(tag.name.clone());
+                self.too_deep.set(open.len() > MAX_DEPTH);
+            }
+            // What the tree builder would have the tokenizer read as text.
+            match name {
+                "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+                "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+                    TokenSinkResult::RawData(RawKind::Rawtext)
+                }
+                "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+                "plaintext" => TokenSinkResult::Plaintext,
+                _ => TokenSinkResult::Continue,
+            }
+        }
+    }
+
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    let tokenizer = html5ever::tokenizer::Tokenizer::new(Depth::default(), Default::default());
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.too_deep.get()
+}
+
+/// Elements with no end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Whether the start of a `next` element closes an open `top` one that is
+/// innermost (the standard's implied end tags).
+fn closed_by(top: &str, next: &str) -> bool {
+    match top {
+        "p" => BLOCKS.contains(&next),
+        "li" => next == "li",
+        "dt" | "dd" => matches!(next, "dt" | "dd"),
+        "td" | "th" => matches!(next, "td" | "th" | "tr" | "tbody" | "thead" | "tfoot"),
+        "tr" => matches!(next, "tr" | "tbody" | "thead" | "tfoot"),
+        "option" => matches!(next, "option" | "optgroup"),
+        _ => false,
+    }
+}
+
+/// The date a timestamp starts with (`2025-07-02`, `2025-07-02T08:00+07:00`).
+fn iso_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    let part = |range: std::ops::Range<usize>| s.get(range)?.parse().ok();
+    if s.len() < 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+        return None;
+    }
+    Date::new(part(0..4)?, part(5..7)? as u8, part(8..10)? as u8)
+}
+
+/// An element's text, its white space made single spaces.
+fn text_of(e: ElementRef<'_>) -> String {
+    squash(&e.text().collect::<String>())
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Lines being written: text runs are joined by single spaces, and a block
+/// boundary ends the line.
+#[derive(Default)]
+struct Lines {
+    text: String,
+    /// The current line has text.
+    open: bool,
+    /// White space was seen since the last text.
+    space: bool,
+}
+
+impl Lines {
+    fn push_str(&mut self, s: &str) {
+        for (i, word) in s.split_whitespace().enumerate() {
+            if self.open && (i > 0 || self.space || s.starts_with(char::is_whitespace)) {
+                self.text.push(' ');
+            }
+            self.text.push_str(word);
+            self.open = true;
+            self.space = false;
+        }
+        if s.ends_with(char::is_whitespace) {
+            self.space = true;
+        }
+    }
+
+    fn end(&mut self) {
+        if self.open {
+            self.text.push('\n');
+        }
+        self.open = false;
+        self.space = false;
+    }
+
+    /// Writes the text under `root`, leaving out `headline` (written
+    /// first). A walk over the tree's edges, not a recursion: a hostile
+    /// page nests elements a hundred thousand deep.
+    fn walk<'a>(&mut self, root: ElementRef<'a>, headline: Option<ElementRef<'a>>) {
+        // The element whose subtree is being left out, until it closes.
+        let mut skipping = None;
+        for edge in root.traverse() {
+            let (node, open) = match edge {
+                Edge::Open(node) => (node, true),
+                Edge::Close(node) => (node, false),
+            };
+            if let Some(skipped) = skipping {
+                if !open && node == skipped {
+                    skipping = None;
+                }
+                continue;
+            }
+            let element = match node.value() {
+                Node::Text(t) if open => {
+                    self.push_str(t);
+                    continue;
+                }
+                Node::Element(element) if node != *root => element,
+                _ => continue,
+            };
+            let name = element.name();
+            let left_out = SKIPPED.contains(&name) || headline.is_some_and(|h| node == *h);
+            match (name, open) {
+                _ if left_out => skipping = Some(node),
+                ("br", true) => self.end(),
+                ("img", true) => {
+                    // Its file name, which the line rules take for an image.
+                    let file = (element.attr("src"))
+                        .map(|s| s.split(['?', '#']).next().unwrap_or(""))
+                        .and_then(|s| s.rsplit('/').next())
+                        .filter(|f| !f.is_empty() && !f.contains(char::is_whitespace));
+                    if let Some(file) = file {
+                        self.end();
+                        self.push_str(file);
+                        self.end();
+                    }
+                }
+                ("figcaption", true) => {
+                    // A caption row, as scrapes of tables have them.
+                    let caption = ElementRef::wrap(node).map(text_of).unwrap_or_default();
+                    if !caption.is_empty() {
+                        self.end();
+                        self.push_str(&format!("| {caption} |"));
+                        self.end();
+                    }
+                    skipping = Some(node);
+                }
+                _ if BLOCKS.contains(&name) => self.end(),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<!DOCTYPE html>
+<html lang="de"><head>
+  <meta charset="utf-8"><title>Ein Artikel | Zeitung</title>
+  <meta property="og:site_name" content="Die Zeitung">
+  <meta property="article:published_time" content="2025-07-02T08:15:00+07:00">
+  <link rel="canonical" href="https://example.org/artikel/1">
+  <style>p { color: red }</style><script>var tracking = "Werbung";</script>
+</head><body>
+  <header><nav><a href="/">Startseite</a> <a href="/politik">Politik</a></nav></header>
+  <article>
+    <h1>Wissenschaft   und
+        Technologie &amp; Innovation</h1>
+    <p>Der erste Absatz <b>spricht</b> von <a href="/w">Wissenschaft</a>,
+       Technologie und Gr&ouml;&szlig;e.<br>Eine neue Zeile.</p>
+    <figure><img src="/bilder/foto-1.jpg?w=800" alt="">
+      <figcaption>Der Minister spricht.</figcaption></figure>
+    <h2>Ein Zwischentitel</h2>
+    <ul><li>Erster Punkt</li><li>Zweiter Punkt</li></ul>
+    <script>document.write("nicht im Text")</script>
+  </article>
+  <aside>Lesen Sie auch: Andere Artikel</aside>
+  <footer>© Die Zeitung</footer>
+</body></html>"#;
+
+    #[test]
+    fn a_page_is_told_by_its_start() {
+        use super::super::is_page;
+        assert!(is_page(PAGE));
+        assert!(is_page("\n  <HTML><body>x</body></HTML>"));
+        assert!(!is_page("Ein Artikel über <html> und Markup"));
+        assert!(!is_page(""));
+    }
+
+    #[test]
+    fn the_content_comes_out_as_a_text_scrape_would_have_it() {
+        let p = page(PAGE).unwrap();
+        assert_eq!(
+            p.text,
+            "Wissenschaft und Technologie & Innovation\n\
+             Der erste Absatz spricht von Wissenschaft, Technologie und Größe.\n\
+             Eine neue Zeile.\n\
+             foto-1.jpg\n\
+             | Der Minister spricht. |\n\
+             Ein Zwischentitel\n\
+             Erster Punkt\n\
+             Zweiter Punkt\n"
+        );
+        assert_eq!(p.url.as_deref(), Some("https://example.org/artikel/1"));
+        assert_eq!(p.publisher.as_deref(), Some("Die Zeitung"));
+        assert_eq!(p.date, Date::new(2025, 7, 2));
+    }
+
+    #[test]
+    fn without_an_article_element_the_body_is_read_and_the_title_heads_it() {
+        let p = page(
+            "<!doctype html><title>Nur ein Titel</title>\
+             <body><nav>Menü</nav><div>Text im <i>Körper</i></div>\
+             <time datetime='2024-02-29'>29. Februar</time></body>",
+        )
+        .unwrap();
+        assert_eq!(p.text, "Nur ein Titel\nText im Körper\n29. Februar");
+        assert_eq!(p.date, Date::new(2024, 2, 29));
+        assert_eq!((p.url, p.publisher), (None, None));
+    }
+
+    #[test]
+    fn a_page_nested_too_deep_is_refused_before_it_is_built() {
+        let depth = 200_000;
+        let html = format!(
+            "<!doctype html><body>{}<p>Tief unten</p>{}<aside>{}Werbung</aside>",
+            "<div><span>".repeat(depth),
+            "</span></div>".repeat(depth),
+            "<b>".repeat(depth),
+        );
+        assert_eq!(page(&html), Err(IngestError::TooDeep));
+        // Lists in lists: each level is deeper, though an item closes the
+        // item before it.
+        let lists = format!("<!doctype html>{}x", "<ul><li>".repeat(MAX_DEPTH));
+        assert_eq!(page(&lists), Err(IngestError::TooDeep));
+        let lists = format!("<!doctype html>{}x", "<ul><li>".repeat(MAX_DEPTH / 2 - 2));
+        assert_eq!(page(&lists).unwrap().text, "x\n");
+    }
+
+    #[test]
+    fn old_pages_that_leave_elements_open_are_not_deep() {
+        // Paragraphs, items and cells closed by the next one, as HTML 3
+        // wrote them; markup in scripts and comments is no element.
+        let rows = "<tr><td>a<td>b".repeat(2 * MAX_DEPTH);
+        let html = format!(
+            "<!doctype html><body><p>Eins{}<ul>{}</ul><table>{rows}</table>\
+             <script>{}</script><!-- {} --><p>Ende",
+            "<p>Absatz".repeat(2 * MAX_DEPTH),
+            "<li>Punkt".repeat(2 * MAX_DEPTH),
+            "document.write('<div>');".repeat(2 * MAX_DEPTH),
+            "<div>".repeat(2 * MAX_DEPTH),
+        );
+        let text = page(&html).unwrap().text;
+        assert!(text.starts_with("Eins\nAbsatz\n"), "{text}");
+        assert!(text.ends_with("a\nb\nEnde\n"), "{text}");
+    }
+
+    #[test]
+    fn odd_dates_and_urls_are_left_out() {
+        assert_eq!(iso_date("2025-02-30"), None);
+        assert_eq!(iso_date("02/07/2025"), None);
+        assert_eq!(iso_date("2025-1"), None);
+        let p = page(
+            "<!doctype html><link rel=canonical href='javascript:alert(1)'>\
+             <meta property='article:published_time' content='gestern'><p>x</p>",
+        )
+        .unwrap();
+        assert_eq!((p.url, p.date), (None, None));
+    }
+}
