@@ -15,7 +15,7 @@
 //! `scraper`: entities, unclosed tags and stray markup as browsers read
 //! them.
 
-use super::IngestError;
+use super::{IngestError, MAX_PAGE_DEPTH as MAX_DEPTH};
 use crate::model::Date;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -73,13 +73,6 @@ const BLOCKS: &[&str] = &[
 fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("a valid selector")
 }
-
-/// The deepest a page's elements may nest. Building the tree takes time in
-/// proportion to its depth for each tag (html5ever, like the standard,
-/// looks through the open elements), so a hostile page nested a million
-/// deep would take hours; no article page comes near this (Chromium's
-/// parser nests no deeper either).
-pub const MAX_DEPTH: usize = 512;
 
 /// The text and facts of an HTML page (see the module's notes), or
 /// [`IngestError::TooDeep`].
