@@ -8,12 +8,13 @@
 //! heading, list item, caption), an image as its file name and a figure's
 //! caption as a `| caption |` row, which the line rules already know.
 //! Scripts, styles and the page's furniture (navigation, header, footer,
-//! asides, forms) are left out, and where the page marks its content
-//! (`<article>`, else `<main>`) only that is read. What the page's `<head>`
-//! says of the article (canonical URL, site name, publication date) fills
-//! in what its text does not. Parsing is html5ever's, as in Servo, through
-//! `scraper`: entities, unclosed tags and stray markup as browsers read
-//! them.
+//! asides, forms, and the same parts marked by ARIA roles; hidden
+//! elements) are left out, and where the page marks its content
+//! (`<article>`, else `<main>` or `role=main`) only that is read. What the
+//! page's `<head>` says of the article (canonical URL, site name,
+//! publication date) fills in what its text does not. Parsing is
+//! html5ever's, as in Servo, through `scraper`: entities, unclosed tags
+//! and stray markup as browsers read them.
 
 use super::{IngestError, MAX_PAGE_DEPTH as MAX_DEPTH};
 use crate::model::Date;
@@ -37,6 +38,20 @@ pub struct Page {
 const SKIPPED: &[&str] = &[
     "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
     "button", "select", "svg", "iframe", "object", "canvas", "dialog",
+];
+
+/// ARIA roles of the page's furniture, for pages that mark their parts
+/// with roles on `<div>`s rather than with HTML5's elements.
+const FURNITURE_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+    "dialog",
+    "alert",
+    "menu",
+    "menubar",
 ];
 
 /// Elements that end the line before and after them.
@@ -83,7 +98,7 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
     let doc = Html::parse_document(html);
     let first = |css: &str| doc.select(&selector(css)).next();
     let content = first("article")
-        .or_else(|| first("main"))
+        .or_else(|| first("main, [role=main]"))
         .or_else(|| first("body"))
         .unwrap_or_else(|| doc.root_element());
 
@@ -288,7 +303,13 @@ impl Lines {
                 _ => continue,
             };
             let name = element.name();
-            let left_out = SKIPPED.contains(&name) || headline.is_some_and(|h| node == *h);
+            let left_out = SKIPPED.contains(&name)
+                || element.attr("hidden").is_some()
+                || element.attr("aria-hidden") == Some("true")
+                || element
+                    .attr("role")
+                    .is_some_and(|r| FURNITURE_ROLES.contains(&r))
+                || headline.is_some_and(|h| node == *h);
             match (name, open) {
                 _ if left_out => skipping = Some(node),
                 ("br", true) => self.end(),
@@ -424,6 +445,23 @@ mod tests {
         let text = page(&html).unwrap().text;
         assert!(text.starts_with("Eins\nAbsatz\n"), "{text}");
         assert!(text.ends_with("a\nb\nEnde\n"), "{text}");
+    }
+
+    #[test]
+    fn parts_marked_by_roles_and_hidden_ones_are_left_out() {
+        let parts = "<div role=banner>Die Zeitung</div>\
+                     <div class=menu role=navigation>Politik Sport</div>\
+                     <div><h1>Titel</h1><p>Der Text.</p>\
+                     <div hidden>Cookie-Hinweis</div><p aria-hidden=true>Werbung</p></div>\
+                     <div role=complementary>Meistgelesen</div><div role=contentinfo>Impressum</div>";
+        let p = page(&format!("<!doctype html><body>{parts}")).unwrap();
+        assert_eq!(p.text, "Titel\nDer Text.\n");
+        // Content marked by its role: only that is read.
+        let p = page(&format!(
+            "<!doctype html><body><div>Anderswo</div><div role=main>{parts}</div>"
+        ))
+        .unwrap();
+        assert_eq!(p.text, "Titel\nDer Text.\n");
     }
 
     #[test]
