@@ -40,6 +40,11 @@ fn hostile_folder(dir: &Path) {
     // A page nested a million deep: hours of tree building, were it built.
     let deep = format!("<!doctype html>{}Text", "<div>".repeat(1_000_000));
     fs::write(dir.join("deep.html"), deep).unwrap();
+    fs::write(
+        dir.join("feed.xml"),
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>News</title></channel></rss>",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -58,6 +63,7 @@ fn bad_files_are_named_skipped_and_counted() {
         ("blank.txt", "no article text"),
         ("giant.txt", "line 1 is 5000000 bytes long"),
         ("deep.html", "nested more than 512 elements deep"),
+        ("feed.xml", "an XML document"),
     ] {
         let line = err
             .lines()
@@ -71,7 +77,7 @@ fn bad_files_are_named_skipped_and_counted() {
     );
     assert!(err.contains("built 2 articles"), "{err}");
     assert!(
-        err.contains("6 files skipped, 1 duplicate packed once"),
+        err.contains("7 files skipped, 1 duplicate packed once"),
         "{err}"
     );
 

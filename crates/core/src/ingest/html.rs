@@ -371,15 +371,6 @@ mod tests {
 </body></html>"#;
 
     #[test]
-    fn a_page_is_told_by_its_start() {
-        use super::super::is_page;
-        assert!(is_page(PAGE));
-        assert!(is_page("\n  <HTML><body>x</body></HTML>"));
-        assert!(!is_page("Ein Artikel über <html> und Markup"));
-        assert!(!is_page(""));
-    }
-
-    #[test]
     fn the_content_comes_out_as_a_text_scrape_would_have_it() {
         let p = page(PAGE).unwrap();
         assert_eq!(

@@ -40,6 +40,8 @@ pub enum IngestError {
     Malformed { encoding: &'static str },
     /// Contains NUL bytes: a binary file, not text.
     Binary,
+    /// An XML document that is not a page: a feed, a sitemap, data.
+    Xml,
     /// An HTML page nested deeper than any article page is
     /// ([`MAX_PAGE_DEPTH`]).
     TooDeep,
@@ -80,6 +82,9 @@ impl std::fmt::Display for IngestError {
             }
             IngestError::Malformed { encoding } => write!(f, "not valid {encoding}"),
             IngestError::Binary => f.write_str("binary file (contains NUL bytes), not text"),
+            IngestError::Xml => {
+                f.write_str("an XML document (a feed, a sitemap or data), not an article")
+            }
             IngestError::TooDeep => write!(
                 f,
                 "an HTML page nested more than {MAX_PAGE_DEPTH} elements deep, as no article page is"
@@ -150,17 +155,46 @@ pub fn parse_as(
         });
     }
     let text = decode::decode(bytes, legacy)?;
-    if is_page(&text) {
-        return parse_page(&text, source, lang);
+    match markup(&text) {
+        Some(Markup::Page) => parse_page(&text, source, lang),
+        Some(Markup::Xml) => Err(IngestError::Xml),
+        None => parse_text_in(&text, source, lang),
     }
-    parse_text_in(&text, source, lang)
 }
 
-/// Whether `text` is an HTML page rather than a text scrape.
-fn is_page(text: &str) -> bool {
-    let start = text.trim_start().as_bytes();
-    let head = start[..start.len().min(14)].to_ascii_lowercase();
-    head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
+/// Markup a file may hold instead of a text scrape.
+#[derive(Debug, PartialEq, Eq)]
+enum Markup {
+    /// An HTML (or XHTML) page.
+    Page,
+    /// Another XML document: a feed, a sitemap, data.
+    Xml,
+}
+
+/// What markup `text` is, if any: a page starts with a doctype or an
+/// `<html>` tag after white space, an XML declaration (XHTML) and comments
+/// (browsers write `<!-- saved from url=… -->` into the pages they save);
+/// any other document with an XML declaration is XML.
+fn markup(text: &str) -> Option<Markup> {
+    let mut rest = text.trim_start();
+    let mut xml = false;
+    loop {
+        let (after, end) = if let Some(after) = rest.strip_prefix("<?xml") {
+            xml = true;
+            (after, "?>")
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            (after, "-->")
+        } else {
+            break;
+        };
+        rest = after.split_once(end).map_or("", |(_, r)| r).trim_start();
+    }
+    let head = rest.as_bytes()[..rest.len().min(14)].to_ascii_lowercase();
+    if head.starts_with(b"<!doctype html") || head.starts_with(b"<html") {
+        Some(Markup::Page)
+    } else {
+        xml.then_some(Markup::Xml)
+    }
 }
 
 /// A saved web page: its content's text, cleaned as a text scrape's, with

@@ -264,3 +264,27 @@ fn a_saved_web_page_is_read_as_its_article() {
     let as_text = parse_text(page, "seite.html").unwrap();
     assert_eq!(as_text.title, "<!DOCTYPE html>");
 }
+
+#[test]
+fn markup_is_told_by_its_start() {
+    let page = Some(Markup::Page);
+    assert_eq!(markup("<!DOCTYPE html>\n<html lang=de>"), page);
+    assert_eq!(markup("\n  <HTML><body>x</body></HTML>"), page);
+    // Browsers' mark on saved pages; XHTML.
+    assert_eq!(
+        markup("<!-- saved from url=(0029)https://example.org/a.html -->\r\n<html>"),
+        page
+    );
+    assert_eq!(
+        markup("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0\">"),
+        page
+    );
+    let feed = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>Nachrichten</title>";
+    assert_eq!(markup(feed), Some(Markup::Xml));
+    assert_eq!(parse(feed.as_bytes(), "feed.xml"), Err(IngestError::Xml));
+    // Text that mentions markup, or begins with a comment, is text.
+    assert_eq!(markup("Ein Artikel über <html> und Markup"), None);
+    assert_eq!(markup("<!-- x --> Ein Artikel"), None);
+    assert_eq!(markup("<!-- nie geschlossen"), None);
+    assert_eq!(markup(""), None);
+}
