@@ -18,17 +18,20 @@ enum Load {
     Failed(String),
 }
 
+/// Whether `e` is a field the reader types in: a key pressed there is
+/// theirs, and the focus stays with it.
+pub(super) fn text_field(e: &web_sys::Element) -> bool {
+    matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || e.closest("[contenteditable]").ok().flatten().is_some()
+}
+
 /// `/` anywhere on the page but in a text field goes to the search box
 /// (`search_box`), as on most sites with one.
 fn slash_to_search(search_box: NodeRef) -> gloo::events::EventListener {
     let typing = |e: &KeyboardEvent| {
-        let target = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        target.is_some_and(|t| {
-            matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                || t.closest("[contenteditable]").ok().flatten().is_some()
-        })
+        (e.target())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|t| text_field(&t))
     };
     // Not passive (gloo's default): the slash must not be typed.
     let options = gloo::events::EventListenerOptions::enable_prevent_default();

@@ -1,5 +1,6 @@
 //! One article, as clean semantic HTML.
 
+use super::app::text_field;
 use super::text::marked;
 use super::text::{byline, safe_url};
 use crate::nav::use_own_page;
@@ -52,9 +53,7 @@ fn block(b: &Block, m: &mut Marker) -> Html {
 /// itself), unless the reader is in a text field, such as the search box.
 fn take_focus(article: &NodeRef) {
     use wasm_bindgen::JsCast;
-    let typing = gloo::utils::document()
-        .active_element()
-        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    let typing = (gloo::utils::document().active_element()).is_some_and(|e| text_field(&e));
     let heading = (article.cast::<web_sys::Element>())
         .and_then(|a| a.query_selector("h1").ok().flatten())
         .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok());
@@ -99,10 +98,10 @@ pub fn ArticleView(props: &Props) -> Html {
             if loaded.is_some() {
                 crate::offline::screen_shown();
             }
-            if *loaded == Some(true) && focus {
-                take_focus(&article_ref);
-            }
             if *loaded == Some(true) {
+                if focus {
+                    take_focus(&article_ref);
+                }
                 let mark = article_ref
                     .cast::<web_sys::Element>()
                     .and_then(|a| a.query_selector("mark").ok().flatten());

@@ -106,17 +106,16 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
     // The headline: the content's first `<h1>`, else the page's, else its
     // `<title>`; it is the first line, as in a text scrape.
     let h1 = selector("h1");
-    let headline = (content.select(&h1).next())
-        .or_else(|| doc.select(&h1).next())
-        .map(|h| text_of(h))
+    let content_h1 = content.select(&h1).next();
+    let headline = (content_h1.or_else(|| doc.select(&h1).next()))
+        .map(text_of)
         .filter(|t| !t.is_empty())
         .or_else(|| first("title").map(text_of));
-    let headline_element = content.select(&h1).next();
     if let Some(headline) = &headline {
         lines.push_str(headline);
         lines.end();
     }
-    lines.walk(content, headline_element);
+    lines.walk(content, content_h1);
 
     let meta = |property: &str| {
         let css = format!("meta[property='{property}'], meta[name='{property}']");
