@@ -147,6 +147,9 @@ pub struct Scan {
     /// Distinct readable articles, in input order.
     pub articles: Vec<Scanned>,
     pub skipped: usize,
+    /// Files whose front matter marks them drafts: left out, as site
+    /// generators leave them out, and no error even with `--strict`.
+    pub drafts: usize,
     pub duplicates: usize,
 }
 
@@ -180,7 +183,7 @@ pub fn scan(
 ) -> Result<Scan> {
     let bar = bar(files.len(), quiet, "reading");
     let kept = AtomicU64::new(0);
-    let parsed: Vec<Result<Scanned, String>> = files
+    let parsed: Vec<Result<Scanned, Unread>> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
@@ -205,6 +208,7 @@ pub fn scan(
     let mut scan = Scan {
         articles: Vec::with_capacity(parsed.len()),
         skipped: 0,
+        drafts: 0,
         duplicates: 0,
     };
     let mut seen: HashMap<[u8; 16], usize> = HashMap::new();
@@ -226,6 +230,12 @@ pub fn scan(
                     scan.articles.push(a);
                 }
             },
+            Err(Unread::Draft) => {
+                scan.drafts += 1;
+                if !quiet {
+                    eprintln!("note: {}: {}; left out", f.path.display(), Unread::Draft);
+                }
+            }
             Err(reason) if strict => {
                 bail!("{}: {reason} (--strict: nothing written)", f.path.display());
             }
@@ -245,27 +255,51 @@ pub fn text_bytes(a: &Article) -> u64 {
         .sum::<usize>() as u64
 }
 
+/// Why a file gives no article.
+#[derive(Debug)]
+pub enum Unread {
+    /// Its front matter says `draft: true`.
+    Draft,
+    /// Not an article: the reason, to show.
+    Bad(String),
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unread::Draft => ingest::IngestError::Draft.fmt(f),
+            Unread::Bad(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Reads one file as an article, its language found as `lang` says (known
 /// if it was read before: see [`ingest::reparse`]), a file that is not
-/// UTF-8 in `legacy` (`--encoding`); the error is the reason to show.
+/// UTF-8 in `legacy` (`--encoding`).
 pub fn read_one(
     f: &InputFile,
     lang: Language<'_>,
     legacy: Option<&'static Encoding>,
-) -> Result<Article, String> {
+) -> Result<Article, Unread> {
+    let bad = |reason: String| Unread::Bad(reason);
     // Check the size before reading: a huge file is refused unread.
-    let len = std::fs::metadata(&f.path).map_err(|e| e.to_string())?.len();
+    let len = std::fs::metadata(&f.path)
+        .map_err(|e| bad(e.to_string()))?
+        .len();
     if len > ingest::MAX_FILE_BYTES {
-        return Err(ingest::IngestError::TooLarge { bytes: len }.to_string());
+        return Err(bad(ingest::IngestError::TooLarge { bytes: len }.to_string()));
     }
-    let bytes = std::fs::read(&f.path).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&f.path).map_err(|e| bad(e.to_string()))?;
     if crate::shell::is_single_file(&bytes) {
-        return Err("a page `broadsheet build --single-file` wrote, not an article".into());
+        return Err(bad(
+            "a page `broadsheet build --single-file` wrote, not an article".into(),
+        ));
     }
     ingest::parse_as(&bytes, &f.source, lang, legacy).map_err(|e| match e {
+        ingest::IngestError::Draft => Unread::Draft,
         ingest::IngestError::InvalidUtf8 { guess: Some(g), .. } => {
-            format!("{e} (`--encoding {g}` reads it as that)")
+            bad(format!("{e} (`--encoding {g}` reads it as that)"))
         }
-        e => e.to_string(),
+        e => bad(e.to_string()),
     })
 }

@@ -44,6 +44,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     let Scan {
         articles: mut scanned,
         skipped,
+        drafts,
         duplicates,
     } = inputs::scan(
         &files,
@@ -153,6 +154,7 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             langs.join(", "),
             [
                 (skipped, "file skipped", "files skipped"),
+                (drafts, "draft left out", "drafts left out"),
                 (
                     duplicates,
                     "duplicate packed once",

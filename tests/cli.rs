@@ -379,6 +379,65 @@ fn saved_web_pages_are_read_as_their_articles() {
 }
 
 #[test]
+fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("content");
+    fs::create_dir(&input).unwrap();
+    // Hugo's TOML front matter; Jekyll's YAML, marked a draft; a text
+    // scrape with front matter.
+    fs::write(
+        input.join("verkiezingen.md"),
+        "+++\ntitle = \"Verkiezingen: opkomst hoger dan verwacht\"\n\
+         date = 2023-11-22T21:00:00+01:00\npublisher = \"Het Dagblad\"\n+++\n\n\
+         De **opkomst** bij de verkiezingen voor de [Tweede Kamer](https://example.nl/) \
+         was woensdag hoger dan verwacht, meldt het ANP op basis van tellingen.\n\n\
+         ## Lange rijen\n\nIn Amsterdam stonden kiezers tot na sluitingstijd in de rij \
+         bij de stembureaus van de gemeente.\n",
+    )
+    .unwrap();
+    fs::write(
+        input.join("fusie.md"),
+        "---\ntitle: Fusie van de kranten\ndraft: true\n---\n\
+         Geheim concept over de fusie van de twee kranten, dat nog niet openbaar mag worden.\n",
+    )
+    .unwrap();
+    fs::write(
+        input.join("kort.txt"),
+        "---\ntitle: Treinverkeer hervat\ndate: 2024-01-05\nlang: nl\n---\n\
+         De trein tussen Gent en Brussel rijdt sinds vanochtend weer volgens de dienstregeling.\n",
+    )
+    .unwrap();
+    let site = tmp.path().join("site");
+    // A draft is no bad file: `--strict` builds, and the summary counts it.
+    let o = run(bin()
+        .arg("build")
+        .arg(&input)
+        .arg("--out")
+        .arg(&site)
+        .arg("--strict"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("fusie.md: a draft"), "{err}");
+    assert!(
+        err.contains("built 2 articles") && err.contains("1 draft left out"),
+        "{err}"
+    );
+
+    let v = search_json(&site, "opkomst");
+    let hit = &v["hits"][0];
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(hit["title"], "Verkiezingen: opkomst hoger dan verwacht");
+    assert_eq!(hit["lang"], "nl");
+    let v = search_json(&site, "Treinverkeer");
+    assert_eq!(v["hits"][0]["source"], "kort.txt", "{v}");
+    // Neither the front matter's names nor Markdown's link targets are
+    // text; the draft is nowhere.
+    for word in ["title", "draft", "publisher", "example", "Geheim", "fusie"] {
+        assert_eq!(search_json(&site, word)["total"], 0, "{word}");
+    }
+}
+
+#[test]
 fn every_file_has_precompressed_siblings() {
     use std::io::Read;
     let (_tmp, site) = build_seeds();

@@ -40,6 +40,19 @@ fn hostile_folder(dir: &Path) {
     // A page nested a million deep: hours of tree building, were it built.
     let deep = format!("<!doctype html>{}Text", "<div>".repeat(1_000_000));
     fs::write(dir.join("deep.html"), deep).unwrap();
+    // Markdown quotes in quotes, the same as HTML; and front matter nested
+    // past what a recursive parser's stack would hold (no front matter
+    // then: read as Markdown, it is a rule and a heading, no text).
+    fs::write(
+        dir.join("deep.md"),
+        format!("{} Text", ">".repeat(1_000_000)),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("front.md"),
+        format!("---\nx: {}\n---\n", "[".repeat(100_000)),
+    )
+    .unwrap();
     fs::write(
         dir.join("feed.xml"),
         "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>News</title></channel></rss>",
@@ -63,6 +76,8 @@ fn bad_files_are_named_skipped_and_counted() {
         ("blank.txt", "no article text"),
         ("giant.txt", "line 1 is 5000000 bytes long"),
         ("deep.html", "nested more than 512 elements deep"),
+        ("deep.md", "nested more than 512 elements deep"),
+        ("front.md", "no article text"),
         ("feed.xml", "an XML document"),
     ] {
         let line = err
@@ -77,7 +92,7 @@ fn bad_files_are_named_skipped_and_counted() {
     );
     assert!(err.contains("built 2 articles"), "{err}");
     assert!(
-        err.contains("7 files skipped, 1 duplicate packed once"),
+        err.contains("9 files skipped, 1 duplicate packed once"),
         "{err}"
     );
 

@@ -9,6 +9,9 @@ use std::sync::LazyLock;
 pub(super) enum Line {
     /// Running text: a paragraph, heading or title, decided by position.
     Text(String),
+    /// A heading, as its source marks it (a page's `<h2>`…): never a
+    /// caption, whatever its position.
+    Heading(String),
     /// `example.vn - Slogan of the site` at the top of the page.
     Banner(String),
     /// Publisher name (often printed twice by the scrape) and date.

@@ -12,10 +12,14 @@
 //! same kind of site comes out as clean as the seeds do.
 
 mod decode;
+#[cfg(feature = "markdown")]
+mod front;
 #[cfg(feature = "html")]
 mod html;
 mod lang;
 mod lines;
+#[cfg(feature = "markdown")]
+mod markdown;
 
 pub use decode::legacy_encoding;
 pub use encoding_rs::Encoding;
@@ -42,14 +46,16 @@ pub enum IngestError {
     Binary,
     /// An XML document that is not a page: a feed, a sitemap, data.
     Xml,
-    /// An HTML page nested deeper than any article page is
-    /// ([`MAX_PAGE_DEPTH`]).
+    /// An HTML page (or Markdown, read as one) nested deeper than any
+    /// article is ([`MAX_PAGE_DEPTH`]).
     TooDeep,
     /// An HTML page, in a build without the `html` feature to read it.
     #[cfg(not(feature = "html"))]
     Page,
     /// Empty, or nothing but whitespace and page furniture.
     NoText,
+    /// Its front matter says `draft: true`: not for publishing.
+    Draft,
     /// Larger than [`MAX_FILE_BYTES`]: not an article.
     TooLarge { bytes: u64 },
     /// A line longer than [`MAX_LINE_BYTES`]: minified data or a dump, not
@@ -87,11 +93,12 @@ impl std::fmt::Display for IngestError {
             }
             IngestError::TooDeep => write!(
                 f,
-                "an HTML page nested more than {MAX_PAGE_DEPTH} elements deep, as no article page is"
+                "nested more than {MAX_PAGE_DEPTH} elements deep (an HTML page, or Markdown's quotes and lists), as no article is"
             ),
             #[cfg(not(feature = "html"))]
             IngestError::Page => f.write_str("an HTML page, which this build cannot read"),
             IngestError::NoText => f.write_str("no article text (empty or only page furniture)"),
+            IngestError::Draft => f.write_str("a draft (its front matter says `draft: true`)"),
             IngestError::TooLarge { bytes } => write!(
                 f,
                 "{bytes} bytes is larger than the {MAX_FILE_BYTES} bytes an article may have"
@@ -155,11 +162,102 @@ pub fn parse_as(
         });
     }
     let text = decode::decode(bytes, legacy)?;
-    match markup(&text) {
-        Some(Markup::Page) => parse_page(&text, source, lang),
-        Some(Markup::Xml) => Err(IngestError::Xml),
-        None => parse_text_in(&text, source, lang),
+    let (front, text) = front_matter(&text);
+    if front.draft {
+        return Err(IngestError::Draft);
     }
+    // A language the article declares is its language (detection is a
+    // guess); a known one is the same, found by an earlier parse.
+    let lang = match (front.lang, lang) {
+        (Some(declared), Language::Detect(_)) => Language::Known(declared),
+        (_, lang) => lang,
+    };
+    let title = front.title.as_deref();
+    let mut a = if is_markdown(source) {
+        parse_markdown(text, source, lang, title)?
+    } else {
+        match markup(text) {
+            Some(Markup::Page) => parse_page(text, source, lang)?,
+            Some(Markup::Xml) => return Err(IngestError::Xml),
+            None => parse_text_in(
+                text,
+                source,
+                lang,
+                Given {
+                    title,
+                    ..Given::default()
+                },
+            )?,
+        }
+    };
+    // What the front matter says of the article is what its author said:
+    // it goes before what the text's patterns make of it.
+    a.date = front.date.or(a.date);
+    a.publisher = front.publisher.or(a.publisher);
+    a.url = front.url.or(a.url);
+    a.summary = front.summary.or(a.summary);
+    Ok(a)
+}
+
+/// What a file's front matter says (nothing if it has none, or in a build
+/// without the `markdown` feature), and the text after it.
+#[cfg(feature = "markdown")]
+fn front_matter(text: &str) -> (front::Front, &str) {
+    front::split(text).unwrap_or_else(|| (front::Front::default(), text))
+}
+
+#[cfg(not(feature = "markdown"))]
+fn front_matter(text: &str) -> (NoFront, &str) {
+    (NoFront::default(), text)
+}
+
+/// [`front_matter`] in a build that does not read it.
+#[cfg(not(feature = "markdown"))]
+#[derive(Default)]
+struct NoFront {
+    title: Option<String>,
+    date: Option<crate::model::Date>,
+    publisher: Option<String>,
+    url: Option<String>,
+    summary: Option<String>,
+    lang: Option<&'static str>,
+    draft: bool,
+}
+
+#[cfg(feature = "markdown")]
+use markdown::is_markdown;
+
+#[cfg(not(feature = "markdown"))]
+fn is_markdown(_: &str) -> bool {
+    false
+}
+
+/// A Markdown article: its text as the page its HTML would be, cleaned as
+/// a text scrape's.
+#[cfg(feature = "markdown")]
+fn parse_markdown(
+    text: &str,
+    source: &str,
+    lang: Language<'_>,
+    title: Option<&str>,
+) -> Result<Article, IngestError> {
+    let page = html::page(&markdown::to_html(text))?;
+    let given = Given {
+        title,
+        headings: &page.headings,
+        captions_marked: true,
+    };
+    parse_text_in(&page.text, source, lang, given)
+}
+
+#[cfg(not(feature = "markdown"))]
+fn parse_markdown(
+    _: &str,
+    _: &str,
+    _: Language<'_>,
+    _: Option<&str>,
+) -> Result<Article, IngestError> {
+    unreachable!("no file is Markdown in a build that does not read it")
 }
 
 /// Markup a file may hold instead of a text scrape.
@@ -202,7 +300,11 @@ fn markup(text: &str) -> Option<Markup> {
 #[cfg(feature = "html")]
 fn parse_page(text: &str, source: &str, lang: Language<'_>) -> Result<Article, IngestError> {
     let page = html::page(text)?;
-    let mut a = parse_text_in(&page.text, source, lang)?;
+    let given = Given {
+        headings: &page.headings,
+        ..Given::default()
+    };
+    let mut a = parse_text_in(&page.text, source, lang, given)?;
     a.url = a.url.or(page.url);
     a.publisher = a.publisher.or(page.publisher);
     a.date = a.date.or(page.date);
@@ -216,11 +318,32 @@ fn parse_page(_: &str, _: &str, _: Language<'_>) -> Result<Article, IngestError>
 
 /// Parses already-decoded text; see [`parse`].
 pub fn parse_text(text: &str, source: &str) -> Result<Article, IngestError> {
-    parse_text_in(text, source, Language::Detect(&Languages::any()))
+    let given = Given::default();
+    parse_text_in(text, source, Language::Detect(&Languages::any()), given)
 }
 
-/// [`parse_text`], with the language found as `lang` says.
-fn parse_text_in(text: &str, source: &str, lang: Language<'_>) -> Result<Article, IngestError> {
+/// What a text's source says of it, where a scrape leaves it to the line
+/// rules.
+#[derive(Default, Clone, Copy)]
+struct Given<'a> {
+    /// The title (front matter's).
+    title: Option<&'a str>,
+    /// Which lines (counted from 0) are headings (a page's `<h2>`…).
+    headings: &'a [usize],
+    /// Captions are marked (`| caption |` rows): the line after an image
+    /// is never its caption, as it may be in a scrape (Markdown, whose
+    /// images bring their captions).
+    captions_marked: bool,
+}
+
+/// [`parse_text`], with the language found as `lang` says, and what the
+/// text's source says of it.
+fn parse_text_in(
+    text: &str,
+    source: &str,
+    lang: Language<'_>,
+    given: Given<'_>,
+) -> Result<Article, IngestError> {
     if let Some((i, l)) = text
         .lines()
         .enumerate()
@@ -231,15 +354,16 @@ fn parse_text_in(text: &str, source: &str, lang: Language<'_>) -> Result<Article
             bytes: l.len(),
         });
     }
-    let raw: Vec<String> = text
-        .lines()
-        .map(lines::tidy)
-        .filter(|l| !l.is_empty())
-        .collect();
     // Text with no letter or digit at all (`***`, `—`, `:`) is decoration.
-    let mut classified: Vec<Line> = raw
-        .iter()
-        .map(|l| classify(l))
+    let mut classified: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, lines::tidy(l)))
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| match classify(&l) {
+            Line::Text(t) if given.headings.contains(&i) => Line::Heading(t),
+            line => line,
+        })
         .filter(|l| !matches!(l, Line::Text(t) if !t.chars().any(char::is_alphanumeric)))
         .collect();
     cut_tail(&mut classified);
@@ -281,7 +405,14 @@ fn parse_text_in(text: &str, source: &str, lang: Language<'_>) -> Result<Article
     if matches!(lines.peek(), Some(Line::Banner(_))) {
         lines.next();
     }
-    if let Some(Line::Text(t)) = lines.peek() {
+    if let Some(title) = given.title {
+        article.title = title.to_string();
+        // The headline again at the top of the text (a page's `<h1>`, a
+        // Markdown `# headline`) is not body text.
+        if matches!(lines.peek(), Some(Line::Text(t) | Line::Heading(t)) if same_words(t, title)) {
+            lines.next();
+        }
+    } else if let Some(Line::Text(t) | Line::Heading(t)) = lines.peek() {
         if lines::looks_like_title(t) {
             article.title = t.clone();
             lines.next();
@@ -313,7 +444,7 @@ fn parse_text_in(text: &str, source: &str, lang: Language<'_>) -> Result<Article
         }
     }
 
-    article.blocks = body_blocks(body, &lang, &mut article);
+    article.blocks = body_blocks(body, &lang, given.captions_marked, &mut article);
     dedupe(&mut article.blocks);
 
     if article.title.is_empty() {
@@ -328,6 +459,26 @@ fn parse_text_in(text: &str, source: &str, lang: Language<'_>) -> Result<Article
         return Err(IngestError::NoText);
     }
     Ok(article)
+}
+
+/// The date an ISO 8601 timestamp starts with (`2025-07-02`,
+/// `2025-07-02T08:00+07:00`), as pages' `<meta>` and articles' front
+/// matter give it; `None` for anything else.
+#[cfg(feature = "html")]
+fn iso_date(s: &str) -> Option<crate::model::Date> {
+    let s = s.trim();
+    let part = |range: std::ops::Range<usize>| s.get(range)?.parse().ok();
+    if s.len() < 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+        return None;
+    }
+    crate::model::Date::new(part(0..4)?, part(5..7)? as u8, part(8..10)? as u8)
+}
+
+/// Whether two lines are the same words, case and white space aside.
+fn same_words(a: &str, b: &str) -> bool {
+    a.split_whitespace()
+        .map(str::to_lowercase)
+        .eq(b.split_whitespace().map(str::to_lowercase))
 }
 
 /// Drops everything from the first tail marker on: a comment counter or a
@@ -349,7 +500,12 @@ fn cut_tail(lines: &mut Vec<Line>) {
     lines.retain(|l| !matches!(l, Line::TailMarker));
 }
 
-fn body_blocks(lines: Vec<Line>, lang: &str, article: &mut Article) -> Vec<Block> {
+fn body_blocks(
+    lines: Vec<Line>,
+    lang: &str,
+    captions_marked: bool,
+    article: &mut Article,
+) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut it = lines.into_iter().peekable();
     while let Some(line) = it.next() {
@@ -374,10 +530,14 @@ fn body_blocks(lines: Vec<Line>, lang: &str, article: &mut Article) -> Vec<Block
                         Some(Line::RowCaption(c)) | Some(Line::CreditCaption(c)) => Some(c),
                         _ => None,
                     },
-                    Some(Line::Text(t)) if image.is_some() && t.len() <= 300 => match it.next() {
-                        Some(Line::Text(c)) => Some(c),
-                        _ => None,
-                    },
+                    Some(Line::Text(t))
+                        if image.is_some() && t.len() <= 300 && !captions_marked =>
+                    {
+                        match it.next() {
+                            Some(Line::Text(c)) => Some(c),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 };
                 blocks.push(Block::Figure { image, caption });
@@ -422,6 +582,7 @@ fn body_blocks(lines: Vec<Line>, lang: &str, article: &mut Article) -> Vec<Block
                     blocks.push(Block::Paragraph(t));
                 }
             }
+            Line::Heading(t) => blocks.push(Block::Heading(t)),
             Line::TailMarker => {}
         }
     }

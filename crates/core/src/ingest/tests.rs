@@ -265,6 +265,32 @@ fn a_saved_web_page_is_read_as_its_article() {
     assert_eq!(as_text.title, "<!DOCTYPE html>");
 }
 
+#[cfg(feature = "html")]
+#[test]
+fn a_pages_headings_are_headings_wherever_they_stand() {
+    // After an image a short line passes for its caption in a scrape, and
+    // before a short paragraph for a paragraph; a page says what it is.
+    let page = "<!doctype html><article><h1>Der Titel des Artikels</h1>\
+                <p>Der erste Absatz ist lang genug, um als Text zu gelten, und erzählt von \
+                Wissenschaft und Technologie in der Provinz.</p>\
+                <img src=karte.png><h2>Die Lage am Fluss</h2>\
+                <p>Der Pegel steigt.</p><h3>Ausblick</h3><p>Es regnet weiter.</p></article>";
+    let a = parse(page.as_bytes(), "seite.html").unwrap();
+    assert_eq!(
+        a.blocks[1..],
+        [
+            Block::Figure {
+                image: Some("karte.png".into()),
+                caption: None
+            },
+            Block::Heading("Die Lage am Fluss".into()),
+            Block::Paragraph("Der Pegel steigt.".into()),
+            Block::Heading("Ausblick".into()),
+            Block::Paragraph("Es regnet weiter.".into()),
+        ]
+    );
+}
+
 #[test]
 fn markup_is_told_by_its_start() {
     let page = Some(Markup::Page);
@@ -287,4 +313,131 @@ fn markup_is_told_by_its_start() {
     assert_eq!(markup("<!-- x --> Ein Artikel"), None);
     assert_eq!(markup("<!-- nie geschlossen"), None);
     assert_eq!(markup(""), None);
+}
+
+#[cfg(feature = "markdown")]
+const MARKDOWN: &str = r#"---
+title: "Hochwasser in Sachsen: Pegel steigen weiter"
+date: 2024-09-16T08:30:00+02:00
+author: Anna Schmidt
+site_name: Sächsische Zeitung
+lang: de
+tags: [Wetter, Sachsen]
+canonical: https://example.org/news/hochwasser-sachsen
+---
+
+# Hochwasser in Sachsen: Pegel steigen weiter
+
+Die Pegel an der Elbe steigen weiter. In **Dresden** wurde am Montagmorgen ein Wasserstand von 6,20 Metern gemessen, wie das [Landeshochwasserzentrum](https://www.umwelt.sachsen.de/) mitteilte.
+
+![Die Elbe in Dresden](bilder/elbe.jpg)
+
+## Evakuierungen in Pirna
+
+Die Stadt Pirna hat mehrere Straßen in Ufernähe räumen lassen, *rund 300 Menschen* sind nach Angaben der Stadt davon betroffen.
+
+![](bilder/karte.png)
+
+- Sandsäcke gibt es am Rathaus.
+"#;
+
+#[cfg(feature = "markdown")]
+#[test]
+fn a_markdown_article_is_read_with_its_front_matter() {
+    let a = parse(MARKDOWN.as_bytes(), "news/hochwasser.md").unwrap();
+    assert_eq!(a.title, "Hochwasser in Sachsen: Pegel steigen weiter");
+    assert!(!a.title_derived);
+    assert_eq!(a.lang, "de");
+    assert_eq!(a.date, Date::new(2024, 9, 16));
+    assert_eq!(a.publisher.as_deref(), Some("Sächsische Zeitung"));
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://example.org/news/hochwasser-sachsen")
+    );
+    // The `# headline` that repeats the title is not a paragraph; no
+    // Markdown is left in the text.
+    assert_eq!(
+        a.blocks,
+        vec![
+            Block::Paragraph(
+                "Die Pegel an der Elbe steigen weiter. In Dresden wurde am Montagmorgen \
+                 ein Wasserstand von 6,20 Metern gemessen, wie das \
+                 Landeshochwasserzentrum mitteilte."
+                    .into()
+            ),
+            // An image's caption is its title or alt text; a heading after
+            // it is a heading.
+            Block::Figure {
+                image: Some("elbe.jpg".into()),
+                caption: Some("Die Elbe in Dresden".into())
+            },
+            Block::Heading("Evakuierungen in Pirna".into()),
+            Block::Paragraph(
+                "Die Stadt Pirna hat mehrere Straßen in Ufernähe räumen lassen, rund 300 \
+                 Menschen sind nach Angaben der Stadt davon betroffen."
+                    .into()
+            ),
+            // Nor is a short line after an image without one its caption.
+            Block::Figure {
+                image: Some("karte.png".into()),
+                caption: None
+            },
+            Block::Paragraph("Sandsäcke gibt es am Rathaus.".into()),
+        ]
+    );
+    // A second parse in the language found gives the same article.
+    assert_eq!(
+        reparse(MARKDOWN.as_bytes(), "news/hochwasser.md", &a.lang).unwrap(),
+        a
+    );
+    // Read as text, the front matter would have been the title.
+    assert_eq!(
+        parse_text(MARKDOWN, "news/hochwasser.md").unwrap().title,
+        "title: \"Hochwasser in Sachsen: Pegel steigen weiter\""
+    );
+}
+
+#[cfg(feature = "markdown")]
+#[test]
+fn front_matter_says_what_detection_and_patterns_would_guess() {
+    // A text scrape with front matter: its fields go first, the text is
+    // cleaned by the same rules, and a declared language is the language.
+    let text = "+++\ntitle = \"Kort nieuws\"\ndescription = \"Een korte samenvatting.\"\n\
+                language = \"nl-BE\"\n+++\nDe trein tussen Gent en Brussel rijdt sinds vanochtend weer volgens de dienstregeling.\n\
+                Reacties (0)\nMeer nieuws\n";
+    let a = parse(text.as_bytes(), "kort.txt").unwrap();
+    assert_eq!(a.title, "Kort nieuws");
+    assert_eq!(a.summary.as_deref(), Some("Een korte samenvatting."));
+    assert_eq!(a.lang, "nl");
+    assert_eq!(
+        a.blocks,
+        vec![Block::Paragraph(
+            "De trein tussen Gent en Brussel rijdt sinds vanochtend weer volgens de dienstregeling."
+                .into()
+        )]
+    );
+    // The declaration is trusted over detection: this text declared
+    // Afrikaans is Afrikaans (Dutch without the declaration).
+    let afrikaans = text.replace("\"nl-BE\"", "\"af\"");
+    assert_eq!(parse(afrikaans.as_bytes(), "kort.txt").unwrap().lang, "af");
+    let undeclared = text.replace("language = \"nl-BE\"\n", "");
+    assert_eq!(parse(undeclared.as_bytes(), "kort.txt").unwrap().lang, "nl");
+    // A title given, but a different headline on top: that one stays.
+    let md =
+        "---\ntitle: Der Titel\n---\n# Eine andere Zeile\n\nDer Text des Artikels, lang genug.\n";
+    let a = parse(md.as_bytes(), "a.md").unwrap();
+    assert_eq!(a.title, "Der Titel");
+    assert_eq!(a.blocks[0].text(), "Eine andere Zeile");
+}
+
+#[cfg(feature = "markdown")]
+#[test]
+fn drafts_are_not_read() {
+    let draft = MARKDOWN.replacen("lang: de\n", "lang: de\ndraft: true\n", 1);
+    assert_eq!(
+        parse(draft.as_bytes(), "news/hochwasser.md"),
+        Err(IngestError::Draft)
+    );
+    let published = MARKDOWN.replacen("lang: de\n", "lang: de\ndraft: false\n", 1);
+    assert!(parse(published.as_bytes(), "news/hochwasser.md").is_ok());
 }
