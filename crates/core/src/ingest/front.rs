@@ -17,25 +17,9 @@
 //! parse as a mapping is no front matter: the file is read as it is, so a
 //! text that merely starts with a rule loses nothing.
 
+use super::Front;
+#[cfg(test)]
 use crate::model::Date;
-
-/// What an article's front matter says of it. Every field is optional: a
-/// field it does not have, or has in a form that means nothing here (a
-/// date that is no date, a relative URL), is what the text says.
-#[derive(Debug, Default, PartialEq)]
-pub struct Front {
-    pub title: Option<String>,
-    pub date: Option<Date>,
-    pub publisher: Option<String>,
-    /// An http(s) URL: a site generator's `url` is often a path on the
-    /// site, which says nothing of where the article is.
-    pub url: Option<String>,
-    pub summary: Option<String>,
-    /// An ISO 639-1 code, from a language tag (`de`, `de-AT`, `pt_BR`).
-    pub lang: Option<&'static str>,
-    /// `draft: true`: not to be published.
-    pub draft: bool,
-}
 
 /// Field names, first found first, as Jekyll, Hugo, Eleventy, Astro,
 /// Ghost and WordPress exports write them.

@@ -31,45 +31,36 @@ pub fn to_html(markdown: &str) -> String {
     let mut parser = Parser::new_ext(markdown, options);
     let mut events = Vec::new();
     while let Some(event) = parser.next() {
-        let Event::Start(Tag::Image {
-            dest_url, title, ..
-        }) = event
-        else {
+        let Event::Start(Tag::Image { ref title, .. }) = event else {
             events.push(event);
             continue;
         };
-        // The alt text is the events up to the image's end.
+        let title = title.trim().to_string();
+        // The image as it is (its alt text the events up to its end), in
+        // a figure with its caption; the renderer escapes both.
+        events.extend([Event::InlineHtml("<figure>".into()), event]);
         let mut alt = String::new();
         for event in parser.by_ref() {
-            match event {
-                Event::End(TagEnd::Image) => break,
-                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
-                _ => {}
+            let end = matches!(event, Event::End(TagEnd::Image));
+            if let Event::Text(t) | Event::Code(t) = &event {
+                alt.push_str(t);
+            }
+            events.push(event);
+            if end {
+                break;
             }
         }
-        let caption = if title.trim().is_empty() {
-            alt
-        } else {
-            title.to_string()
-        };
-        events.push(Event::InlineHtml(CowStr::from(format!(
-            "<figure><img src=\"{}\"><figcaption>{}</figcaption></figure>",
-            escape(&dest_url),
-            escape(&caption)
-        ))));
+        let caption = if title.is_empty() { alt } else { title };
+        events.extend([
+            Event::InlineHtml("<figcaption>".into()),
+            Event::Text(CowStr::from(caption)),
+            Event::InlineHtml("</figcaption></figure>".into()),
+        ]);
     }
     let mut page = String::with_capacity(markdown.len() * 5 / 4 + 32);
     page.push_str("<!doctype html><body>");
     html::push_html(&mut page, events.into_iter());
     page
-}
-
-/// `s` as HTML text or an attribute value.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -172,24 +172,7 @@ pub fn parse_as(
         (Some(declared), Language::Detect(_)) => Language::Known(declared),
         (_, lang) => lang,
     };
-    let title = front.title.as_deref();
-    let mut a = if is_markdown(source) {
-        parse_markdown(text, source, lang, title)?
-    } else {
-        match markup(text) {
-            Some(Markup::Page) => parse_page(text, source, lang)?,
-            Some(Markup::Xml) => return Err(IngestError::Xml),
-            None => parse_text_in(
-                text,
-                source,
-                lang,
-                Given {
-                    title,
-                    ..Given::default()
-                },
-            )?,
-        }
-    };
+    let mut a = parse_body(text, source, lang, front.title.as_deref())?;
     // What the front matter says of the article is what its author said:
     // it goes before what the text's patterns make of it.
     a.date = front.date.or(a.date);
@@ -199,65 +182,67 @@ pub fn parse_as(
     Ok(a)
 }
 
+/// What an article's front matter says of it (see `front.rs`). Every
+/// field is optional: a field it does not have, or has in a form that
+/// means nothing here (a date that is no date, a relative URL), is what
+/// the text says.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Front {
+    pub title: Option<String>,
+    pub date: Option<crate::model::Date>,
+    pub publisher: Option<String>,
+    /// An http(s) URL: a site generator's `url` is often a path on the
+    /// site, which says nothing of where the article is.
+    pub url: Option<String>,
+    pub summary: Option<String>,
+    /// An ISO 639-1 code, from a language tag (`de`, `de-AT`, `pt_BR`).
+    pub lang: Option<&'static str>,
+    /// `draft: true`: not to be published.
+    pub draft: bool,
+}
+
 /// What a file's front matter says (nothing if it has none, or in a build
 /// without the `markdown` feature), and the text after it.
-#[cfg(feature = "markdown")]
-fn front_matter(text: &str) -> (front::Front, &str) {
-    front::split(text).unwrap_or_else(|| (front::Front::default(), text))
+fn front_matter(text: &str) -> (Front, &str) {
+    #[cfg(feature = "markdown")]
+    if let Some(split) = front::split(text) {
+        return split;
+    }
+    (Front::default(), text)
 }
 
-#[cfg(not(feature = "markdown"))]
-fn front_matter(text: &str) -> (NoFront, &str) {
-    (NoFront::default(), text)
-}
-
-/// [`front_matter`] in a build that does not read it.
-#[cfg(not(feature = "markdown"))]
-#[derive(Default)]
-struct NoFront {
-    title: Option<String>,
-    date: Option<crate::model::Date>,
-    publisher: Option<String>,
-    url: Option<String>,
-    summary: Option<String>,
-    lang: Option<&'static str>,
-    draft: bool,
-}
-
-#[cfg(feature = "markdown")]
-use markdown::is_markdown;
-
-#[cfg(not(feature = "markdown"))]
-fn is_markdown(_: &str) -> bool {
-    false
-}
-
-/// A Markdown article: its text as the page its HTML would be, cleaned as
-/// a text scrape's.
-#[cfg(feature = "markdown")]
-fn parse_markdown(
+/// The article in `text` after its front matter, which gave it `title`:
+/// Markdown (by the file's name, in a build that reads it), a page, or a
+/// text scrape.
+fn parse_body(
     text: &str,
     source: &str,
     lang: Language<'_>,
     title: Option<&str>,
 ) -> Result<Article, IngestError> {
-    let page = html::page(&markdown::to_html(text))?;
-    let given = Given {
-        title,
-        headings: &page.headings,
-        captions_marked: true,
-    };
-    parse_text_in(&page.text, source, lang, given)
-}
-
-#[cfg(not(feature = "markdown"))]
-fn parse_markdown(
-    _: &str,
-    _: &str,
-    _: Language<'_>,
-    _: Option<&str>,
-) -> Result<Article, IngestError> {
-    unreachable!("no file is Markdown in a build that does not read it")
+    #[cfg(feature = "markdown")]
+    if markdown::is_markdown(source) {
+        let page = html::page(&markdown::to_html(text))?;
+        let given = Given {
+            title,
+            headings: &page.headings,
+            captions_marked: true,
+        };
+        return parse_text_in(&page.text, source, lang, given);
+    }
+    match markup(text) {
+        Some(Markup::Page) => parse_page(text, source, lang),
+        Some(Markup::Xml) => Err(IngestError::Xml),
+        None => parse_text_in(
+            text,
+            source,
+            lang,
+            Given {
+                title,
+                ..Given::default()
+            },
+        ),
+    }
 }
 
 /// Markup a file may hold instead of a text scrape.
