@@ -17,12 +17,21 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             "`serve` serves a site folder; open a --single-file page in a browser instead"
         );
     }
+    // The port first: a port in use is known at once, not after a build
+    // (of a minute, at a hundred thousand articles) that would be for
+    // nothing. Connections wait in its backlog while the site builds.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "; `--port 0` picks a free one",
+            _ => "",
+        };
+        anyhow::anyhow!("binding 127.0.0.1:{}: {e}{hint}; nothing built", args.port)
+    })?;
+    listener.set_nonblocking(true)?;
     let built = crate::site::build(&args.build)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
-            .await
-            .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         let addr = listener.local_addr()?;
         // Small files are the whole point of the bundle: without
         // TCP_NODELAY a response written in two parts (headers, body) waits

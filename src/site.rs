@@ -60,9 +60,12 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
             .iter()
             .map(|p| format!("`{}`", p.display()))
             .collect();
-        let all = match files.len() {
-            1 => "the only file was skipped".to_string(),
-            n => format!("all {n} files were skipped"),
+        let all = match (files.len(), drafts) {
+            (1, 1) => "the only file is a draft".to_string(),
+            (1, _) => "the only file was skipped".to_string(),
+            (n, 0) => format!("all {n} files were skipped"),
+            (n, d) if d == n => format!("all {n} files are drafts"),
+            (n, d) => format!("all {n} files were skipped or drafts ({d} drafts)"),
         };
         bail!(
             "no articles in {}: {all}; nothing written",

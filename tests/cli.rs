@@ -435,6 +435,18 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
     for word in ["title", "draft", "publisher", "example", "Geheim", "fusie"] {
         assert_eq!(search_json(&site, word)["total"], 0, "{word}");
     }
+    // Drafts alone are no site.
+    let o = run(bin()
+        .arg("build")
+        .arg(input.join("fusie.md"))
+        .arg("--out")
+        .arg(tmp.path().join("none")));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("the only file is a draft; nothing written"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -483,6 +495,27 @@ fn every_file_has_precompressed_siblings() {
         }
     }
     assert!(checked >= 8, "only {checked} files checked");
+}
+
+#[test]
+fn serve_on_a_port_in_use_fails_before_it_builds() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let o = run(bin()
+        .arg("serve")
+        .arg(seeds())
+        .args(["--port", &port, "--out"])
+        .arg(&out));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")) && err.contains("`--port 0` picks a free one"),
+        "{err}"
+    );
+    // Nothing was built for a server that could not start.
+    assert!(!out.exists(), "{err}");
 }
 
 #[test]
