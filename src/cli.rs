@@ -1,5 +1,6 @@
 //! Command-line interface.
 
+use broadsheet_core::index::DEFAULT_NAME;
 use broadsheet_core::ingest::{legacy_encoding, Encoding, Languages};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -53,6 +54,10 @@ pub struct BuildArgs {
     /// `/`; with it the site also works at `/news` and from other pages.
     #[arg(long, value_name = "PATH")]
     pub base_url: Option<String>,
+    /// The site's name: the page's title, the viewer's masthead (embedded
+    /// in another page too) and the installed app's name.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_NAME, value_parser = site_name)]
+    pub title: String,
     /// Write one self-contained HTML page (app and data inline) that works
     /// when opened from disk, instead of a site folder.
     #[arg(long, value_name = "FILE.html", conflicts_with_all = ["out", "base_url"])]
@@ -106,6 +111,22 @@ fn encoding(label: &str) -> Result<&'static Encoding, String> {
     })
 }
 
+/// `--title`'s name, trimmed; an error if it is empty, over 100
+/// characters or holds control characters.
+fn site_name(name: &str) -> Result<String, String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("the site's name is empty".into());
+    }
+    if trimmed.chars().count() > 100 {
+        return Err("the site's name is longer than 100 characters".into());
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("the site's name holds a control character (a line break, a tab)".into());
+    }
+    Ok(trimmed.to_string())
+}
+
 /// What `--precache-index` is unless given: an index this small is cached
 /// at once, in the background, on a reader's first visit.
 const PRECACHE_INDEX_MB: u64 = 8;
@@ -118,6 +139,7 @@ impl Default for BuildArgs {
             quiet: false,
             strict: false,
             base_url: None,
+            title: DEFAULT_NAME.into(),
             single_file: None,
             languages: None,
             encoding: None,

@@ -108,10 +108,13 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -
         ("icon-32.png", ICON_32.to_vec()),
         ("icon-192.png", ICON_192.to_vec()),
         ("icon-512.png", ICON_512.to_vec()),
-        ("manifest.webmanifest", web_manifest(base).into_bytes()),
+        (
+            "manifest.webmanifest",
+            web_manifest(base, &data_files.manifest.name).into_bytes(),
+        ),
         ("embed.js", embed_js().into_bytes()),
     ];
-    let index = index_html(base, generator);
+    let index = index_html(base, generator, &data_files.manifest.name);
     let file_len = |name: &str| data_files.sizes.get(name).copied().unwrap_or(0);
 
     // What "save everything" downloads: every file a reader may need.
@@ -216,13 +219,13 @@ fn app_len(name: &str) -> u64 {
         .map_or(0, |(_, b)| b.len() as u64)
 }
 
-fn index_html(base: &BaseUrl, generator: &str) -> String {
+fn index_html(base: &BaseUrl, generator: &str, name: &str) -> String {
     let data = base.url(&format!("{DATA_DIR}/"));
     fill(
         INDEX_HTML,
         &[
             ("GENERATOR", escape(generator)),
-            ("TITLE", "Broadsheet".into()),
+            ("TITLE", escape(name)),
             ("DATA", data),
             ("SW", base.url("sw.js")),
             ("MANIFEST", base.url("manifest.webmanifest")),
@@ -236,7 +239,7 @@ fn index_html(base: &BaseUrl, generator: &str) -> String {
     )
 }
 
-fn web_manifest(base: &BaseUrl) -> String {
+fn web_manifest(base: &BaseUrl, name: &str) -> String {
     let start = if base.as_str().is_empty() {
         "./".to_string()
     } else {
@@ -244,8 +247,8 @@ fn web_manifest(base: &BaseUrl) -> String {
     };
     let icon = |src: &str, sizes: &str, kind: &str, purpose: &str| serde_json::json!({"src": base.url(src), "sizes": sizes, "type": kind, "purpose": purpose});
     serde_json::to_string_pretty(&serde_json::json!({
-        "name": "Broadsheet",
-        "short_name": "Broadsheet",
+        "name": name,
+        "short_name": name,
         "description": "News articles to search and read, online and offline",
         "start_url": start,
         "scope": start,
@@ -301,12 +304,13 @@ pub fn single_file(bundle: &Bundle) -> Result<String> {
          <meta name=\"generator\" content=\"{}\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
          <meta name=\"broadsheet-data\" content=\"{DATA_DIR}/\">\n\
-         <title>Broadsheet</title>\n\
+         <title>{}</title>\n\
          <link rel=\"icon\" href=\"data:image/png;base64,{}\">\n\
          <style>{CSS}</style>\n</head>\n<body>\n\
          <noscript>Broadsheet needs JavaScript and WebAssembly to search and display the articles.</noscript>\n\
          <div id=\"broadsheet\" class=\"bs-app\">{LOADING}</div>\n",
         escape(&bundle.manifest.generator),
+        escape(&bundle.manifest.name),
         b64(ICON_32),
     );
     let mut inline = |id: &str, bytes: &[u8]| {
@@ -410,12 +414,12 @@ mod tests {
 
     #[test]
     fn templates_have_no_unknown_placeholders() {
-        let index = index_html(&BaseUrl::parse("/news/").unwrap(), "broadsheet 0");
+        let index = index_html(&BaseUrl::parse("/news/").unwrap(), "broadsheet 0", "News");
         assert!(!index.contains("{{"), "{index}");
         assert!(index.contains("href=\"/news/manifest.webmanifest\""));
         assert!(index.contains("content=\"/news/data/\""));
         assert!(!embed_js().contains("{{"));
-        let relative = index_html(&BaseUrl::default(), "broadsheet 0");
+        let relative = index_html(&BaseUrl::default(), "broadsheet 0", "News");
         assert!(relative.contains("content=\"data/\""));
         assert!(relative.contains(&format!("src=\"{APP_JS}\"")));
     }

@@ -82,7 +82,11 @@ pub fn build(args: &BuildArgs) -> Result<Built> {
     });
     let slugs = slug::unique(scanned.iter_mut().map(|s| std::mem::take(&mut s.slug)));
     let text: u64 = scanned.iter().map(|s| s.text_bytes).sum();
-    let opts = BuildOptions::default().with_head_docs(args.head_docs);
+    let opts = BuildOptions {
+        name: args.title.clone(),
+        ..BuildOptions::default()
+    }
+    .with_head_docs(args.head_docs);
     let layout = Layout::new(&opts, scanned.len(), text);
     let plan: Vec<Planned> = scanned
         .into_iter()

@@ -1926,6 +1926,8 @@ async fn portal() -> Browser {
         .arg(&site)
         .arg("--base-url")
         .arg("/news/")
+        .arg("--title")
+        .arg("Die <Zeitung>")
         .arg("--quiet"));
     assert!(o.status.success(), "{}", stderr(&o));
     std::fs::write(root.join("index.html"), PORTAL).unwrap();
@@ -1943,6 +1945,9 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
         b.client.goto(&format!("{base}{path}#/")).await.unwrap();
         b.titles_when(5).await;
     }
+    // Under its own name (`--title`), as text.
+    assert_eq!(b.texts(".masthead .brand").await, ["Die <Zeitung>"]);
+    assert_eq!(b.js("return document.title").await, json!("Die <Zeitung>"));
 
     b.client.goto(&base).await.unwrap();
     let viewer = b
@@ -1964,6 +1969,10 @@ async fn a_portal_embeds_the_viewer_from_a_sub_path() {
         (n == 5).then_some(())
     })
     .await;
+
+    // The embedded viewer too: its bundle names the site.
+    let brand = shadow.find(Locator::Css(".brand")).await.unwrap();
+    assert_eq!(brand.text().await.unwrap(), "Die <Zeitung>");
 
     // A key is the portal's: `/` does not go to the viewer's search box.
     b.press('/').await;

@@ -498,6 +498,56 @@ fn every_file_has_precompressed_siblings() {
 }
 
 #[test]
+fn the_sites_name_goes_wherever_the_site_names_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    // A name is text, never markup.
+    build_with(&seeds(), &site, &["--title", " Die <Zeitung> & Co "]);
+    let html = fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        html.contains("<title>Die &lt;Zeitung&gt; &amp; Co</title>"),
+        "{html}"
+    );
+    let app: serde_json::Value =
+        serde_json::from_slice(&fs::read(site.join("manifest.webmanifest")).unwrap()).unwrap();
+    assert_eq!(app["name"], "Die <Zeitung> & Co");
+    // The bundle carries it, for the viewer's masthead wherever it is
+    // embedded.
+    let manifest: Manifest = decode(
+        FileKind::Manifest,
+        &fs::read(site.join("data/manifest.bin")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest.name, "Die <Zeitung> & Co");
+    let page = tmp.path().join("one.html");
+    let o = run(bin()
+        .arg("build")
+        .arg(seeds())
+        .args(["--quiet", "--title", "Die Zeitung", "--single-file"])
+        .arg(&page));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(fs::read_to_string(&page)
+        .unwrap()
+        .contains("<title>Die Zeitung</title>"));
+    // Without one, the product's.
+    let (_tmp, plain) = build_seeds();
+    let html = fs::read_to_string(plain.join("index.html")).unwrap();
+    assert!(html.contains("<title>Broadsheet</title>"), "{html}");
+    // A name that cannot be one is an error, and nothing is written.
+    for bad in ["  ", "Die\nZeitung"] {
+        let out = tmp.path().join("bad");
+        let o = run(bin()
+            .arg("build")
+            .arg(seeds())
+            .args(["--title", bad, "--out"])
+            .arg(&out));
+        assert!(!o.status.success(), "{bad:?}");
+        assert!(stderr(&o).contains("site's name"), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
+}
+
+#[test]
 fn serve_on_a_port_in_use_fails_before_it_builds() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

@@ -71,6 +71,11 @@ impl Bundle {
         self.engine.borrow().manifest().lang_names.clone()
     }
 
+    /// The site's name, as its manifest gives it.
+    pub fn name(&self) -> String {
+        self.engine.borrow().manifest().name.clone()
+    }
+
     /// How many articles the bundle holds.
     pub fn doc_count(&self) -> u32 {
         self.engine.borrow().manifest().doc_count

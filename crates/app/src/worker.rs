@@ -144,6 +144,8 @@ struct Inner {
     manifest: Vec<u8>,
     /// Its languages' names in themselves, from the manifest.
     lang_names: Vec<(String, String)>,
+    /// The site's name, from the manifest.
+    name: String,
     /// The app module's URL, to start the worker from; `None`: no worker.
     script: Option<String>,
     /// The page's bundle; dropped once the worker has taken over.
@@ -289,6 +291,7 @@ impl Source {
         let lang_names = page.lang_names();
         Source(Rc::new(Inner {
             lang_names,
+            name: page.name(),
             data,
             manifest,
             script,
@@ -303,6 +306,11 @@ impl Source {
     /// The bundle's languages' names in themselves, by code.
     pub fn lang_names(&self) -> &[(String, String)] {
         &self.0.lang_names
+    }
+
+    /// The site's name (`broadsheet build --title`).
+    pub fn name(&self) -> &str {
+        &self.0.name
     }
 
     /// The engine to ask: the worker once it is started (waiting for it to

@@ -180,6 +180,13 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    // The site's name, once its manifest is read; the product's before
+    // (a viewer renders once the manifest is in, so a reader sees this only
+    // where it could not be read).
+    let name = match &*load {
+        Load::Ready(source) => source.name().to_string(),
+        _ => broadsheet_core::index::DEFAULT_NAME.to_string(),
+    };
     let body = match &*load {
         Load::Loading => html! { <p class="status" aria-busy="true">{ "Loading…" }</p> },
         Load::Failed(e) => html! {
@@ -202,7 +209,7 @@ pub fn App(props: &AppProps) -> Html {
         <ContextProvider<Config> context={config.clone()}>
             <div class="bs-shell" {onclick}>
                 <header class="masthead">
-                    <a class="brand" href="#/">{ "Broadsheet" }</a>
+                    <a class="brand" href="#/">{ name }</a>
                     <form class="search" role="search" onsubmit={onsubmit}>
                         <input type="search" name="q" value={q} oninput={oninput} ref={search_box}
                             placeholder="Search articles…" aria-label="Search articles"

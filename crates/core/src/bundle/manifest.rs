@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize)]
 pub(super) struct Stored {
     generator: String,
+    name: String,
     doc_count: u32,
     avg_title_len: f32,
     avg_body_len: f32,
@@ -73,6 +74,7 @@ impl From<Manifest> for Stored {
             slug_keys: keys(&m.slug_shards),
             meta_chunks: m.meta_chunks.len() as u32,
             generator: m.generator,
+            name: m.name,
             doc_count: m.doc_count,
             avg_title_len: m.avg_title_len,
             avg_body_len: m.avg_body_len,
@@ -160,6 +162,7 @@ impl TryFrom<Stored> for Manifest {
         let record_tables = spans.collect();
         Ok(Manifest {
             generator: s.generator,
+            name: s.name,
             doc_count: s.doc_count,
             avg_title_len: s.avg_title_len,
             avg_body_len: s.avg_body_len,
@@ -188,6 +191,7 @@ impl TryFrom<Stored> for Manifest {
 pub(super) fn test_stored(piece_lens: Vec<u32>, held: u32) -> Stored {
     Stored {
         generator: String::new(),
+        name: String::new(),
         doc_count: 1,
         avg_title_len: 0.0,
         avg_body_len: 0.0,

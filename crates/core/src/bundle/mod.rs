@@ -131,6 +131,8 @@ pub struct FacetCount {
 pub struct Manifest {
     /// The tool and version that wrote the bundle, for diagnostics.
     pub generator: String,
+    /// The site's name, for the viewer's masthead.
+    pub name: String,
     pub doc_count: u32,
     /// Average title and body length in words, for BM25 length norms.
     pub avg_title_len: f32,

@@ -250,6 +250,7 @@ impl Builder {
             .collect();
         let manifest = Manifest {
             generator: self.opts.generator.clone(),
+            name: self.opts.name.clone(),
             doc_count: self.next_doc,
             avg_title_len: self.title_words as f32 / n,
             avg_body_len,

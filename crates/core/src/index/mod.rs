@@ -132,7 +132,13 @@ pub struct BuildOptions {
     pub head_docs: usize,
     /// Written into the manifest.
     pub generator: String,
+    /// The site's name (`broadsheet build --title`), written into the
+    /// manifest: the viewer's masthead, where the site is embedded too.
+    pub name: String,
 }
+
+/// A site's name where its builder gives none.
+pub const DEFAULT_NAME: &str = "Broadsheet";
 
 impl BuildOptions {
     /// Heads of `n` documents for entries of more than four times as many
@@ -163,6 +169,7 @@ impl Default for BuildOptions {
             split_docs: 4 * HEAD_DOCS,
             head_docs: HEAD_DOCS,
             generator: concat!("broadsheet ", env!("CARGO_PKG_VERSION")).into(),
+            name: DEFAULT_NAME.into(),
         }
     }
 }
