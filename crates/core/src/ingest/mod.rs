@@ -162,7 +162,7 @@ pub fn parse_as(
         });
     }
     let text = decode::decode(bytes, legacy)?;
-    let (front, text) = front_matter(&text);
+    let (front, text) = front_matter(&text, source);
     if front.draft {
         return Err(IngestError::Draft);
     }
@@ -202,12 +202,20 @@ pub(crate) struct Front {
 }
 
 /// What a file's front matter says (nothing if it has none, or in a build
-/// without the `markdown` feature), and the text after it.
-fn front_matter(text: &str) -> (Front, &str) {
+/// without the `markdown` feature), and the text after it. A Markdown
+/// file that starts with a block of fields has front matter, as site
+/// generators read it; a text scrape has it only where the block names a
+/// field an article has: between two rules, `Update: Die Polizei meldet…`
+/// is a mapping to YAML, and the article's text.
+fn front_matter<'t>(text: &'t str, source: &str) -> (Front, &'t str) {
     #[cfg(feature = "markdown")]
-    if let Some(split) = front::split(text) {
-        return split;
+    if let Some((front, rest)) = front::split(text) {
+        if markdown::is_markdown(source) || front != Front::default() {
+            return (front, rest);
+        }
     }
+    #[cfg(not(feature = "markdown"))]
+    let _ = source;
     (Front::default(), text)
 }
 

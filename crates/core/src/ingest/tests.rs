@@ -422,6 +422,12 @@ fn front_matter_says_what_detection_and_patterns_would_guess() {
     assert_eq!(parse(afrikaans.as_bytes(), "kort.txt").unwrap().lang, "af");
     let undeclared = text.replace("language = \"nl-BE\"\n", "");
     assert_eq!(parse(undeclared.as_bytes(), "kort.txt").unwrap().lang, "nl");
+    // A text scrape between two rules is front matter only where it names
+    // an article's field.
+    let update = "---\nUpdate: Die Polizei meldet eine Festnahme.\n---\n\
+                  Der Text des Artikels ist lang genug, um als Text zu gelten, wirklich.\n";
+    let a = parse(update.as_bytes(), "meldung.txt").unwrap();
+    assert_eq!(a.title, "Update: Die Polizei meldet eine Festnahme");
     // A title given, but a different headline on top: that one stays.
     let md =
         "---\ntitle: Der Titel\n---\n# Eine andere Zeile\n\nDer Text des Artikels, lang genug.\n";
