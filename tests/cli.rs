@@ -391,6 +391,7 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
          date = 2023-11-22T21:00:00+01:00\npublisher = \"Het Dagblad\"\n+++\n\n\
          De **opkomst** bij de verkiezingen voor de [Tweede Kamer](https://example.nl/) \
          was woensdag hoger dan verwacht, meldt het ANP op basis van tellingen.\n\n\
+         {{< figure src=\"/img/stembus.jpg\" caption=\"Een stembus in Utrecht\" >}}\n\n\
          ## Lange rijen\n\nIn Amsterdam stonden kiezers tot na sluitingstijd in de rij \
          bij de stembureaus van de gemeente.\n",
     )
@@ -432,7 +433,18 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
     assert_eq!(v["hits"][0]["source"], "kort.txt", "{v}");
     // Neither the front matter's names nor Markdown's link targets are
     // text; the draft is nowhere.
-    for word in ["title", "draft", "publisher", "example", "Geheim", "fusie"] {
+    // A shortcode's figure is its caption, and the shortcode no text.
+    assert_eq!(search_json(&site, "stembus")["total"], 1);
+    for word in [
+        "title",
+        "draft",
+        "publisher",
+        "example",
+        "Geheim",
+        "fusie",
+        "figure",
+        "src",
+    ] {
         assert_eq!(search_json(&site, word)["total"], 0, "{word}");
     }
     // Drafts alone are no site.
