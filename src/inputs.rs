@@ -258,7 +258,7 @@ pub fn text_bytes(a: &Article) -> u64 {
 /// Why a file gives no article.
 #[derive(Debug)]
 pub enum Unread {
-    /// Its front matter says `draft: true`.
+    /// Its front matter says `draft: true` (or `published: false`).
     Draft,
     /// Not an article: the reason, to show.
     Bad(String),

@@ -161,9 +161,11 @@ fn front(fields: Vec<(String, Value)>) -> Front {
         url: text(URL).filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         summary: text(SUMMARY),
         lang: text(LANG).and_then(|tag| language(&tag)),
-        draft: fields
-            .iter()
-            .any(|(k, v)| k == "draft" && matches!(v, Value::Bool(true))),
+        // Hugo's and Eleventy's `draft: true`, Jekyll's `published: false`.
+        draft: fields.iter().any(|(k, v)| match v {
+            Value::Bool(b) => (k == "draft" && *b) || (k == "published" && !*b),
+            _ => false,
+        }),
     }
 }
 

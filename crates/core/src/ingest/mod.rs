@@ -54,7 +54,8 @@ pub enum IngestError {
     Page,
     /// Empty, or nothing but whitespace and page furniture.
     NoText,
-    /// Its front matter says `draft: true`: not for publishing.
+    /// Its front matter says `draft: true` (or Jekyll's `published:
+    /// false`): not for publishing.
     Draft,
     /// Larger than [`MAX_FILE_BYTES`]: not an article.
     TooLarge { bytes: u64 },
@@ -98,7 +99,9 @@ impl std::fmt::Display for IngestError {
             #[cfg(not(feature = "html"))]
             IngestError::Page => f.write_str("an HTML page, which this build cannot read"),
             IngestError::NoText => f.write_str("no article text (empty or only page furniture)"),
-            IngestError::Draft => f.write_str("a draft (its front matter says `draft: true`)"),
+            IngestError::Draft => f.write_str(
+                "a draft (its front matter says `draft: true` or `published: false`)",
+            ),
             IngestError::TooLarge { bytes } => write!(
                 f,
                 "{bytes} bytes is larger than the {MAX_FILE_BYTES} bytes an article may have"

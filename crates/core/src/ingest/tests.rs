@@ -444,6 +444,17 @@ fn drafts_are_not_read() {
         parse(draft.as_bytes(), "news/hochwasser.md"),
         Err(IngestError::Draft)
     );
-    let published = MARKDOWN.replacen("lang: de\n", "lang: de\ndraft: false\n", 1);
-    assert!(parse(published.as_bytes(), "news/hochwasser.md").is_ok());
+    // Jekyll's way of saying so.
+    let unpublished = MARKDOWN.replacen("lang: de\n", "lang: de\npublished: false\n", 1);
+    assert_eq!(
+        parse(unpublished.as_bytes(), "news/hochwasser.md"),
+        Err(IngestError::Draft)
+    );
+    for published in ["draft: false", "published: true", "published: 2024-09-16"] {
+        let md = MARKDOWN.replacen("lang: de\n", &format!("lang: de\n{published}\n"), 1);
+        assert!(
+            parse(md.as_bytes(), "news/hochwasser.md").is_ok(),
+            "{published}"
+        );
+    }
 }
