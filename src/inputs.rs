@@ -281,25 +281,26 @@ pub fn read_one(
     lang: Language<'_>,
     legacy: Option<&'static Encoding>,
 ) -> Result<Article, Unread> {
-    let bad = |reason: String| Unread::Bad(reason);
     // Check the size before reading: a huge file is refused unread.
     let len = std::fs::metadata(&f.path)
-        .map_err(|e| bad(e.to_string()))?
+        .map_err(|e| Unread::Bad(e.to_string()))?
         .len();
     if len > ingest::MAX_FILE_BYTES {
-        return Err(bad(ingest::IngestError::TooLarge { bytes: len }.to_string()));
+        return Err(Unread::Bad(
+            ingest::IngestError::TooLarge { bytes: len }.to_string(),
+        ));
     }
-    let bytes = std::fs::read(&f.path).map_err(|e| bad(e.to_string()))?;
+    let bytes = std::fs::read(&f.path).map_err(|e| Unread::Bad(e.to_string()))?;
     if crate::shell::is_single_file(&bytes) {
-        return Err(bad(
+        return Err(Unread::Bad(
             "a page `broadsheet build --single-file` wrote, not an article".into(),
         ));
     }
     ingest::parse_as(&bytes, &f.source, lang, legacy).map_err(|e| match e {
         ingest::IngestError::Draft => Unread::Draft,
         ingest::IngestError::InvalidUtf8 { guess: Some(g), .. } => {
-            bad(format!("{e} (`--encoding {g}` reads it as that)"))
+            Unread::Bad(format!("{e} (`--encoding {g}` reads it as that)"))
         }
-        e => bad(e.to_string()),
+        e => Unread::Bad(e.to_string()),
     })
 }

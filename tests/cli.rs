@@ -353,18 +353,14 @@ fn files_given_directly_are_read_as_they_are() {
 
 #[test]
 fn saved_web_pages_are_read_as_their_articles() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir(&input).unwrap();
-    fs::write(
-        input.join("seite.html"),
+    let (tmp, input) = articles_in(&[(
+        "seite.html",
         "<!DOCTYPE html>\n<html lang=\"de\"><head><title>Zeitung</title>\
          <script>var werbung = 1;</script></head><body><nav>Startseite Politik</nav>\
          <article><h1>Ein Artikel &uuml;ber Wissenschaft</h1>\
          <p>Der erste Absatz ist lang genug, um als Text zu gelten, und erzählt von \
          Wissenschaft und Technologie in der Provinz.</p></article></body></html>",
-    )
-    .unwrap();
+    )]);
     let site = tmp.path().join("site");
     build_into(&input, &site);
     let v = search_json(&site, "Wissenschaft");
@@ -380,42 +376,33 @@ fn saved_web_pages_are_read_as_their_articles() {
 
 #[test]
 fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("content");
-    fs::create_dir(&input).unwrap();
     // Hugo's TOML front matter; Jekyll's YAML, marked a draft; a text
     // scrape with front matter.
-    fs::write(
-        input.join("verkiezingen.md"),
-        "+++\ntitle = \"Verkiezingen: opkomst hoger dan verwacht\"\n\
-         date = 2023-11-22T21:00:00+01:00\npublisher = \"Het Dagblad\"\n+++\n\n\
-         De **opkomst** bij de verkiezingen voor de [Tweede Kamer](https://example.nl/) \
-         was woensdag hoger dan verwacht, meldt het ANP op basis van tellingen.\n\n\
-         {{< figure src=\"/img/stembus.jpg\" caption=\"Een stembus in Utrecht\" >}}\n\n\
-         ## Lange rijen\n\nIn Amsterdam stonden kiezers tot na sluitingstijd in de rij \
-         bij de stembureaus van de gemeente.\n",
-    )
-    .unwrap();
-    fs::write(
-        input.join("fusie.md"),
-        "---\ntitle: Fusie van de kranten\ndraft: true\n---\n\
-         Geheim concept over de fusie van de twee kranten, dat nog niet openbaar mag worden.\n",
-    )
-    .unwrap();
-    fs::write(
-        input.join("kort.txt"),
-        "---\ntitle: Treinverkeer hervat\ndate: 2024-01-05\nlang: nl\n---\n\
-         De trein tussen Gent en Brussel rijdt sinds vanochtend weer volgens de dienstregeling.\n",
-    )
-    .unwrap();
+    let (tmp, input) = articles_in(&[
+        (
+            "verkiezingen.md",
+            "+++\ntitle = \"Verkiezingen: opkomst hoger dan verwacht\"\n\
+             date = 2023-11-22T21:00:00+01:00\npublisher = \"Het Dagblad\"\n+++\n\n\
+             De **opkomst** bij de verkiezingen voor de [Tweede Kamer](https://example.nl/) \
+             was woensdag hoger dan verwacht, meldt het ANP op basis van tellingen.\n\n\
+             {{< figure src=\"/img/stembus.jpg\" caption=\"Een stembus in Utrecht\" >}}\n\n\
+             ## Lange rijen\n\nIn Amsterdam stonden kiezers tot na sluitingstijd in de rij \
+             bij de stembureaus van de gemeente.\n",
+        ),
+        (
+            "fusie.md",
+            "---\ntitle: Fusie van de kranten\ndraft: true\n---\n\
+             Geheim concept over de fusie van de twee kranten, dat nog niet openbaar mag worden.\n",
+        ),
+        (
+            "kort.txt",
+            "---\ntitle: Treinverkeer hervat\ndate: 2024-01-05\nlang: nl\n---\n\
+             De trein tussen Gent en Brussel rijdt sinds vanochtend weer volgens de dienstregeling.\n",
+        ),
+    ]);
     let site = tmp.path().join("site");
     // A draft is no bad file: `--strict` builds, and the summary counts it.
-    let o = run(bin()
-        .arg("build")
-        .arg(&input)
-        .arg("--out")
-        .arg(&site)
-        .arg("--strict"));
+    let o = build_output(&input, &site, &["--strict"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("fusie.md: a draft"), "{err}");
@@ -448,11 +435,7 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
         assert_eq!(search_json(&site, word)["total"], 0, "{word}");
     }
     // Drafts alone are no site.
-    let o = run(bin()
-        .arg("build")
-        .arg(input.join("fusie.md"))
-        .arg("--out")
-        .arg(tmp.path().join("none")));
+    let o = build_output(&input.join("fusie.md"), &tmp.path().join("none"), &[]);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("the only file is a draft; nothing written"),
@@ -548,11 +531,7 @@ fn the_sites_name_goes_wherever_the_site_names_itself() {
     // A name that cannot be one is an error, and nothing is written.
     for bad in ["  ", "Die\nZeitung"] {
         let out = tmp.path().join("bad");
-        let o = run(bin()
-            .arg("build")
-            .arg(seeds())
-            .args(["--title", bad, "--out"])
-            .arg(&out));
+        let o = build_output(&seeds(), &out, &["--title", bad]);
         assert!(!o.status.success(), "{bad:?}");
         assert!(stderr(&o).contains("site's name"), "{}", stderr(&o));
         assert!(!out.exists());

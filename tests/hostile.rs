@@ -114,12 +114,7 @@ fn strict_fails_on_the_first_bad_file_and_writes_nothing() {
     let input = tmp.path().join("in");
     hostile_folder(&input);
     let out = tmp.path().join("site");
-    let o = run(bin()
-        .arg("build")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .arg("--strict"));
+    let o = build_output(&input, &out, &["--strict"]);
     assert!(!o.status.success());
     let err = stderr(&o);
     // Files are read in name order: blank.txt is the first bad one.

@@ -33,14 +33,30 @@ pub fn build_into(input: &Path, out: &Path) {
 
 /// Like [`build_into`], with more arguments to `build`.
 pub fn build_with(input: &Path, out: &Path, args: &[&str]) {
-    let o = run(bin()
+    let o = build_output(input, out, &[&["--quiet"], args].concat());
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+}
+
+/// `broadsheet build INPUT --out OUT ARGS…`, whatever its outcome.
+pub fn build_output(input: &Path, out: &Path, args: &[&str]) -> Output {
+    run(bin()
         .arg("build")
         .arg(input)
         .arg("--out")
         .arg(out)
-        .arg("--quiet")
-        .args(args));
-    assert!(o.status.success(), "build failed: {}", stderr(&o));
+        .args(args))
+}
+
+/// A folder `in` of article files (name, text) in a fresh temporary
+/// folder, which holds the build's output too.
+pub fn articles_in(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    for (name, text) in files {
+        std::fs::write(input.join(name), text).unwrap();
+    }
+    (tmp, input)
 }
 
 /// Builds the seed site into a fresh temporary folder.

@@ -184,8 +184,8 @@ pub fn App(props: &AppProps) -> Html {
     // (a viewer renders once the manifest is in, so a reader sees this only
     // where it could not be read).
     let name = match &*load {
-        Load::Ready(source) => source.name().to_string(),
-        _ => broadsheet_core::index::DEFAULT_NAME.to_string(),
+        Load::Ready(source) => source.name(),
+        _ => broadsheet_core::index::DEFAULT_NAME,
     };
     let body = match &*load {
         Load::Loading => html! { <p class="status" aria-busy="true">{ "Loading…" }</p> },

@@ -67,7 +67,6 @@ enum Value {
 /// The front matter at the start of `text` and the text after it, or
 /// `None` where `text` has none (or a block that does not parse).
 pub fn split(text: &str) -> Option<(Front, &str)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (fence, yaml) = if text.starts_with("---") {
         ("---", true)
     } else if text.starts_with("+++") {
@@ -147,8 +146,7 @@ fn front(fields: Vec<(String, Value)>) -> Front {
         names.iter().find_map(|name| {
             fields.iter().find_map(|(k, v)| match v {
                 Value::Text(s) if k == name => {
-                    Some(s.split_whitespace().collect::<Vec<_>>().join(" "))
-                        .filter(|s| !s.is_empty())
+                    Some(super::html::squash(s)).filter(|s| !s.is_empty())
                 }
                 _ => None,
             })

@@ -20,6 +20,7 @@ use super::{IngestError, MAX_PAGE_DEPTH as MAX_DEPTH};
 use crate::model::Date;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
+use std::sync::LazyLock;
 
 /// What a page holds: its text as lines, and what its `<head>` says.
 #[derive(Debug, Default, PartialEq)]
@@ -89,9 +90,36 @@ const BLOCKS: &[&str] = &[
     "ul",
 ];
 
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).expect("a valid selector")
+/// The selectors a page is read with, parsed once for every page.
+struct Selectors {
+    article: Selector,
+    main: Selector,
+    body: Selector,
+    h1: Selector,
+    title: Selector,
+    canonical: Selector,
+    time: Selector,
+    site_name: Selector,
+    published: Selector,
+    og_url: Selector,
 }
+
+static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
+    let css = |css: &str| Selector::parse(css).expect("a valid selector");
+    let meta = |p: &str| css(&format!("meta[property='{p}'], meta[name='{p}']"));
+    Selectors {
+        article: css("article"),
+        main: css("main, [role=main]"),
+        body: css("body"),
+        h1: css("h1"),
+        title: css("title"),
+        canonical: css("link[rel~='canonical']"),
+        time: css("time[datetime]"),
+        site_name: meta("og:site_name"),
+        published: meta("article:published_time"),
+        og_url: meta("og:url"),
+    }
+});
 
 /// The text and facts of an HTML page (see the module's notes), or
 /// [`IngestError::TooDeep`].
@@ -100,42 +128,41 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
         return Err(IngestError::TooDeep);
     }
     let doc = Html::parse_document(html);
-    let first = |css: &str| doc.select(&selector(css)).next();
-    let content = first("article")
-        .or_else(|| first("main, [role=main]"))
-        .or_else(|| first("body"))
+    let css = &*SELECTORS;
+    let first = |selector: &Selector| doc.select(selector).next();
+    let content = first(&css.article)
+        .or_else(|| first(&css.main))
+        .or_else(|| first(&css.body))
         .unwrap_or_else(|| doc.root_element());
 
     let mut lines = Lines::default();
     // The headline: the content's first `<h1>`, else the page's, else its
     // `<title>`; it is the first line, as in a text scrape.
-    let h1 = selector("h1");
-    let content_h1 = content.select(&h1).next();
-    let headline = (content_h1.or_else(|| doc.select(&h1).next()))
+    let content_h1 = content.select(&css.h1).next();
+    let headline = (content_h1.or_else(|| first(&css.h1)))
         .map(text_of)
         .filter(|t| !t.is_empty())
-        .or_else(|| first("title").map(text_of));
+        .or_else(|| first(&css.title).map(text_of));
     if let Some(headline) = &headline {
         lines.push_str(headline);
         lines.end();
     }
     lines.walk(content, content_h1);
 
-    let meta = |property: &str| {
-        let css = format!("meta[property='{property}'], meta[name='{property}']");
-        (doc.select(&selector(&css)).next())
+    let meta = |selector: &Selector| {
+        first(selector)
             .and_then(|m| m.value().attr("content"))
             .map(squash)
             .filter(|c| !c.is_empty())
     };
-    let url = (first("link[rel~='canonical']").and_then(|l| l.value().attr("href")))
+    let url = (first(&css.canonical).and_then(|l| l.value().attr("href")))
         .map(str::trim)
         .map(str::to_string)
-        .or_else(|| meta("og:url"))
+        .or_else(|| meta(&css.og_url))
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let date = (meta("article:published_time"))
+    let date = (meta(&css.published))
         .or_else(|| {
-            (content.select(&selector("time[datetime]")).next())
+            (content.select(&css.time).next())
                 .and_then(|t| t.value().attr("datetime"))
                 .map(str::to_string)
         })
@@ -144,7 +171,7 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
         text: lines.text,
         headings: lines.headings,
         url,
-        publisher: meta("og:site_name"),
+        publisher: meta(&css.site_name),
         date,
     })
 }
@@ -233,7 +260,8 @@ fn text_of(e: ElementRef<'_>) -> String {
     squash(&e.text().collect::<String>())
 }
 
-fn squash(s: &str) -> String {
+/// `s` with its white space made single spaces, trimmed.
+pub(super) fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

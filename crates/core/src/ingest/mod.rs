@@ -357,7 +357,8 @@ fn parse_text_in(
         .map(|(i, l)| (i, lines::tidy(l)))
         .filter(|(_, l)| !l.is_empty())
         .map(|(i, l)| match classify(&l) {
-            Line::Text(t) if given.headings.contains(&i) => Line::Heading(t),
+            // Ascending: the page numbers them as it writes them.
+            Line::Text(t) if given.headings.binary_search(&i).is_ok() => Line::Heading(t),
             line => line,
         })
         .filter(|l| !matches!(l, Line::Text(t) if !t.chars().any(char::is_alphanumeric)))
