@@ -1335,6 +1335,16 @@ impl Browser {
     }
 }
 
+/// The URLs of everything the site's caches hold.
+async fn cache_keys(b: &Browser) -> Vec<String> {
+    let cached = b
+        .js("return caches.keys()
+               .then((names) => Promise.all(names.map((n) => caches.open(n).then((c) => c.keys()))))
+               .then((lists) => lists.flat().map((r) => r.url))")
+        .await;
+    serde_json::from_value(cached).unwrap()
+}
+
 /// The article at `#/a/SLUG` shows its title and text.
 async fn reads(b: &Browser, slug: &str) {
     b.goto(&format!("#/a/{slug}")).await;
@@ -1379,6 +1389,12 @@ async fn the_site_keeps_working_after_the_server_stops() {
     // is cached as it is read.
     let first = listed_slugs(&b).await[0].clone();
     reads(&b, &first).await;
+    // Kept once answered (see `an_article_is_read_when_the_browser_has_no_room_to_keep_it`).
+    b.wait("the article's range in the cache", || async {
+        let kept = cache_keys(&b).await;
+        kept.iter().any(|u| u.contains("/data/pack-")).then_some(())
+    })
+    .await;
 
     b.stop_server();
     b.goto("#/").await;
@@ -1411,12 +1427,7 @@ async fn a_large_index_caches_its_first_screen_by_range() {
     b.goto("#/").await;
     let titles = b.titles_when(5).await;
     wait_for_worker(&b).await;
-    let cached = b
-        .js("return caches.keys()
-               .then((names) => Promise.all(names.map((n) => caches.open(n).then((c) => c.keys()))))
-               .then((lists) => lists.flat().map((r) => r.url))")
-        .await;
-    let cached: Vec<String> = serde_json::from_value(cached).unwrap();
+    let cached = cache_keys(&b).await;
     let index: Vec<&String> = cached
         .iter()
         .filter(|u| u.contains("/data/index-"))
@@ -1541,6 +1552,38 @@ async fn saving_more_than_the_browser_allows_says_so() {
     .await;
     b.click(".offline-state.failed button.save-offline").await;
     b.all_saved().await;
+    b.client.close().await.unwrap();
+}
+
+/// The service worker keeps each range it passes on, but after its answer,
+/// not before: a cache that cannot take it (the browser has no room) costs
+/// the reader nothing, and no range waits for a write to the disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_is_read_when_the_browser_has_no_room_to_keep_it() {
+    let b = Browser::start().await;
+    let slugs = listed_slugs(&b).await;
+    wait_for_worker(&b).await;
+    let origin = b.origin();
+    let used = b
+        .cdp("Storage.getUsageAndQuota", json!({ "origin": origin }))
+        .await["usage"]
+        .as_f64()
+        .unwrap();
+    b.cdp(
+        "Storage.overrideQuotaForOrigin",
+        json!({ "origin": origin, "quotaSize": used }),
+    )
+    .await;
+    // Articles not read yet: each is a range of its pack, fetched through
+    // the service worker, which cannot keep it.
+    for slug in &slugs[..2] {
+        reads(&b, slug).await;
+    }
+    let kept = cache_keys(&b).await;
+    assert!(
+        !kept.iter().any(|u| u.contains("/data/pack-")),
+        "an article was kept after all, so nothing was refused: {kept:?}"
+    );
     b.client.close().await.unwrap();
 }
 
