@@ -7,6 +7,7 @@
 use super::engine::{Hit, Scored, TermMatch};
 use super::query::Query;
 use super::rank::{self, PROXIMITY_WEIGHT};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Where a word occurs in a document: the expansion and its posting index.
@@ -136,21 +137,35 @@ impl TermDocs {
         (most, known)
     }
 
-    /// Title and body positions of the word in row `r`'s document, ascending.
-    fn positions(&self, r: usize) -> Positions {
+    /// Title and body positions of the word in row `r`'s document,
+    /// ascending: the entry's own where one dictionary word matched it (most
+    /// documents), merged where several did. Borrowed, not copied: a query
+    /// of two frequent words reads them for thousands of documents.
+    fn positions(&self, r: usize) -> Positions<'_> {
         let end = self
             .rows
             .get(r + 1)
             .map_or(self.occ.len(), |n| n.start as usize);
-        let occ = &self.occ[self.rows[r].start as usize..end];
-        let mut title: Vec<u32> = Vec::new();
-        let mut body: Vec<u32> = Vec::new();
-        for &(x, i) in occ {
+        let at = |&(x, i): &Occ| {
             let e = &self.entries[x as usize].entry;
-            merge_into(&mut title, e.title_positions(i as usize));
-            merge_into(&mut body, e.body_positions(i as usize));
+            (e.title_positions(i as usize), e.body_positions(i as usize))
+        };
+        match &self.occ[self.rows[r].start as usize..end] {
+            [one] => {
+                let (title, body) = at(one);
+                (Cow::Borrowed(title), Cow::Borrowed(body))
+            }
+            occ => {
+                let mut title: Vec<u32> = Vec::new();
+                let mut body: Vec<u32> = Vec::new();
+                for o in occ {
+                    let (t, b) = at(o);
+                    merge_into(&mut title, t);
+                    merge_into(&mut body, b);
+                }
+                (Cow::Owned(title), Cow::Owned(body))
+            }
         }
-        (title, body)
     }
 }
 
@@ -560,12 +575,12 @@ fn exact_score(
 }
 
 /// A word's positions in one document: title, body.
-type Positions = (Vec<u32>, Vec<u32>);
+type Positions<'a> = (Cow<'a, [u32]>, Cow<'a, [u32]>);
 
 /// True when the words occur consecutively, in title or in body; `words`
 /// holds each word's (title, body) positions.
 fn phrase_matches(words: &[Positions]) -> bool {
-    let adjacent = |field: fn(&Positions) -> &Vec<u32>| {
+    let adjacent = |field: for<'a> fn(&'a Positions<'a>) -> &'a [u32]| {
         field(&words[0]).iter().any(|&p| {
             words[1..].iter().enumerate().all(|(k, w)| {
                 field(w)
