@@ -16,6 +16,14 @@ struct JsonHit {
     slug: String,
     title: String,
     lang: String,
+    /// The byline's facts, each where the article has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    publisher: Option<String>,
+    /// ISO 8601 (`2025-07-02`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
     source: String,
     score: f64,
     snippet: String,
@@ -137,6 +145,9 @@ impl Site {
                     slug: meta.slug.clone(),
                     title: meta.title.clone(),
                     lang: meta.lang.clone(),
+                    author: meta.author.clone(),
+                    publisher: meta.publisher.clone(),
+                    date: meta.date.map(|d| d.iso()),
                     source: meta.source.clone(),
                     score: (h.score as f64 * 10_000.0).round() / 10_000.0,
                     snippet: snippet.text,

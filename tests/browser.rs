@@ -1012,7 +1012,8 @@ async fn markup_in_articles_is_shown_as_text() {
     std::fs::create_dir(&input).unwrap();
     std::fs::write(
         input.join("evil.txt"),
-        "Der <b>fette</b> Titel <script>window.__pwned = 1</script>\n\n\
+        "---\nauthor: \"<i>Anna</i> <script>window.__pwned = 4</script>\"\n---\n\
+         Der <b>fette</b> Titel <script>window.__pwned = 1</script>\n\n\
          Ein Absatz mit <img src=x onerror=\"window.__pwned = 2\"> und <a href=\"javascript:alert(1)\">Link</a>, lang genug, um ein Absatz zu sein.\n\n\
          Quelle: https://example.com/\"><script>window.__pwned=3</script>\n",
     )
@@ -1026,6 +1027,9 @@ async fn markup_in_articles_is_shown_as_text() {
     );
     // One article, in words that agree (upper-cased by CSS).
     assert_eq!(b.texts("h2.count").await, ["1 ARTICLE"]);
+    // Its author, from its front matter, in its byline: as text.
+    let author = "<i>Anna</i> <script>window.__pwned = 4</script>";
+    assert_eq!(b.texts("li.result .byline .author").await, [author]);
     b.click("li.result a.title").await;
     let h1 = b
         .wait("article", || async {
@@ -1035,10 +1039,11 @@ async fn markup_in_articles_is_shown_as_text() {
     assert!(h1.contains("<script>window.__pwned = 1</script>"), "{h1}");
     let paragraphs = b.texts("article p").await.join("\n");
     assert!(paragraphs.contains("<img src=x onerror="), "{paragraphs}");
+    assert_eq!(b.texts("article .byline .author").await, [author]);
     let injected = b
         .client
         .execute(
-            "return [document.querySelectorAll('article script, article img, article b, main a[href^=javascript]').length, window.__pwned === undefined]",
+            "return [document.querySelectorAll('article script, article img, article b, main i, main a[href^=javascript]').length, window.__pwned === undefined]",
             vec![],
         )
         .await

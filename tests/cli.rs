@@ -382,7 +382,8 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
         (
             "verkiezingen.md",
             "+++\ntitle = \"Verkiezingen: opkomst hoger dan verwacht\"\n\
-             date = 2023-11-22T21:00:00+01:00\npublisher = \"Het Dagblad\"\n+++\n\n\
+             date = 2023-11-22T21:00:00+01:00\npublisher = \"Het Dagblad\"\n\
+             authors = [\"Jan de Vries\", \"Sanne Bakker\"]\n+++\n\n\
              De **opkomst** bij de verkiezingen voor de [Tweede Kamer](https://example.nl/) \
              was woensdag hoger dan verwacht, meldt het ANP op basis van tellingen.\n\n\
              {{< figure src=\"/img/stembus.jpg\" caption=\"Een stembus in Utrecht\" >}}\n\n\
@@ -416,8 +417,18 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
     assert_eq!(v["total"], 1, "{v}");
     assert_eq!(hit["title"], "Verkiezingen: opkomst hoger dan verwacht");
     assert_eq!(hit["lang"], "nl");
+    // The byline's facts, as the front matter gives them.
+    assert_eq!(hit["author"], "Jan de Vries, Sanne Bakker");
+    assert_eq!(hit["publisher"], "Het Dagblad");
+    assert_eq!(hit["date"], "2023-11-22");
     let v = search_json(&site, "Treinverkeer");
     assert_eq!(v["hits"][0]["source"], "kort.txt", "{v}");
+    // What an article does not say is left out, not made up.
+    let hit = v["hits"][0].as_object().unwrap();
+    assert!(
+        !hit.contains_key("author") && !hit.contains_key("publisher"),
+        "{v}"
+    );
     // Neither the front matter's names nor Markdown's link targets are
     // text; the draft is nowhere.
     // A shortcode's figure is its caption, and the shortcode no text.

@@ -95,6 +95,7 @@ fn corpus_of(n: usize) -> Vec<Article> {
                 title_derived: false,
                 lang: seeds[s].lang.clone(),
                 publisher: Some(["VietnamPlus", "Nhan Dan", "VnExpress"][i % 3].into()),
+                author: None,
                 date: Date::new(
                     2020 + (i % 6) as u16,
                     1 + (i % 12) as u8,

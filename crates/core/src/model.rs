@@ -79,6 +79,10 @@ pub struct Article {
     /// `und` when detection was not confident.
     pub lang: String,
     pub publisher: Option<String>,
+    /// Who wrote it, as its front matter or its page's metadata name them
+    /// (several joined by `, `). Shown in its byline, not searched: a text
+    /// that names its author says so in its words.
+    pub author: Option<String>,
     pub date: Option<Date>,
     /// The original article's URL, from a `Source:`-style line. Only http(s).
     pub url: Option<String>,

@@ -62,6 +62,7 @@ proptest! {
             title_derived: false,
             lang: ["de", "pl", "vi", "nl", "und"][i % 5].into(),
             publisher: None,
+            author: None,
             date: None,
             url: None,
             summary: None,
@@ -190,7 +191,7 @@ proptest! {
     ) {
         let articles: Vec<Article> = texts.iter().enumerate().map(|(i, t)| Article {
             slug: String::new(), title: format!("T {i}"), title_derived: false, lang: "de".into(),
-            publisher: None, date: None, url: None, summary: None, credit: None,
+            publisher: None, author: None, date: None, url: None, summary: None, credit: None,
             blocks: vec![Block::Paragraph(t.clone())], source: format!("{i}.txt"),
         }).collect();
         let bundle = build(&order(articles), &BuildOptions { term_shard_bytes: 128, ..Default::default() });

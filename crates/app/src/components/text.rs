@@ -52,9 +52,12 @@ pub fn lang_name(code: &str) -> String {
     })
 }
 
-/// `date · publisher · language`, skipping what is unknown.
+/// `author · date · publisher · language`, skipping what is unknown.
 pub fn byline(meta: &DocMeta) -> Html {
     let mut parts: Vec<Html> = Vec::new();
+    if let Some(a) = &meta.author {
+        parts.push(html! { <span class="author">{ a.clone() }</span> });
+    }
     if let Some(d) = meta.date {
         parts.push(html! { <time datetime={d.iso()}>{ d.iso() }</time> });
     }

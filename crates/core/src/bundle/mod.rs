@@ -321,6 +321,8 @@ pub struct DocMeta {
     pub title: String,
     pub lang: String,
     pub publisher: Option<String>,
+    /// Who wrote it (see [`Article::author`]).
+    pub author: Option<String>,
     pub date: Option<Date>,
     /// Input path relative to the input folder.
     pub source: String,
@@ -335,6 +337,7 @@ impl DocMeta {
             title: article.title.clone(),
             lang: article.lang.clone(),
             publisher: article.publisher.clone(),
+            author: article.author.clone(),
             date: article.date,
             source: article.source.clone(),
             excerpt: excerpt(article.first_text(), 220),

@@ -36,6 +36,7 @@ const DATE: &[&str] = &[
     "published_at",
 ];
 const PUBLISHER: &[&str] = &["publisher", "site_name", "siteName", "site"];
+const AUTHOR: &[&str] = &["author", "authors", "byline"];
 const URL: &[&str] = &[
     "canonical",
     "canonical_url",
@@ -60,9 +61,17 @@ const LANG: &[&str] = &["lang", "language", "locale"];
 enum Value {
     Text(String),
     Bool(bool),
-    /// A list or a mapping: no article field is one.
+    /// People named by a list (`authors: [Anna Schmidt, Jan de Vries]`),
+    /// by mappings with a `name` (as Ghost exports them), or by one such
+    /// mapping (`author: {name: Anna Schmidt}`).
+    Names(Vec<String>),
+    /// Any other list or mapping: no article field is one.
     Other,
 }
+
+/// At most this many of a list of names are an article's authors: a
+/// byline, not a roll of contributors.
+const MAX_NAMES: usize = 8;
 
 /// The front matter at the start of `text` and the text after it, or
 /// `None` where `text` has none (or a block that does not parse).
@@ -101,11 +110,23 @@ pub fn split(text: &str) -> Option<(Front, &str)> {
 /// A YAML block's top-level fields, or `None` if it is not a mapping.
 fn yaml_fields(block: &str) -> Option<Vec<(String, Value)>> {
     use yaml_rust2::{Yaml, YamlLoader};
+    fn name(v: &Yaml) -> Option<String> {
+        match v {
+            Yaml::String(s) => Some(s.clone()),
+            Yaml::Hash(h) => h
+                .get(&Yaml::String("name".into()))?
+                .as_str()
+                .map(String::from),
+            _ => None,
+        }
+    }
     fn value(v: &Yaml) -> Value {
         match v {
             Yaml::String(s) | Yaml::Real(s) => Value::Text(s.clone()),
             Yaml::Integer(i) => Value::Text(i.to_string()),
             Yaml::Boolean(b) => Value::Bool(*b),
+            Yaml::Array(items) => Value::Names(items.iter().filter_map(name).collect()),
+            Yaml::Hash(_) => name(v).map_or(Value::Other, |n| Value::Names(vec![n])),
             _ => Value::Other,
         }
     }
@@ -126,6 +147,13 @@ fn yaml_fields(block: &str) -> Option<Vec<(String, Value)>> {
 /// A TOML block's top-level fields, or `None` if it is not TOML.
 fn toml_fields(block: &str) -> Option<Vec<(String, Value)>> {
     use toml::Value as Toml;
+    fn name(v: &Toml) -> Option<String> {
+        match v {
+            Toml::String(s) => Some(s.clone()),
+            Toml::Table(t) => t.get("name")?.as_str().map(String::from),
+            _ => None,
+        }
+    }
     fn value(v: &Toml) -> Value {
         match v {
             Toml::String(s) => Value::Text(s.clone()),
@@ -133,7 +161,8 @@ fn toml_fields(block: &str) -> Option<Vec<(String, Value)>> {
             Toml::Integer(i) => Value::Text(i.to_string()),
             Toml::Float(f) => Value::Text(f.to_string()),
             Toml::Boolean(b) => Value::Bool(*b),
-            Toml::Array(_) | Toml::Table(_) => Value::Other,
+            Toml::Array(items) => Value::Names(items.iter().filter_map(name).collect()),
+            Toml::Table(_) => name(v).map_or(Value::Other, |n| Value::Names(vec![n])),
         }
     }
     let table: toml::Table = block.parse().ok()?;
@@ -152,10 +181,25 @@ fn front(fields: Vec<(String, Value)>) -> Front {
             })
         })
     };
+    // A name, or names: the first of the author fields that has any.
+    let author = AUTHOR.iter().find_map(|name| {
+        fields.iter().find_map(|(k, v)| {
+            let names: Vec<String> = match v {
+                Value::Text(s) if k == name => vec![super::html::squash(s)],
+                Value::Names(names) if k == name => {
+                    names.iter().map(|n| super::html::squash(n)).collect()
+                }
+                _ => return None,
+            };
+            let names: Vec<String> = names.into_iter().filter(|n| !n.is_empty()).collect();
+            (!names.is_empty()).then(|| names[..names.len().min(MAX_NAMES)].join(", "))
+        })
+    });
     Front {
         title: text(TITLE),
         date: text(DATE).and_then(|d| super::iso_date(&d)),
         publisher: text(PUBLISHER),
+        author,
         url: text(URL).filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         summary: text(SUMMARY),
         lang: text(LANG).and_then(|tag| language(&tag)),
@@ -200,6 +244,7 @@ mod tests {
                 title: Some("Hochwasser in Sachsen: Pegel steigen".into()),
                 date: Date::new(2024, 9, 16),
                 publisher: Some("Sächsische Zeitung".into()),
+                author: Some("Anna Schmidt".into()),
                 url: Some("https://example.org/news/hochwasser".into()),
                 summary: Some("Die Elbe steigt weiter.".into()),
                 lang: Some("de"),
@@ -218,6 +263,52 @@ mod tests {
         assert_eq!(front.date, Date::new(2023, 11, 22));
         assert_eq!(front.lang, Some("nl"));
         assert!(front.draft);
+    }
+
+    #[test]
+    fn authors_are_read_in_every_form_site_generators_write_them() {
+        let author = |block: &str| split(&format!("{block}Text.")).unwrap().0.author;
+        let cases = [
+            (
+                "---\nauthor: \"  Anna   Schmidt \"\n---\n",
+                Some("Anna Schmidt"),
+            ),
+            // Hugo's list, Ghost's mappings, a mapping of one.
+            (
+                "---\nauthors: [Anna Schmidt, Jan de Vries]\n---\n",
+                Some("Anna Schmidt, Jan de Vries"),
+            ),
+            (
+                "---\nauthors:\n  - name: Nguyễn Văn An\n    slug: an\n  - name: Ewa Nowak\n---\n",
+                Some("Nguyễn Văn An, Ewa Nowak"),
+            ),
+            (
+                "---\nauthor:\n  name: Anna Schmidt\n  twitter: anna\n---\n",
+                Some("Anna Schmidt"),
+            ),
+            (
+                "+++\nauthors = ['Jan de Vries']\n+++\n",
+                Some("Jan de Vries"),
+            ),
+            (
+                "+++\n[author]\nname = 'Ewa Nowak'\n+++\n",
+                Some("Ewa Nowak"),
+            ),
+            // The first author field that names anyone.
+            (
+                "---\nauthor: []\nbyline: Von Anna Schmidt\n---\n",
+                Some("Von Anna Schmidt"),
+            ),
+            // Names are text: a number or a mapping without a name is none.
+            ("---\nauthors: [{twitter: anna}, 7]\n---\n", None),
+            ("---\nauthor: {id: 7}\n---\n", None),
+        ];
+        for (block, want) in cases {
+            assert_eq!(author(block).as_deref(), want, "{block:?}");
+        }
+        let many: Vec<String> = (1..=20).map(|i| format!("Autor {i}")).collect();
+        let roll = author(&format!("---\nauthors: [{}]\n---\n", many.join(", "))).unwrap();
+        assert_eq!(roll, many[..MAX_NAMES].join(", "));
     }
 
     #[test]

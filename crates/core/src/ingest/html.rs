@@ -35,6 +35,11 @@ pub struct Page {
     pub url: Option<String>,
     /// `og:site_name`.
     pub publisher: Option<String>,
+    /// `<meta name=author>`, else `article:author` where it is a name and
+    /// not a profile's URL, else microdata's `itemprop=author` (its
+    /// `itemprop=name`), else `rel=author` links' text; several joined by
+    /// `, `.
+    pub author: Option<String>,
     /// `article:published_time`, or the content's first `<time datetime>`.
     pub date: Option<Date>,
 }
@@ -102,7 +107,17 @@ struct Selectors {
     site_name: Selector,
     published: Selector,
     og_url: Selector,
+    author: Selector,
+    article_author: Selector,
+    itemprop_author: Selector,
+    itemprop_name: Selector,
+    rel_author: Selector,
 }
+
+/// At most this many people are an article's authors (a byline, not a
+/// roll of contributors), each named in at most [`MAX_NAME_CHARS`].
+const MAX_AUTHORS: usize = 8;
+const MAX_NAME_CHARS: usize = 100;
 
 static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
     let css = |css: &str| Selector::parse(css).expect("a valid selector");
@@ -118,6 +133,11 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
         site_name: meta("og:site_name"),
         published: meta("article:published_time"),
         og_url: meta("og:url"),
+        author: css("meta[name='author']"),
+        article_author: meta("article:author"),
+        itemprop_author: css("[itemprop~='author']"),
+        itemprop_name: css("[itemprop~='name']"),
+        rel_author: css("a[rel~='author']"),
     }
 });
 
@@ -172,7 +192,42 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
         headings: lines.headings,
         url,
         publisher: meta(&css.site_name),
+        author: authors(&doc, css),
         date,
+    })
+}
+
+/// Who wrote the page, by the first of its ways of saying so that names
+/// anyone (see [`Page::author`]).
+fn authors(doc: &Html, css: &Selectors) -> Option<String> {
+    let content = |e: ElementRef<'_>| e.value().attr("content").map(squash);
+    // A microdata author is a thing with a name, or its own text.
+    let person = |e: ElementRef<'_>| {
+        let named = e.select(&css.itemprop_name).next();
+        named
+            .map(|n| content(n).unwrap_or_else(|| text_of(n)))
+            .or_else(|| content(e))
+            .unwrap_or_else(|| text_of(e))
+    };
+    let ways: [Box<dyn Fn() -> Vec<String> + '_>; 4] = [
+        Box::new(|| doc.select(&css.author).filter_map(content).collect()),
+        Box::new(|| {
+            (doc.select(&css.article_author).filter_map(content))
+                .filter(|a| !a.contains("://"))
+                .collect()
+        }),
+        Box::new(|| doc.select(&css.itemprop_author).map(person).collect()),
+        Box::new(|| doc.select(&css.rel_author).map(text_of).collect()),
+    ];
+    ways.iter().find_map(|way| {
+        let mut names: Vec<String> = Vec::new();
+        for name in way() {
+            let fits = !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS;
+            if fits && !names.contains(&name) && names.len() < MAX_AUTHORS {
+                names.push(name);
+            }
+        }
+        (!names.is_empty()).then(|| names.join(", "))
     })
 }
 
@@ -420,6 +475,42 @@ mod tests {
         assert_eq!(p.url.as_deref(), Some("https://example.org/artikel/1"));
         assert_eq!(p.publisher.as_deref(), Some("Die Zeitung"));
         assert_eq!(p.date, Date::new(2025, 7, 2));
+        assert_eq!(p.author, None);
+    }
+
+    #[test]
+    fn a_pages_authors_are_read_from_its_metadata() {
+        let author = |html: &str| page(html).unwrap().author;
+        let cases = [
+            (
+                "<meta name=author content='Anna  Schmidt'><meta name=author content='Jan de Vries'>\
+                 <meta property='article:author' content='Someone Else'>",
+                Some("Anna Schmidt, Jan de Vries"),
+            ),
+            // A profile's URL is no name.
+            (
+                "<meta property='article:author' content='https://facebook.com/anna'>\
+                 <a rel=author href=/autor/ewa>Ewa Nowak</a>",
+                Some("Ewa Nowak"),
+            ),
+            ("<meta property='article:author' content='Nguyễn Văn An'>", Some("Nguyễn Văn An")),
+            (
+                "<article><p itemprop=author itemscope itemtype=https://schema.org/Person>\
+                 Von <span itemprop=name>Anna Schmidt</span></p>\
+                 <p itemprop=author>Jan de Vries</p></article>",
+                Some("Anna Schmidt, Jan de Vries"),
+            ),
+            ("<p>Von Anna Schmidt</p>", None),
+            ("<meta name=author content='   '>", None),
+        ];
+        for (html, want) in cases {
+            assert_eq!(author(html).as_deref(), want, "{html}");
+        }
+        let long = format!(
+            "<meta name=author content='{}'>",
+            "A".repeat(MAX_NAME_CHARS + 1)
+        );
+        assert_eq!(author(&long), None);
     }
 
     #[test]

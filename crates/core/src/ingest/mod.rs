@@ -180,6 +180,7 @@ pub fn parse_as(
     // it goes before what the text's patterns make of it.
     a.date = front.date.or(a.date);
     a.publisher = front.publisher.or(a.publisher);
+    a.author = front.author.or(a.author);
     a.url = front.url.or(a.url);
     a.summary = front.summary.or(a.summary);
     Ok(a)
@@ -194,6 +195,8 @@ pub(crate) struct Front {
     pub title: Option<String>,
     pub date: Option<crate::model::Date>,
     pub publisher: Option<String>,
+    /// A name, or several joined by `, `.
+    pub author: Option<String>,
     /// An http(s) URL: a site generator's `url` is often a path on the
     /// site, which says nothing of where the article is.
     pub url: Option<String>,
@@ -303,6 +306,7 @@ fn parse_page(text: &str, source: &str, lang: Language<'_>) -> Result<Article, I
     let mut a = parse_text_in(&page.text, source, lang, given)?;
     a.url = a.url.or(page.url);
     a.publisher = a.publisher.or(page.publisher);
+    a.author = a.author.or(page.author);
     a.date = a.date.or(page.date);
     Ok(a)
 }
@@ -388,6 +392,7 @@ fn parse_text_in(
         title_derived: false,
         lang: lang.clone(),
         publisher: None,
+        author: None,
         date: None,
         url: None,
         summary: None,

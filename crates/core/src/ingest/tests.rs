@@ -221,6 +221,7 @@ fn a_saved_web_page_is_read_as_its_article() {
     let page = r#"<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><title>Ein Artikel | Zeitung</title>
 <meta property="og:site_name" content="Die Zeitung">
+<meta name="author" content="Anna Schmidt">
 <meta property="article:published_time" content="2025-07-03T08:15:00+07:00">
 <link rel="canonical" href="https://example.org/artikel/1">
 <style>body{color:red}</style><script>var x = 1;</script></head>
@@ -237,6 +238,7 @@ fn a_saved_web_page_is_read_as_its_article() {
     assert_eq!(a.lang, "de");
     // What the head says, where the text does not say it.
     assert_eq!(a.publisher.as_deref(), Some("Die Zeitung"));
+    assert_eq!(a.author.as_deref(), Some("Anna Schmidt"));
     assert_eq!(a.date, Date::new(2025, 7, 3));
     assert_eq!(a.url.as_deref(), Some("https://example.org/artikel/1"));
     // The same rules as for a text scrape: the figure with its caption,
@@ -350,6 +352,7 @@ fn a_markdown_article_is_read_with_its_front_matter() {
     assert_eq!(a.lang, "de");
     assert_eq!(a.date, Date::new(2024, 9, 16));
     assert_eq!(a.publisher.as_deref(), Some("Sächsische Zeitung"));
+    assert_eq!(a.author.as_deref(), Some("Anna Schmidt"));
     assert_eq!(
         a.url.as_deref(),
         Some("https://example.org/news/hochwasser-sachsen")
