@@ -421,6 +421,21 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
     assert_eq!(hit["author"], "Jan de Vries, Sanne Bakker");
     assert_eq!(hit["publisher"], "Het Dagblad");
     assert_eq!(hit["date"], "2023-11-22");
+    // An author's name finds their articles, by itself or with words of
+    // the text; no snippet is made of it.
+    for q in ["Sanne Bakker", "Vries opkomst"] {
+        let v = search_json(&site, q);
+        assert_eq!(
+            v["hits"][0]["author"], "Jan de Vries, Sanne Bakker",
+            "{q}: {v}"
+        );
+        assert_eq!(v["total"], 1, "{q}: {v}");
+    }
+    let snippet = search_json(&site, "Bakker")["hits"][0]["snippet"].clone();
+    assert!(
+        snippet.as_str().unwrap().starts_with("De opkomst"),
+        "{snippet}"
+    );
     let v = search_json(&site, "Treinverkeer");
     assert_eq!(v["hits"][0]["source"], "kort.txt", "{v}");
     // What an article does not say is left out, not made up.

@@ -80,8 +80,8 @@ pub struct Article {
     pub lang: String,
     pub publisher: Option<String>,
     /// Who wrote it, as its front matter or its page's metadata name them
-    /// (several joined by `, `). Shown in its byline, not searched: a text
-    /// that names its author says so in its words.
+    /// (several joined by `, `): shown in its byline, and indexed after its
+    /// body, so that a search for the name finds it.
     pub author: Option<String>,
     pub date: Option<Date>,
     /// The original article's URL, from a `Source:`-style line. Only http(s).

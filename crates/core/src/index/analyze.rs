@@ -260,6 +260,12 @@ pub fn analyze_with<'a>(a: &'a Article, words: &mut Words) -> DocTerms {
         });
         base += last + BLOCK_GAP;
     }
+    // The author's name, after the body: a search for it finds the
+    // article, but its words are never near the body's (their positions
+    // come after all of them) and count in no body length.
+    if let Some(author) = &a.author {
+        for_each_word(author, |w| add(w, base + w.pos, false));
+    }
     let facets = facet_values(a);
     for (facet, value) in &facets {
         terms.slot(&facet_key(facet, value));
