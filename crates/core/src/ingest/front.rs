@@ -69,10 +69,6 @@ enum Value {
     Other,
 }
 
-/// At most this many of a list of names are an article's authors: a
-/// byline, not a roll of contributors.
-const MAX_NAMES: usize = 8;
-
 /// The front matter at the start of `text` and the text after it, or
 /// `None` where `text` has none (or a block that does not parse).
 pub fn split(text: &str) -> Option<(Front, &str)> {
@@ -183,16 +179,10 @@ fn front(fields: Vec<(String, Value)>) -> Front {
     };
     // A name, or names: the first of the author fields that has any.
     let author = AUTHOR.iter().find_map(|name| {
-        fields.iter().find_map(|(k, v)| {
-            let names: Vec<String> = match v {
-                Value::Text(s) if k == name => vec![super::html::squash(s)],
-                Value::Names(names) if k == name => {
-                    names.iter().map(|n| super::html::squash(n)).collect()
-                }
-                _ => return None,
-            };
-            let names: Vec<String> = names.into_iter().filter(|n| !n.is_empty()).collect();
-            (!names.is_empty()).then(|| names[..names.len().min(MAX_NAMES)].join(", "))
+        fields.iter().find_map(|(k, v)| match v {
+            Value::Text(s) if k == name => super::authors([s]),
+            Value::Names(names) if k == name => super::authors(names),
+            _ => None,
         })
     });
     Front {
@@ -306,9 +296,18 @@ mod tests {
         for (block, want) in cases {
             assert_eq!(author(block).as_deref(), want, "{block:?}");
         }
+        // A byline, not a roll of contributors; a name, not a sentence.
         let many: Vec<String> = (1..=20).map(|i| format!("Autor {i}")).collect();
         let roll = author(&format!("---\nauthors: [{}]\n---\n", many.join(", "))).unwrap();
-        assert_eq!(roll, many[..MAX_NAMES].join(", "));
+        assert_eq!(roll, many[..super::super::MAX_AUTHORS].join(", "));
+        let long = "A".repeat(super::super::MAX_NAME_CHARS + 1);
+        assert_eq!(
+            author(&format!(
+                "---\nauthors: [{long}, Ewa Nowak, Ewa Nowak]\n---\n"
+            ))
+            .as_deref(),
+            Some("Ewa Nowak")
+        );
     }
 
     #[test]

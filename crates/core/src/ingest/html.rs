@@ -114,11 +114,6 @@ struct Selectors {
     rel_author: Selector,
 }
 
-/// At most this many people are an article's authors (a byline, not a
-/// roll of contributors), each named in at most [`MAX_NAME_CHARS`].
-const MAX_AUTHORS: usize = 8;
-const MAX_NAME_CHARS: usize = 100;
-
 static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
     let css = |css: &str| Selector::parse(css).expect("a valid selector");
     let meta = |p: &str| css(&format!("meta[property='{p}'], meta[name='{p}']"));
@@ -200,7 +195,9 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
 /// Who wrote the page, by the first of its ways of saying so that names
 /// anyone (see [`Page::author`]).
 fn authors(doc: &Html, css: &Selectors) -> Option<String> {
-    let content = |e: ElementRef<'_>| e.value().attr("content").map(squash);
+    use super::authors;
+    let content = |e: ElementRef<'_>| e.value().attr("content").map(str::to_string);
+    let metas = |selector| doc.select(selector).filter_map(content);
     // A microdata author is a thing with a name, or its own text.
     let person = |e: ElementRef<'_>| {
         let named = e.select(&css.itemprop_name).next();
@@ -209,26 +206,10 @@ fn authors(doc: &Html, css: &Selectors) -> Option<String> {
             .or_else(|| content(e))
             .unwrap_or_else(|| text_of(e))
     };
-    let ways: [Box<dyn Fn() -> Vec<String> + '_>; 4] = [
-        Box::new(|| doc.select(&css.author).filter_map(content).collect()),
-        Box::new(|| {
-            (doc.select(&css.article_author).filter_map(content))
-                .filter(|a| !a.contains("://"))
-                .collect()
-        }),
-        Box::new(|| doc.select(&css.itemprop_author).map(person).collect()),
-        Box::new(|| doc.select(&css.rel_author).map(text_of).collect()),
-    ];
-    ways.iter().find_map(|way| {
-        let mut names: Vec<String> = Vec::new();
-        for name in way() {
-            let fits = !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS;
-            if fits && !names.contains(&name) && names.len() < MAX_AUTHORS {
-                names.push(name);
-            }
-        }
-        (!names.is_empty()).then(|| names.join(", "))
-    })
+    authors(metas(&css.author))
+        .or_else(|| authors(metas(&css.article_author).filter(|a| !a.contains("://"))))
+        .or_else(|| authors(doc.select(&css.itemprop_author).map(person)))
+        .or_else(|| authors(doc.select(&css.rel_author).map(text_of)))
 }
 
 /// Whether `html` nests its elements more than [`MAX_DEPTH`] deep, found
@@ -506,11 +487,11 @@ mod tests {
         for (html, want) in cases {
             assert_eq!(author(html).as_deref(), want, "{html}");
         }
-        let long = format!(
-            "<meta name=author content='{}'>",
-            "A".repeat(MAX_NAME_CHARS + 1)
+        let long = "A".repeat(super::super::MAX_NAME_CHARS + 1);
+        assert_eq!(
+            author(&format!("<meta name=author content='{long}'>")),
+            None
         );
-        assert_eq!(author(&long), None);
     }
 
     #[test]

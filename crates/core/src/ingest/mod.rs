@@ -476,6 +476,31 @@ fn iso_date(s: &str) -> Option<crate::model::Date> {
     crate::model::Date::new(part(0..4)?, part(5..7)? as u8, part(8..10)? as u8)
 }
 
+/// At most this many people are an article's authors (a byline, not a
+/// roll of contributors), each named in at most [`MAX_NAME_CHARS`] (more
+/// is a sentence, not a name).
+#[cfg(feature = "html")]
+const MAX_AUTHORS: usize = 8;
+#[cfg(feature = "html")]
+const MAX_NAME_CHARS: usize = 100;
+
+/// An article's author from the names a source gives (front matter, a
+/// page's metadata): each with its white space squashed, the empty, the
+/// overlong and the repeated left out, at most [`MAX_AUTHORS`] of them,
+/// joined by `, `; `None` when none is left.
+#[cfg(feature = "html")]
+fn authors<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Option<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for name in names {
+        let name = html::squash(name.as_ref());
+        let fits = !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS;
+        if fits && !kept.contains(&name) && kept.len() < MAX_AUTHORS {
+            kept.push(name);
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
 /// Whether two lines are the same words, case and white space aside.
 fn same_words(a: &str, b: &str) -> bool {
     a.split_whitespace()
