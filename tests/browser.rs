@@ -1061,6 +1061,70 @@ async fn markup_in_articles_is_shown_as_text() {
     b.client.close().await.unwrap();
 }
 
+/// An author named in front matter is in each of their articles' bylines,
+/// in the list and in the article, and the name leads to their articles.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bylines_author_leads_to_their_articles() {
+    let article = |author: &str, title: &str, date: &str, text: &str| {
+        format!("---\n{author}\ntitle: {title}\ndate: {date}\nlang: de\n---\n\n{text}\n")
+    };
+    let (_tmp, input) = articles_in(&[
+        (
+            "hochwasser.md",
+            &article(
+                "authors: [Anna Schmidt, Jan de Vries]",
+                "Hochwasser in Sachsen",
+                "2024-09-16",
+                "Die Pegel an der Elbe steigen weiter, in Dresden wurde ein Wasserstand von sechs Metern gemessen.",
+            ),
+        ),
+        (
+            "pegel.md",
+            &article(
+                "author: Anna Schmidt",
+                "Die Pegel sinken wieder",
+                "2024-09-20",
+                "Vier Tage nach dem Höchststand sinken die Pegel an der Elbe, die Stadt räumt die Sandsäcke weg.",
+            ),
+        ),
+        (
+            "wahl.md",
+            &article(
+                "author: Ewa Nowak",
+                "Wahlen in Polen",
+                "2024-10-01",
+                "Die Wahlbeteiligung in Polen war höher als erwartet, meldet die Wahlkommission in Warschau.",
+            ),
+        ),
+    ]);
+    let b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    b.titles_when(3).await;
+    // Newest first: each byline names its authors.
+    let bylines = b.texts("li.result .byline .authors").await;
+    assert_eq!(
+        bylines,
+        ["Ewa Nowak", "Anna Schmidt", "Anna Schmidt, Jan de Vries"]
+    );
+    b.click("li.result:nth-child(2) a.author").await;
+    let mut titles = b.titles_when(2).await;
+    titles.sort();
+    assert_eq!(titles, ["Die Pegel sinken wieder", "Hochwasser in Sachsen"]);
+    assert_eq!(search_box(&b).await, "\"Anna Schmidt\"");
+    // From the article's byline, the second of two authors.
+    b.goto("#/a/hochwasser-in-sachsen").await;
+    let authors = b
+        .wait("the article's authors", || async {
+            let a = b.texts("article .byline a.author").await;
+            (!a.is_empty()).then_some(a)
+        })
+        .await;
+    assert_eq!(authors, ["Anna Schmidt", "Jan de Vries"]);
+    b.click("article .byline a.author:nth-of-type(2)").await;
+    assert_eq!(b.titles_when(1).await, ["Hochwasser in Sachsen"]);
+    b.client.close().await.unwrap();
+}
+
 /// Serves the seed site in a fresh browser (nothing cached), damages its
 /// bundle with `damage`, loads `hash` and expects a clear message in a
 /// `role="alert"` element, with the app still alive (not a panic).

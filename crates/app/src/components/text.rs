@@ -1,6 +1,7 @@
 //! Small rendering helpers shared by the views. Everything is rendered as
 //! text nodes: article content is data, never markup.
 
+use crate::route::{ListState, Route};
 use broadsheet_core::bundle::DocMeta;
 use yew::prelude::*;
 
@@ -52,11 +53,26 @@ pub fn lang_name(code: &str) -> String {
     })
 }
 
-/// `author · date · publisher · language`, skipping what is unknown.
+/// `author · date · publisher · language`, skipping what is unknown. Each
+/// author's name links to a search for it: their articles (the name is
+/// indexed with each of them).
 pub fn byline(meta: &DocMeta) -> Html {
     let mut parts: Vec<Html> = Vec::new();
-    if let Some(a) = &meta.author {
-        parts.push(html! { <span class="author">{ a.clone() }</span> });
+    if let Some(authors) = &meta.author {
+        let mut names: Vec<Html> = Vec::new();
+        // Joined by `, ` when the article was read (see `ingest::authors`).
+        for name in authors.split(", ") {
+            if !names.is_empty() {
+                names.push(html! { { ", " } });
+            }
+            let list = ListState {
+                q: format!("\"{}\"", name.replace('"', "")),
+                ..ListState::default()
+            };
+            let href = Route::List(list).to_hash();
+            names.push(html! { <a class="author" {href}>{ name.to_string() }</a> });
+        }
+        parts.push(html! { <span class="authors">{ for names }</span> });
     }
     if let Some(d) = meta.date {
         parts.push(html! { <time datetime={d.iso()}>{ d.iso() }</time> });
