@@ -33,14 +33,15 @@ pub struct Page {
     pub headings: Vec<usize>,
     /// `<link rel=canonical>` or `og:url`, if an http(s) URL.
     pub url: Option<String>,
-    /// `og:site_name`.
+    /// `og:site_name`, else the JSON-LD article's `publisher`.
     pub publisher: Option<String>,
     /// `<meta name=author>`, else `article:author` where it is a name and
-    /// not a profile's URL, else microdata's `itemprop=author` (its
-    /// `itemprop=name`), else `rel=author` links' text; several joined by
-    /// `, `.
+    /// not a profile's URL, else the JSON-LD article's `author`, else
+    /// microdata's `itemprop=author` (its `itemprop=name`), else
+    /// `rel=author` links' text; several joined by `, `.
     pub author: Option<String>,
-    /// `article:published_time`, or the content's first `<time datetime>`.
+    /// `article:published_time`, else the JSON-LD article's
+    /// `datePublished`, else the content's first `<time datetime>`.
     pub date: Option<Date>,
 }
 
@@ -112,6 +113,7 @@ struct Selectors {
     itemprop_author: Selector,
     itemprop_name: Selector,
     rel_author: Selector,
+    linked_data: Selector,
 }
 
 static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
@@ -133,6 +135,7 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
         itemprop_author: css("[itemprop~='author']"),
         itemprop_name: css("[itemprop~='name']"),
         rel_author: css("a[rel~='author']"),
+        linked_data: css("script[type='application/ld+json']"),
     }
 });
 
@@ -175,26 +178,92 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
         .map(str::to_string)
         .or_else(|| meta(&css.og_url))
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let date = (meta(&css.published))
-        .or_else(|| {
-            (content.select(&css.time).next())
-                .and_then(|t| t.value().attr("datetime"))
-                .map(str::to_string)
-        })
-        .and_then(|d| super::iso_date(&d));
+    let linked = LinkedData::of(&doc, css);
+    let time = (content.select(&css.time).next()).and_then(|t| t.value().attr("datetime"));
+    let date = [meta(&css.published), linked.date, time.map(str::to_string)]
+        .into_iter()
+        .flatten()
+        .find_map(|d| super::iso_date(&d));
     Ok(Page {
         text: lines.text,
         headings: lines.headings,
         url,
-        publisher: meta(&css.site_name),
-        author: authors(&doc, css),
+        publisher: meta(&css.site_name).or(linked.publisher),
+        author: authors(&doc, css, linked.authors),
         date,
     })
 }
 
+/// What a page's JSON-LD says of its article, as news sites write it for
+/// search engines (often where no `<meta>` says it): schema.org's
+/// `NewsArticle`, another `…Article` or a `BlogPosting`, alone, in a list
+/// or in an `@graph`.
+#[derive(Default)]
+struct LinkedData {
+    authors: Vec<String>,
+    date: Option<String>,
+    publisher: Option<String>,
+}
+
+impl LinkedData {
+    fn of(doc: &Html, css: &Selectors) -> LinkedData {
+        use serde_json::Value;
+        // A person or an organisation: its name, or the name as a string.
+        fn name(v: &Value) -> Option<String> {
+            match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(o) => o.get("name")?.as_str().map(str::to_string),
+                _ => None,
+            }
+        }
+        fn is_article(v: &Value) -> bool {
+            let article = |t: &Value| {
+                t.as_str()
+                    .is_some_and(|t| t.ends_with("Article") || t.ends_with("BlogPosting"))
+            };
+            match v.get("@type") {
+                Some(Value::Array(types)) => types.iter().any(article),
+                Some(t) => article(t),
+                None => false,
+            }
+        }
+        for script in doc.select(&css.linked_data) {
+            // serde_json refuses nesting deeper than 128: a hostile
+            // script costs a failed parse.
+            let text: String = script.text().collect();
+            let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            let top: Vec<&Value> = match &value {
+                Value::Array(items) => items.iter().collect(),
+                v => vec![v],
+            };
+            let graph = top
+                .iter()
+                .filter_map(|v| v.get("@graph").and_then(Value::as_array))
+                .flatten();
+            let Some(article) = top.iter().copied().chain(graph).find(|v| is_article(v)) else {
+                continue;
+            };
+            let authors = match article.get("author") {
+                Some(Value::Array(items)) => items.iter().filter_map(name).collect(),
+                Some(v) => name(v).into_iter().collect(),
+                None => Vec::new(),
+            };
+            let text = |key: &str| article.get(key).and_then(Value::as_str).map(str::to_string);
+            return LinkedData {
+                authors,
+                date: text("datePublished"),
+                publisher: article.get("publisher").and_then(name).map(|p| squash(&p)),
+            };
+        }
+        LinkedData::default()
+    }
+}
+
 /// Who wrote the page, by the first of its ways of saying so that names
-/// anyone (see [`Page::author`]).
-fn authors(doc: &Html, css: &Selectors) -> Option<String> {
+/// anyone (see [`Page::author`]); `linked`, its JSON-LD article's.
+fn authors(doc: &Html, css: &Selectors, linked: Vec<String>) -> Option<String> {
     use super::authors;
     let content = |e: ElementRef<'_>| e.value().attr("content").map(str::to_string);
     let metas = |selector| doc.select(selector).filter_map(content);
@@ -208,6 +277,7 @@ fn authors(doc: &Html, css: &Selectors) -> Option<String> {
     };
     authors(metas(&css.author))
         .or_else(|| authors(metas(&css.article_author).filter(|a| !a.contains("://"))))
+        .or_else(|| authors(linked))
         .or_else(|| authors(doc.select(&css.itemprop_author).map(person)))
         .or_else(|| authors(doc.select(&css.rel_author).map(text_of)))
 }
@@ -492,6 +562,54 @@ mod tests {
             author(&format!("<meta name=author content='{long}'>")),
             None
         );
+    }
+
+    #[test]
+    fn a_pages_json_ld_article_says_who_wrote_it_when_and_for_whom() {
+        // An `@graph`, as Yoast writes it: the article among other things.
+        let p = page(
+            r#"<head><script type="application/ld+json">{"@context": "https://schema.org",
+              "@graph": [{"@type": "WebSite", "name": "Die Zeitung"},
+                {"@type": ["NewsArticle"], "headline": "Hochwasser",
+                 "author": [{"@type": "Person", "name": "Anna  Schmidt"}, "Jan de Vries",
+                            {"@type": "Person", "url": "/autor/x"}],
+                 "datePublished": "2024-09-16T08:30:00+02:00",
+                 "publisher": {"@type": "Organization", "name": "Sächsische Zeitung"}}]}
+            </script></head><body><p>Text.</p><time datetime="2020-01-01">alt</time></body>"#,
+        )
+        .unwrap();
+        assert_eq!(p.author.as_deref(), Some("Anna Schmidt, Jan de Vries"));
+        assert_eq!(p.date, Date::new(2024, 9, 16));
+        assert_eq!(p.publisher.as_deref(), Some("Sächsische Zeitung"));
+        assert_eq!(p.text, "Text.\nalt");
+        // A list of things, a blog post; what `<meta>` says goes first.
+        let p = page(
+            r#"<meta property="og:site_name" content="Het Dagblad">
+            <meta property="article:published_time" content="2023-11-22">
+            <script type="application/ld+json">[{"@type": "BreadcrumbList"},
+              {"@type": "BlogPosting", "author": {"name": "Sanne Bakker"},
+               "datePublished": "2023-11-21", "publisher": "Ander Blad"}]</script>"#,
+        )
+        .unwrap();
+        assert_eq!(p.author.as_deref(), Some("Sanne Bakker"));
+        assert_eq!(p.date, Date::new(2023, 11, 22));
+        assert_eq!(p.publisher.as_deref(), Some("Het Dagblad"));
+        // No article in it, a script that is no JSON, nesting past serde's
+        // limit: nothing, and no failure.
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        for script in [
+            r#"{"@type": "Organization", "name": "Die Zeitung", "author": "Niemand"}"#,
+            "{nicht: json",
+            &deep,
+        ] {
+            let html = format!("<script type='application/ld+json'>{script}</script><p>Text.</p>");
+            let p = page(&html).unwrap();
+            assert_eq!(
+                (p.author, p.date, p.publisher),
+                (None, None, None),
+                "{script:.40}"
+            );
+        }
     }
 
     #[test]
