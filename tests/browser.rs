@@ -1402,6 +1402,22 @@ impl Browser {
     fn origin(&self) -> String {
         self.base.trim_end_matches('/').to_string()
     }
+
+    /// Lets the site store `bytes` more than it holds now (its quota
+    /// overridden), or, with `None`, as much as the browser allows again.
+    async fn leave_room(&self, bytes: Option<f64>) {
+        let origin = self.origin();
+        let mut params = json!({ "origin": origin });
+        if let Some(bytes) = bytes {
+            let used = self
+                .cdp("Storage.getUsageAndQuota", json!({ "origin": origin }))
+                .await["usage"]
+                .as_f64()
+                .unwrap();
+            params["quotaSize"] = json!(used + bytes);
+        }
+        self.cdp("Storage.overrideQuotaForOrigin", params).await;
+    }
 }
 
 /// The URLs of everything the site's caches hold.
@@ -1589,18 +1605,8 @@ async fn saving_more_than_the_browser_allows_says_so() {
     b.goto("#/").await;
     b.titles_when(5).await;
     wait_for_worker(&b).await;
-    let origin = b.origin();
-    let used = b
-        .cdp("Storage.getUsageAndQuota", json!({ "origin": origin }))
-        .await["usage"]
-        .as_f64()
-        .unwrap();
     // Room for a few kilobytes more: less than a pack.
-    b.cdp(
-        "Storage.overrideQuotaForOrigin",
-        json!({ "origin": origin, "quotaSize": used + 4096.0 }),
-    )
-    .await;
+    b.leave_room(Some(4096.0)).await;
     b.click("button.save-offline").await;
     let failed = b
         .wait("the failure", || async {
@@ -1614,11 +1620,7 @@ async fn saving_more_than_the_browser_allows_says_so() {
         "{failed}"
     );
     // Room again (the override lifted): trying again saves the rest.
-    b.cdp(
-        "Storage.overrideQuotaForOrigin",
-        json!({ "origin": origin }),
-    )
-    .await;
+    b.leave_room(None).await;
     b.click(".offline-state.failed button.save-offline").await;
     b.all_saved().await;
     b.client.close().await.unwrap();
@@ -1632,17 +1634,7 @@ async fn an_article_is_read_when_the_browser_has_no_room_to_keep_it() {
     let b = Browser::start().await;
     let slugs = listed_slugs(&b).await;
     wait_for_worker(&b).await;
-    let origin = b.origin();
-    let used = b
-        .cdp("Storage.getUsageAndQuota", json!({ "origin": origin }))
-        .await["usage"]
-        .as_f64()
-        .unwrap();
-    b.cdp(
-        "Storage.overrideQuotaForOrigin",
-        json!({ "origin": origin, "quotaSize": used }),
-    )
-    .await;
+    b.leave_room(Some(0.0)).await;
     // Articles not read yet: each is a range of its pack, fetched through
     // the service worker, which cannot keep it.
     for slug in &slugs[..2] {
