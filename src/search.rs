@@ -216,6 +216,14 @@ fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
             write!(out, " ({:.3})", h.score)?;
         }
         writeln!(out)?;
+        // The byline, as the viewer shows it: author, date, publisher.
+        let byline: Vec<&str> = [&h.author, &h.date, &h.publisher]
+            .into_iter()
+            .filter_map(|f| f.as_deref())
+            .collect();
+        if !byline.is_empty() {
+            writeln!(out, "    {}", byline.join(" · "))?;
+        }
         writeln!(out, "    #/a/{}  ({})", h.slug, h.source)?;
         writeln!(out, "    {}", h.snippet)?;
     }

@@ -121,7 +121,8 @@ fn search_json_has_the_documented_shape() {
 }
 
 /// Without `--json`, a reader's list: the count (in words that agree with
-/// it), then each result's title, language, link, file and snippet.
+/// it), then each result's title and language, byline, link, file and
+/// snippet.
 #[test]
 fn search_prints_a_readable_list() {
     let (_tmp, site) = build_seeds();
@@ -134,9 +135,13 @@ fn search_prints_a_readable_list() {
         lines[2].starts_with(" 1. Bac Ninh") && lines[2].contains("[nl]"),
         "{out}"
     );
-    assert!(lines[3].trim_start().starts_with("#/a/bac-ninh"), "{out}");
-    assert!(lines[3].ends_with("(003_03305f744d138c2e.txt)"), "{out}");
-    assert!(lines[4].contains("Bac Ninh"), "{out}");
+    assert_eq!(
+        lines[3], "    2025-10-16 · Báo Tài nguyên Môi trường",
+        "{out}"
+    );
+    assert!(lines[4].trim_start().starts_with("#/a/bac-ninh"), "{out}");
+    assert!(lines[4].ends_with("(003_03305f744d138c2e.txt)"), "{out}");
+    assert!(lines[5].contains("Bac Ninh"), "{out}");
     let o = run(bin().arg("search").arg(&site).arg("Cao Bằng"));
     assert!(
         stdout(&o).starts_with("3 results for \"Cao Bằng\""),
@@ -421,6 +426,9 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
     assert_eq!(hit["author"], "Jan de Vries, Sanne Bakker");
     assert_eq!(hit["publisher"], "Het Dagblad");
     assert_eq!(hit["date"], "2023-11-22");
+    let o = run(bin().arg("search").arg(&site).arg("opkomst"));
+    let byline = "    Jan de Vries, Sanne Bakker · 2023-11-22 · Het Dagblad";
+    assert_eq!(stdout(&o).lines().nth(3), Some(byline), "{}", stdout(&o));
     // An author's name finds their articles, by itself or with words of
     // the text; no snippet is made of it.
     for q in ["Sanne Bakker", "Vries opkomst"] {
