@@ -9,6 +9,7 @@
 mod assets;
 mod cli;
 mod compress;
+mod feed;
 mod indexer;
 mod inputs;
 mod search;

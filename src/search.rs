@@ -3,7 +3,7 @@
 use crate::cli::SearchArgs;
 use crate::shell::{is_single_file, single_file_data, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
-use broadsheet_core::bundle::MANIFEST_FILE;
+use broadsheet_core::bundle::{DocMeta, MANIFEST_FILE};
 use broadsheet_core::numbers::thousands;
 use broadsheet_core::search::{Engine, Need, Query, ResolveError};
 use serde::Serialize;
@@ -161,6 +161,28 @@ impl Site {
             hits,
         })
     }
+}
+
+/// The listing data of the `n` newest articles of the site in `path`
+/// (documents are numbered newest first), read as `search` reads the site:
+/// for its feed.
+pub fn newest(path: &Path, n: usize) -> Result<Vec<DocMeta>> {
+    let mut site = Site::open(path)?;
+    let docs: Vec<u32> = (0..site.engine.manifest().doc_count.min(n as u32)).collect();
+    let files = &site.files;
+    let load = |need: &Need| {
+        files
+            .read(&need.file, need.range)
+            .map_err(|e| anyhow!("reading {}: {e}", files.place(&need.file)))
+    };
+    let listed = site.engine.resolve(load, |e| {
+        e.need_docs(&docs, false)?;
+        docs.iter().map(|&d| Ok(e.meta(d)?.into_owned())).collect()
+    });
+    listed.map_err(|e| match e {
+        ResolveError::Load(e) => e,
+        ResolveError::Engine(e) => anyhow!("{}: {e}", files.place(MANIFEST_FILE)),
+    })
 }
 
 pub fn search(args: &SearchArgs) -> Result<()> {

@@ -8,7 +8,7 @@
 use crate::assets::{APP_CSS, APP_FILES, APP_JS, APP_WASM, BARE_JS, CSS, WASM};
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
-use broadsheet_core::bundle::{Manifest, MANIFEST_FILE};
+use broadsheet_core::bundle::{DocMeta, Manifest, MANIFEST_FILE};
 use broadsheet_core::index::Bundle;
 use sha2::Digest;
 use std::collections::HashMap;
@@ -84,6 +84,8 @@ pub struct DataFiles<'a> {
     pub manifest_bytes: &'a [u8],
     /// Length of every data file, by name.
     pub sizes: &'a HashMap<String, u64>,
+    /// The newest articles' listing data, newest first, for the feed.
+    pub newest: &'a [DocMeta],
 }
 
 /// Every file of the site but the bundle's: the app, the page, the service
@@ -113,6 +115,16 @@ pub fn site_files(base: &BaseUrl, data_files: &DataFiles, precache_index: u64) -
             web_manifest(base, &data_files.manifest.name).into_bytes(),
         ),
         ("embed.js", embed_js().into_bytes()),
+        (
+            crate::feed::FEED,
+            crate::feed::atom(
+                base,
+                &data_files.manifest.name,
+                generator,
+                data_files.newest,
+            )
+            .into_bytes(),
+        ),
     ];
     let index = index_html(base, generator, &data_files.manifest.name);
     let file_len = |name: &str| data_files.sizes.get(name).copied().unwrap_or(0);
@@ -226,6 +238,7 @@ fn index_html(base: &BaseUrl, generator: &str, name: &str) -> String {
         &[
             ("GENERATOR", escape(generator)),
             ("TITLE", escape(name)),
+            ("FEED", base.url(crate::feed::FEED)),
             ("DATA", data),
             ("SW", base.url("sw.js")),
             ("MANIFEST", base.url("manifest.webmanifest")),
@@ -373,8 +386,8 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-/// Escapes text for an HTML attribute or element.
-fn escape(s: &str) -> String {
+/// Escapes text for an HTML (or XML) attribute or element.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

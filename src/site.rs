@@ -257,12 +257,16 @@ fn write_site(
     // The app's files come with their .br/.gz siblings from build.rs; the
     // rest are compressed here (except PNGs, compressed already).
     let sizes = std::mem::take(&mut writer.stats.lock().expect("no panics hold it").sizes);
+    // The feed's articles, from the bundle just written, as a reader's
+    // `search` would list them.
+    let newest = crate::search::newest(dir, crate::feed::ENTRIES)?;
     let shell_files = shell::site_files(
         base,
         &shell::DataFiles {
             manifest: &manifest,
             manifest_bytes: &manifest_bytes,
             sizes: &sizes,
+            newest: &newest,
         },
         precache,
     );

@@ -478,6 +478,95 @@ fn markdown_articles_are_read_with_their_front_matter_and_drafts_left_out() {
     );
 }
 
+/// The site's Atom feed: its newest articles, newest first, each with its
+/// link into the viewer, its authors and its language; the page names it.
+/// Article text is data: the feed is well-formed XML whatever the titles
+/// hold.
+#[test]
+fn the_feed_lists_the_newest_articles() {
+    let article = |front: &str, text: &str| format!("---\n{front}\n---\n\n{text}\n");
+    let (tmp, input) = articles_in(&[
+        (
+            "a.md",
+            &article(
+                "title: \"Wahlen & <Parteien>\"\ndate: 2024-10-01\nlang: de\nauthors: [Ewa Nowak, Jan de Vries]",
+                "Die Wahlbeteiligung war höher als erwartet, meldet die Wahlkommission.\u{1}",
+            ),
+        ),
+        (
+            "b.md",
+            &article(
+                "title: Pegel sinken\ndate: 2024-09-20\nlang: de",
+                "Vier Tage nach dem Höchststand sinken die Pegel an der Elbe wieder.",
+            ),
+        ),
+        (
+            "c.md",
+            &article(
+                "title: Zonder datum\nlang: nl",
+                "Een artikel zonder datum staat achteraan in de lijst van nieuwe artikelen.",
+            ),
+        ),
+    ]);
+    for (args, home) in [(&[][..], "./"), (&["--base-url", "/news/"][..], "/news/")] {
+        let site = tmp.path().join(format!("site{}", home.len()));
+        let o = build_output(&input, &site, &[&["--title", "Die Zeitung"], args].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let xml = fs::read_to_string(site.join("feed.xml")).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let feed = doc.root_element();
+        let child = |n: roxmltree::Node<'_, '_>, name: &str| {
+            n.children()
+                .find(|c| c.has_tag_name(name))
+                .and_then(|c| c.text())
+                .map(String::from)
+        };
+        assert_eq!(child(feed, "title").as_deref(), Some("Die Zeitung"));
+        assert_eq!(
+            child(feed, "updated").as_deref(),
+            Some("2024-10-01T00:00:00Z")
+        );
+        let entries: Vec<_> = feed
+            .children()
+            .filter(|c| c.has_tag_name("entry"))
+            .collect();
+        let titles: Vec<_> = entries
+            .iter()
+            .map(|e| child(*e, "title").unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            ["Wahlen & <Parteien>", "Pegel sinken", "Zonder datum"],
+            "{xml}"
+        );
+        let first = entries[0];
+        let link = first.children().find(|c| c.has_tag_name("link")).unwrap();
+        assert_eq!(
+            link.attribute("href"),
+            Some(&*format!("{home}#/a/wahlen-parteien"))
+        );
+        let authors: Vec<_> = (first.children().filter(|c| c.has_tag_name("author")))
+            .map(|a| child(a, "name").unwrap())
+            .collect();
+        assert_eq!(authors, ["Ewa Nowak", "Jan de Vries"]);
+        assert_eq!(
+            first.attribute(("http://www.w3.org/XML/1998/namespace", "lang")),
+            Some("de")
+        );
+        // The undated article is as new as the newest.
+        assert_eq!(
+            child(entries[2], "updated").as_deref(),
+            Some("2024-10-01T00:00:00Z")
+        );
+        let page = fs::read_to_string(site.join("index.html")).unwrap();
+        let named = format!(
+            r#"<link rel="alternate" type="application/atom+xml" title="Die Zeitung" href="{}feed.xml">"#,
+            home.trim_start_matches("./")
+        );
+        assert!(page.contains(&named), "{page}");
+    }
+}
+
 #[test]
 fn every_file_has_precompressed_siblings() {
     use std::io::Read;
