@@ -60,8 +60,11 @@ pub fn atom(base: &BaseUrl, name: &str, generator: &str, newest: &[DocMeta]) -> 
     for m in newest {
         out.push_str(&format!("  <entry xml:lang=\"{}\">\n", text(&m.lang)));
         out.push_str(&format!("    <title>{}</title>\n", text(&m.title)));
-        out.push_str(&format!("    <link href=\"{home}#/a/{}\"/>\n", m.slug));
-        out.push_str(&format!("    <id>{id}:{}</id>\n", m.slug));
+        // Slugs are ASCII letters, digits and dashes (see the core's
+        // `slug`); escaped all the same, as everything else here.
+        let slug = text(&m.slug);
+        out.push_str(&format!("    <link href=\"{home}#/a/{slug}\"/>\n"));
+        out.push_str(&format!("    <id>{id}:{slug}</id>\n"));
         out.push_str(&format!("    <updated>{}</updated>\n", time(m.date)));
         // Joined by commas when read (see the core's `ingest::authors`).
         for author in m.author.iter().flat_map(|a| a.split(',')).map(str::trim) {
