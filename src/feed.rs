@@ -67,7 +67,8 @@ pub fn atom(base: &BaseUrl, name: &str, generator: &str, newest: &[DocMeta]) -> 
         out.push_str(&format!("    <id>{id}:{slug}</id>\n"));
         out.push_str(&format!("    <updated>{}</updated>\n", time(m.date)));
         // Joined by commas when read (see the core's `ingest::authors`).
-        for author in m.author.iter().flat_map(|a| a.split(',')).map(str::trim) {
+        let names = m.author.iter().flat_map(|a| a.split(',')).map(str::trim);
+        for author in names.filter(|n| !n.is_empty()) {
             out.push_str(&format!(
                 "    <author><name>{}</name></author>\n",
                 text(author)

@@ -64,7 +64,7 @@ pub fn byline(meta: &DocMeta) -> Html {
         // as a page's one `<meta name=author>` often names several. By the
         // comma alone: splitting at `", "` took a string searcher into the
         // wasm, 2.8 KB.
-        for name in authors.split(',').map(str::trim) {
+        for name in authors.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             if !names.is_empty() {
                 names.push(html! { { ", " } });
             }
