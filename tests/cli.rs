@@ -503,7 +503,7 @@ fn the_feed_lists_the_newest_articles() {
         (
             "c.md",
             &article(
-                "title: Zonder datum\nlang: nl",
+                "title: Zonder datum\nlang: nl\nauthor: \"Piet Jansen,\"",
                 "Een artikel zonder datum staat achteraan in de lijst van nieuwe artikelen.",
             ),
         ),
@@ -553,11 +553,16 @@ fn the_feed_lists_the_newest_articles() {
             first.attribute(("http://www.w3.org/XML/1998/namespace", "lang")),
             Some("de")
         );
-        // The undated article is as new as the newest.
+        // The undated article is as new as the newest; a name and a stray
+        // comma are one author.
         assert_eq!(
             child(entries[2], "updated").as_deref(),
             Some("2024-10-01T00:00:00Z")
         );
+        let authors: Vec<_> = (entries[2].children().filter(|c| c.has_tag_name("author")))
+            .map(|a| child(a, "name").unwrap())
+            .collect();
+        assert_eq!(authors, ["Piet Jansen"]);
         let page = fs::read_to_string(site.join("index.html")).unwrap();
         let named = format!(
             r#"<link rel="alternate" type="application/atom+xml" title="Die Zeitung" href="{}feed.xml">"#,
