@@ -21,6 +21,9 @@ pub(super) enum Line {
     },
     /// `Quelle: https://…`, `Bron: https://…`: the original's URL.
     Source(String),
+    /// `Autor: Anna Schmidt`, `Door: Jan de Vries`, `Tác giả: Nguyễn Văn
+    /// An`: a byline, labelled, naming people.
+    Author(String),
     /// An agency credit on its own line: `(Vietnam+)`.
     Credit(String),
     /// An image: a markdown image (`![]() |`) or a bare image file name. The
@@ -130,6 +133,9 @@ pub(super) fn classify(line: &str) -> Line {
     if let Some(c) = SOURCE.captures(line).filter(|c| runs_within(&c[1], 2, 20)) {
         return Line::Source(c[2].to_string());
     }
+    if let Some(names) = byline(line) {
+        return Line::Author(names.to_string());
+    }
     if let Some(c) = MD_IMAGE.captures(line) {
         let src = c[1].trim();
         return Line::Image((!src.is_empty()).then(|| src.to_string()));
@@ -156,6 +162,61 @@ pub(super) fn classify(line: &str) -> Line {
         return Line::CreditCaption(line.to_string());
     }
     Line::Text(line.to_string())
+}
+
+/// Labels of a byline line, before its colon (compared in lower case).
+const BYLINE_LABELS: &[&str] = &[
+    "autor",
+    "autorin",
+    "autoren",
+    "autorka",
+    "autorzy",
+    "author",
+    "authors",
+    "auteur",
+    "auteurs",
+    "door",
+    "tekst",
+    "text",
+    "tác giả",
+    "by",
+];
+
+/// Words that join or sit inside names without a capital: `Jan de Vries`,
+/// `Anna Schmidt und Jan Kowalski`, `Ludwig van Beethoven`.
+const NAME_PARTICLES: &[&str] = &[
+    "und", "and", "i", "en", "và", "&", "van", "von", "der", "den", "de", "del", "della", "di",
+    "da", "du", "le", "la", "zu", "ten", "ter", "y", "e",
+];
+
+/// The names of a byline line: a label of [`BYLINE_LABELS`], a colon, then
+/// at most 80 characters of names, every word capitalised but for
+/// [`NAME_PARTICLES`], and nothing a name has no use for (digits, another
+/// colon, a slash, brackets, a question or an exclamation), so that
+/// `Text: Die Regierung hat beschlossen` is text.
+fn byline(line: &str) -> Option<&str> {
+    // Cheap checks first: most lines have no colon, or are long.
+    if line.len() > 200 {
+        return None;
+    }
+    let (label, names) = line.split_once(':')?;
+    if !BYLINE_LABELS.contains(&label.trim().to_lowercase().as_str()) {
+        return None;
+    }
+    let names = names.trim();
+    let odd =
+        |c: char| c.is_numeric() || matches!(c, ':' | '/' | '(' | ')' | '[' | ']' | '?' | '!');
+    let words: Vec<&str> = (names.split(|c: char| c.is_whitespace() || c == ','))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let capitalised =
+        |w: &&str| w.chars().next().is_some_and(char::is_uppercase) || NAME_PARTICLES.contains(w);
+    let fits = (1..=12).contains(&words.len())
+        && runs_within(names, 2, 80)
+        && !names.chars().any(odd)
+        && words[0].chars().next().is_some_and(char::is_uppercase)
+        && words.iter().all(capitalised);
+    fits.then_some(names)
 }
 
 /// An agency credit: 1–40 characters in parentheses, alone on a line.
@@ -285,6 +346,32 @@ mod tests {
             classify("Nguồn: ftp://x"),
             Line::Text("Nguồn: ftp://x".into())
         );
+        for (line, names) in [
+            ("Autor: Anna Schmidt", "Anna Schmidt"),
+            (
+                "Door:   Jan de Vries en Sanne Bakker",
+                "Jan de Vries en Sanne Bakker",
+            ),
+            ("Tác giả: Nguyễn Văn An", "Nguyễn Văn An"),
+            (
+                "AUTORKA : Ewa Nowak, Piotr Wiśniewski",
+                "Ewa Nowak, Piotr Wiśniewski",
+            ),
+            ("Tekst: J. K. Rowling", "J. K. Rowling"),
+        ] {
+            assert_eq!(classify(line), Line::Author(names.into()), "{line}");
+        }
+        for text in [
+            "Text: Die Regierung hat beschlossen, die Steuern zu senken.",
+            "Autor: 3 Kommentare",
+            "Autor: Anna Schmidt (Dresden)",
+            "Hinweis: Anna Schmidt",
+            "Autor:",
+            "Autor: anna schmidt",
+            "By: Ministry of Science and Technology and the Provincial People's Committee of Cao Bang",
+        ] {
+            assert_eq!(classify(text), Line::Text(text.into()), "{text}");
+        }
         assert_eq!(classify("![]() |"), Line::Image(None));
         assert_eq!(
             classify("![alt](pic.png) |"),

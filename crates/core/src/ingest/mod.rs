@@ -438,6 +438,10 @@ fn parse_text_in(
             .into_iter()
             .filter_map(|l| match l {
                 Line::Text(t) => Some(t),
+                Line::Author(names) => {
+                    article.author.get_or_insert(names);
+                    None
+                }
                 _ => None,
             })
             .collect();
@@ -540,6 +544,9 @@ fn body_blocks(
             Line::Banner(t) => blocks.push(Block::Paragraph(t)),
             Line::Source(url) => {
                 article.url.get_or_insert(url);
+            }
+            Line::Author(names) => {
+                article.author.get_or_insert(names);
             }
             Line::Credit(c) => article.credit = Some(c),
             Line::Dateline { publisher, date } => {

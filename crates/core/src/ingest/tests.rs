@@ -461,3 +461,24 @@ fn drafts_are_not_read() {
         );
     }
 }
+
+#[test]
+fn a_labelled_byline_names_the_author_and_is_no_paragraph() {
+    let body = "Die Pegel an der Elbe steigen weiter, in Dresden wurde am Montag ein \
+                Wasserstand von mehr als sechs Metern gemessen, wie die Stadt mitteilte.";
+    // In the body (the first byline is the article's), and in the header
+    // between the title and the dateline.
+    let texts = [
+        format!(
+            "Hochwasser in Sachsen\n\n{body}\n\nAutor: Anna Schmidt\n\nTác giả: Nguyễn Văn An\n"
+        ),
+        format!("Hochwasser in Sachsen\nAutor: Anna Schmidt\nDie Zeitung 16/09/2024\n{body}\n"),
+    ];
+    for text in &texts {
+        let a = parse_text(text, "a.txt").unwrap();
+        assert_eq!(a.author.as_deref(), Some("Anna Schmidt"), "{text}");
+        assert_eq!(a.title, "Hochwasser in Sachsen");
+        assert_eq!(a.blocks, [Block::Paragraph(body.into())], "{text}");
+        assert_eq!(a.summary, None);
+    }
+}
