@@ -79,9 +79,10 @@ pub struct Article {
     /// `und` when detection was not confident.
     pub lang: String,
     pub publisher: Option<String>,
-    /// Who wrote it, as its front matter or its page's metadata name them
-    /// (several joined by `, `): shown in its byline, and indexed after its
-    /// body, so that a search for the name finds it.
+    /// Who wrote it, as its front matter, its page's metadata or a
+    /// scrape's byline line (`Autor: Anna Schmidt`) name them (several
+    /// joined by `, `): shown in its byline, and indexed after its body, so
+    /// that a search for the name finds it.
     pub author: Option<String>,
     pub date: Option<Date>,
     /// The original article's URL, from a `Source:`-style line. Only http(s).
