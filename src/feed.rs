@@ -8,9 +8,9 @@
 //! own URL; the feed is written anew for every build and is the same for the
 //! same articles.
 
-use crate::shell::{escape, BaseUrl};
+use crate::shell::{escape, hex, BaseUrl};
 use broadsheet_core::bundle::DocMeta;
-use broadsheet_core::model::Date;
+use broadsheet_core::model::{author_names, Date};
 
 /// The feed's file name, at the site's root.
 pub const FEED: &str = "feed.xml";
@@ -22,20 +22,12 @@ pub const ENTRIES: usize = 50;
 /// The feed of `newest` (newest first) for the site `name` built by
 /// `generator`, served under `base`.
 pub fn atom(base: &BaseUrl, name: &str, generator: &str, newest: &[DocMeta]) -> String {
-    let home = if base.as_str().is_empty() {
-        "./".to_string()
-    } else {
-        base.as_str().to_string()
-    };
+    let home = base.home();
     // Stable across builds of the same site, distinct between sites of
     // other names or paths: what a feed reader knows the feed by.
     let id = {
         let hash = blake3::hash(format!("{name}\n{}", base.as_str()).as_bytes());
-        let hex: String = hash.as_bytes()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("urn:broadsheet:{hex}")
+        format!("urn:broadsheet:{}", hex(&hash.as_bytes()[..8]))
     };
     // Undated articles are as new as the newest dated one: a feed entry
     // needs a time, and the build's own would change it on every build.
@@ -66,9 +58,7 @@ pub fn atom(base: &BaseUrl, name: &str, generator: &str, newest: &[DocMeta]) -> 
         out.push_str(&format!("    <link href=\"{home}#/a/{slug}\"/>\n"));
         out.push_str(&format!("    <id>{id}:{slug}</id>\n"));
         out.push_str(&format!("    <updated>{}</updated>\n", time(m.date)));
-        // Joined by commas when read (see the core's `ingest::authors`).
-        let names = m.author.iter().flat_map(|a| a.split(',')).map(str::trim);
-        for author in names.filter(|n| !n.is_empty()) {
+        for author in m.author.iter().flat_map(|a| author_names(a)) {
             out.push_str(&format!(
                 "    <author><name>{}</name></author>\n",
                 text(author)

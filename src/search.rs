@@ -163,11 +163,15 @@ impl Site {
     }
 }
 
-/// The listing data of the `n` newest articles of the site in `path`
-/// (documents are numbered newest first), read as `search` reads the site:
-/// for its feed.
-pub fn newest(path: &Path, n: usize) -> Result<Vec<DocMeta>> {
-    let mut site = Site::open(path)?;
+/// The listing data of the `n` newest articles of the bundle in the folder
+/// `data`, whose manifest is `manifest` (in hand: the build just wrote it),
+/// read as `search` reads a site (documents are numbered newest first):
+/// for the feed.
+pub fn newest(data: &Path, manifest: &[u8], n: usize) -> Result<Vec<DocMeta>> {
+    let files = Files::Folder(data.to_path_buf());
+    let engine =
+        Engine::open(manifest).map_err(|e| anyhow!("{}: {e}", files.place(MANIFEST_FILE)))?;
+    let mut site = Site { files, engine };
     let docs: Vec<u32> = (0..site.engine.manifest().doc_count.min(n as u32)).collect();
     let files = &site.files;
     let load = |need: &Need| {

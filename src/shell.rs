@@ -69,6 +69,17 @@ impl BaseUrl {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.0)
     }
+
+    /// The site's own address: its path, or `./` where every URL is
+    /// relative (a bare `""` would name the page that holds the link, the
+    /// feed or the web app manifest, not the site).
+    pub fn home(&self) -> String {
+        if self.0.is_empty() {
+            "./".to_string()
+        } else {
+            self.0.clone()
+        }
+    }
 }
 
 /// One file of the site: path relative to the site folder, content.
@@ -253,11 +264,7 @@ fn index_html(base: &BaseUrl, generator: &str, name: &str) -> String {
 }
 
 fn web_manifest(base: &BaseUrl, name: &str) -> String {
-    let start = if base.as_str().is_empty() {
-        "./".to_string()
-    } else {
-        base.url("")
-    };
+    let start = base.home();
     let icon = |src: &str, sizes: &str, kind: &str, purpose: &str| serde_json::json!({"src": base.url(src), "sizes": sizes, "type": kind, "purpose": purpose});
     serde_json::to_string_pretty(&serde_json::json!({
         "name": name,
@@ -399,7 +406,7 @@ fn hashed_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
     format!("{stem}-{}.{ext}", hex(&blake3::hash(bytes).as_bytes()[..8]))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

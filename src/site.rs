@@ -259,7 +259,7 @@ fn write_site(
     let sizes = std::mem::take(&mut writer.stats.lock().expect("no panics hold it").sizes);
     // The feed's articles, from the bundle just written, as a reader's
     // `search` would list them.
-    let newest = crate::search::newest(dir, crate::feed::ENTRIES)?;
+    let newest = crate::search::newest(&data, &manifest_bytes, crate::feed::ENTRIES)?;
     let shell_files = shell::site_files(
         base,
         &shell::DataFiles {

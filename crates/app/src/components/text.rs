@@ -60,11 +60,7 @@ pub fn byline(meta: &DocMeta) -> Html {
     let mut parts: Vec<Html> = Vec::new();
     if let Some(authors) = &meta.author {
         let mut names: Vec<Html> = Vec::new();
-        // Joined by `, ` when the article was read (see `ingest::authors`),
-        // as a page's one `<meta name=author>` often names several. By the
-        // comma alone: splitting at `", "` took a string searcher into the
-        // wasm, 2.8 KB.
-        for name in authors.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in broadsheet_core::model::author_names(authors) {
             if !names.is_empty() {
                 names.push(html! { { ", " } });
             }

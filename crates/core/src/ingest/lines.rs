@@ -200,7 +200,9 @@ fn byline(line: &str) -> Option<&str> {
         return None;
     }
     let (label, names) = line.split_once(':')?;
-    if !BYLINE_LABELS.contains(&label.trim().to_lowercase().as_str()) {
+    // No label is longer ("tác giả" is 9 bytes): most colons end longer
+    // runs, which are not lowercased for nothing.
+    if label.len() > 12 || !BYLINE_LABELS.contains(&label.trim().to_lowercase().as_str()) {
         return None;
     }
     let names = names.trim();

@@ -491,7 +491,8 @@ const MAX_NAME_CHARS: usize = 100;
 /// An article's author from the names a source gives (front matter, a
 /// page's metadata): each with its white space squashed, the empty, the
 /// overlong and the repeated left out, at most [`MAX_AUTHORS`] of them,
-/// joined by `, `; `None` when none is left.
+/// joined by `, ` (which [`crate::model::author_names`] parts again);
+/// `None` when none is left.
 #[cfg(feature = "html")]
 fn authors<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Option<String> {
     let mut kept: Vec<String> = Vec::new();
