@@ -313,16 +313,19 @@ fn merge_into(into: &mut Vec<u32>, add: &[u32]) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Mode {
     All,
+    /// Any word; documents with more of the words first.
     Any,
+    /// Any word, scored by the sum of its words' scores alone: "more like
+    /// this", where the words are an article's and no reader chose them.
+    Sum,
 }
 
 /// Ranks documents from the query words' matches: with every word (AND,
-/// phrases checked, proximity bonus) or, for partial results, with any
-/// (documents with more of the words first).
+/// phrases checked, proximity bonus) or with any (see [`Mode`]).
 pub(super) fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<Hit> {
     let mut hits = Vec::new();
     match mode {
-        Mode::Any => {
+        Mode::Any | Mode::Sum => {
             // Accumulate per document (dense: document numbers are small
             // and every posting is visited once): summed score, words matched.
             let size = per_term
@@ -342,9 +345,13 @@ pub(super) fn combine(q: &Query, per_term: &[Arc<TermDocs>], mode: Mode) -> Vec<
             hits.extend(acc.into_iter().enumerate().filter(|(_, a)| a.1 > 0).map(
                 |(doc, (sum, n))| {
                     let coverage = n as f32 / words;
+                    let weight = match mode {
+                        Mode::Sum => 1.0,
+                        _ => coverage * coverage,
+                    };
                     Hit {
                         doc: doc as u32,
-                        score: sum * coverage * coverage,
+                        score: sum * weight,
                     }
                 },
             ));

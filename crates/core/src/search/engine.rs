@@ -28,6 +28,25 @@ use std::sync::Arc;
 /// of a short prefix or a short fuzzy word; see [`max_expansions`].
 const MAX_EXPANSIONS: usize = 32;
 
+/// An article is related to another (see [`Engine::related`]) if it scores
+/// at least this share of what the other scores for its own title.
+const RELATED_SHARE: f32 = 0.2;
+
+/// Articles like another are found by at most this many of its title's
+/// words, its longest: each word costs a term shard (16 KB for half of
+/// them at 100,000 articles), and a title's short words say least.
+const RELATED_WORDS: usize = 6;
+
+/// A title word whose term shard is more than this many times the mean
+/// term shard's size is not looked up for related articles: a shard grows
+/// past the build's size only around the long posting list of a word in
+/// thousands of articles, which would cost the most (up to 250 KB at
+/// 100,000 articles, where the mean is 22 KB and one shard in twelve is
+/// more than twice that) and tell the least. At 100,000 articles a list of
+/// related articles then costs 125 KB on average (9 requests; with 3 times
+/// the mean, 180 KB).
+const RELATED_OVERSIZE: u64 = 2;
+
 /// At most this many words of a query get typo tolerance (the first ones
 /// that can): it bounds the work of a long query full of typos.
 const MAX_TYPO_WORDS: usize = 6;
@@ -504,6 +523,9 @@ pub struct Engine {
     words: Recent<WordKey, Arc<TermDocs>>,
     last: Recent<Query, Arc<Results>>,
     tokens: Recent<u32, Arc<ArticleTokens>>,
+    /// Term shards larger than this hold a long posting list (see
+    /// [`RELATED_OVERSIZE`]).
+    oversized: u32,
 }
 
 impl Engine {
@@ -511,7 +533,11 @@ impl Engine {
     pub fn open(manifest: &[u8]) -> Result<Engine, BundleError> {
         let manifest: Manifest = bundle::decode(FileKind::Manifest, manifest)?;
         manifest.check()?;
+        let shards = &manifest.term_shards;
+        let total: u64 = shards.iter().map(|s| u64::from(s.at.len)).sum();
+        let mean = total / (shards.len() as u64).max(1);
         Ok(Engine {
+            oversized: u32::try_from(mean * RELATED_OVERSIZE).unwrap_or(u32::MAX),
             manifest,
             terms: HashMap::new(),
             tails: HashMap::new(),
@@ -1210,6 +1236,55 @@ impl Engine {
             self.last.put(q.clone(), Arc::new(results.clone()));
         }
         Ok(results)
+    }
+
+    /// Articles like article `doc`, best first, at most `n`: "more like
+    /// this" from its title. Each of the title's distinct words (its
+    /// [`RELATED_WORDS`] longest, see [`Query::keep_longest`], but none in
+    /// an oversized term shard, see [`RELATED_OVERSIZE`]) is looked up as
+    /// written: no typos (a title is not typed), and neither stems nor
+    /// compounds, whose keys are often in other term shards (with them, a
+    /// list cost twice the bytes at 100,000 articles). An article scores
+    /// the sum of its words' scores, with no word required: BM25's weights
+    /// let the title's telling words decide and its common ones barely
+    /// count.
+    ///
+    /// A frequent word counts with its head alone (the documents it weighs
+    /// most in, see [`crate::bundle::postings`]); its tail is never asked
+    /// for. So a list of related articles needs the title's term shards and
+    /// nothing else whatever the bundle's size, and it is decided as soon
+    /// as they are in. An article that scores under [`RELATED_SHARE`] of
+    /// what `doc` scores for its own title shares only common words with
+    /// it, and is left out: no related article is better than a stray one.
+    /// Needs `doc`'s listing data (see [`Engine::meta`]).
+    pub fn related(&self, doc: u32, n: usize) -> Result<Vec<Hit>, EngineError> {
+        let mut q = Query::words(&self.meta(doc)?.title);
+        let terms = &self.manifest.term_shards;
+        let small = |t: &QueryTerm| {
+            shard_for(terms, t.folded.as_bytes()).is_none_or(|s| s.at.len <= self.oversized)
+        };
+        q.terms.retain(small);
+        q.keep_longest(RELATED_WORDS);
+        let plans: Vec<TermPlan> = (q.terms.iter())
+            .map(|t| TermPlan {
+                exact: vec![(t.folded.as_bytes().to_vec(), 1.0, Via::Word)],
+                prefix: None,
+                fuzzy: 0,
+            })
+            .collect();
+        self.require(FileKind::Terms, self.shards_planned(&q, &plans))?;
+        // Looked up afresh, not through the word memory: its matches are a
+        // query word's, planned otherwise.
+        let per_term = (q.terms.iter().zip(&plans))
+            .map(|(t, plan)| Ok(Arc::new(self.look_up(t, plan, false, false, &|_| true)?)))
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        let hits = combine(&q, &per_term, Mode::Sum);
+        let own = hits.iter().find(|h| h.doc == doc).map_or(0.0, |h| h.score);
+        Ok(hits
+            .into_iter()
+            .filter(|h| h.doc != doc && h.score >= own * RELATED_SHARE)
+            .take(n)
+            .collect())
     }
 
     /// Runs a query: for every match (`top` none), or for the best `top`

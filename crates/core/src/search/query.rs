@@ -74,6 +74,39 @@ impl Query {
             .map(|f| f.value.as_str())
     }
 
+    /// The words of `text` as plain query words: no syntax (quotes, dashes
+    /// and colons are text), none a prefix, each distinct word once, in
+    /// their order, at most [`MAX_QUERY_WORDS`]. An article's title read as
+    /// a query for the articles like it (see `Engine::related`).
+    pub fn words(text: &str) -> Query {
+        let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
+        let mut q = Query::default();
+        for t in analyse(&text, false) {
+            if q.terms.len() == MAX_QUERY_WORDS {
+                break;
+            }
+            if !q.terms.iter().any(|u| u.folded == t.folded) {
+                q.terms.push(t);
+            }
+        }
+        q
+    }
+
+    /// Keeps the `max` longest words, in their order (the first of equals).
+    /// Shorter words are the frequent ones in any language (Zipf's law of
+    /// abbreviation) and tell least about a text.
+    pub fn keep_longest(&mut self, max: usize) {
+        // A query has a few words: the last shortest goes, one at a time
+        // (no sort: its code would be in the wasm for this alone).
+        let chars = |t: &QueryTerm| t.folded.chars().count();
+        while self.terms.len() > max {
+            let shortest = (self.terms.iter().enumerate())
+                .min_by(|(i, a), (j, b)| chars(a).cmp(&chars(b)).then(j.cmp(i)))
+                .map_or(0, |(i, _)| i);
+            self.terms.remove(shortest);
+        }
+    }
+
     /// Parses `input`. Never fails: unbalanced quotes close at the end, and
     /// anything past the caps is ignored.
     pub fn parse(input: &str) -> Query {
@@ -199,6 +232,36 @@ mod tests {
         );
         let q = Query::parse("digitale Transf ");
         assert!(q.terms.iter().all(|t| !t.prefix));
+    }
+
+    #[test]
+    fn words_are_plain_text() {
+        let text = r#"Lam: "Wissenschaft" -Technologie lang:de und Lam, 57-NQ/TW"#;
+        let mut q = Query::words(text);
+        assert_eq!(
+            folded(&q.terms),
+            [
+                "lam",
+                "wissenschaft",
+                "technologie",
+                "lang:de",
+                "und",
+                "57-nq/tw"
+            ]
+        );
+        assert!(q.terms.iter().all(|t| !t.prefix && !t.literal));
+        assert!(q.phrases.is_empty() && q.excluded.is_empty() && q.filters.is_empty());
+        // The longest, in their order; the first of equals.
+        q.keep_longest(4);
+        assert_eq!(
+            folded(&q.terms),
+            ["wissenschaft", "technologie", "lang:de", "57-nq/tw"]
+        );
+        q.keep_longest(10);
+        assert_eq!(q.terms.len(), 4);
+        assert_eq!(Query::words(&"wort ".repeat(20)).terms.len(), 1);
+        let many: String = (0..40).map(|i| format!("w{i} ")).collect();
+        assert_eq!(Query::words(&many).terms.len(), MAX_QUERY_WORDS);
     }
 
     #[test]

@@ -446,7 +446,7 @@ fn answers_do_not_depend_on_what_was_asked_before() {
     let (mut long_lived, bundle) = engine_with(articles.clone(), &opts);
     long_lived.set_cache_limit(150);
     let load = |n: &Need| bundle.load(n);
-    let mut marked = 0;
+    let (mut marked, mut related) = (0, 0);
     for round in 0..2 {
         for q in queries {
             let query = Query::parse(q);
@@ -465,12 +465,20 @@ fn answers_do_not_depend_on_what_was_asked_before() {
             let expected = snippets(&mut fresh);
             marked += expected.iter().filter(|s| !s.highlights.is_empty()).count();
             assert_eq!(snippets(&mut long_lived), expected, "{q} (round {round})");
+            // The articles like its best too: they owe nothing to earlier
+            // answers, and leave no trace in later ones.
+            let best = got.hits[0].doc;
+            let like = fresh.resolve(load, |e| e.related(best, 5)).unwrap();
+            related += usize::from(!like.is_empty());
+            let got = long_lived.resolve(load, |e| e.related(best, 5)).unwrap();
+            assert_eq!(got, like, "{q}: related (round {round})");
         }
     }
     assert!(
         marked > 100,
         "the test needs snippets with matches: {marked}"
     );
+    assert!(related > 30, "the test needs related articles: {related}");
 }
 
 /// In a large dictionary a query fetches a bounded handful of term shards,
@@ -929,4 +937,149 @@ fn first_needs_are_what_a_query_asks_for_first() {
         }
     }
     assert!(named_tails > 0, "the test needs queries that need tails");
+}
+
+/// The slugs of the articles like the one at `slug`, best first.
+fn related(engine: &mut Engine, bundle: &crate::index::Bundle, slug: &str) -> Vec<String> {
+    let load = |n: &Need| bundle.load(n);
+    let doc = engine.resolve(load, |e| e.find_slug(slug)).unwrap();
+    let doc = doc.unwrap_or_else(|| panic!("no article at {slug}"));
+    let hits = engine.resolve(load, |e| e.related(doc, 5)).unwrap();
+    let slugs = |e: &Engine| {
+        (hits.iter())
+            .map(|h| Ok(e.meta(h.doc)?.slug.clone()))
+            .collect()
+    };
+    engine.resolve(load, slugs).unwrap()
+}
+
+/// The articles like one share its title's telling words, those that
+/// share more of them (or rarer ones) first; never the article itself, and
+/// none that shares only words most articles have.
+#[test]
+fn related_articles_share_the_titles_telling_words() {
+    let mut articles = corpus();
+    for (name, text) in [
+        ("d.txt", "Hochwasser an der Elbe: Dresden sperrt die Altstadt\n\nPresse 06/01/2024\n\nDas Hochwasser der Elbe steigt weiter, Dresden sperrt die Altstadt an der Brücke."),
+        ("e.txt", "Das Hochwasser der Elbe erreicht Meißen\n\nPresse 07/01/2024\n\nNach Dresden erreicht das Hochwasser nun Meißen, die Elbe steigt an der Altstadt."),
+        ("f.txt", "Die Altstadt feiert an der Elbe\n\nPresse 08/01/2024\n\nDie Altstadt feiert an der Elbe ein Fest."),
+        ("g.txt", "Die Bahn fährt an der Grenze\n\nPresse 09/01/2024\n\nDie Bahn fährt an der Grenze wieder, sagt die Gemeinde an der Mühle."),
+        ("h.txt", "Die Gemeinde baut an der Mühle\n\nPresse 10/01/2024\n\nDie Gemeinde baut an der Mühle, die an der Straße steht."),
+    ] {
+        articles.push(article(name, text));
+    }
+    // Most articles have "die", "an" and "der", as in any German paper.
+    for (i, topic) in ["Wahl", "Schule", "Hafen", "Oper", "Markt", "Klinik"]
+        .iter()
+        .enumerate()
+    {
+        articles.push(article(
+            &format!("n{i}.txt"),
+            &format!(
+                "{topic} im Blick\n\nPresse 1{i}/02/2024\n\nDie {topic} an der Ecke, sagt der Rat."
+            ),
+        ));
+    }
+    let (mut e, b) = engine_with(articles, &BuildOptions::default());
+    let elbe = "hochwasser-an-der-elbe-dresden-sperrt-die-altstadt";
+    assert_eq!(
+        related(&mut e, &b, elbe),
+        [
+            "das-hochwasser-der-elbe-erreicht-meissen",
+            "die-altstadt-feiert-an-der-elbe"
+        ]
+    );
+    // Only "die", "an" and "der" in common with the flood: not related to
+    // it, but to each other by what they share besides.
+    assert_eq!(
+        related(&mut e, &b, "die-gemeinde-baut-an-der-muhle"),
+        ["die-bahn-fahrt-an-der-grenze"]
+    );
+    // Across languages by the names they share (Cao Bang, To Lam), and the
+    // results are what any later query would find: nothing was filtered
+    // out of the words' matches it keeps.
+    let vi = related(&mut e, &b, "tong-bi-thu-to-lam-lam-viec");
+    assert_eq!(
+        vi.first().map(String::as_str),
+        Some("generalsekretar-to-lam-besucht-cao-bang")
+    );
+    assert!(!vi.contains(&"tong-bi-thu-to-lam-lam-viec".to_string()));
+    assert_eq!(run(&mut e, &b, "To Lam ").len(), 2);
+}
+
+/// A split bundle lists related articles from its frequent words' heads:
+/// no tail is ever fetched for them.
+#[test]
+fn related_articles_need_no_tail() {
+    let (mut e, b) = engine_with(recurring(300), &split_small());
+    assert!(!e.manifest().tail_shards.is_empty());
+    let mut listed = 0;
+    for i in (0..300).step_by(37) {
+        let slug = {
+            let q = Query::parse(&format!("\"Meldung {i}\""));
+            let hits = e.resolve(|n| b.load(n), |e| e.search(&q)).unwrap().hits;
+            let doc = hits[0].doc;
+            e.resolve(|n| b.load(n), |e| e.meta(doc).map(|m| m.slug.clone()))
+                .unwrap()
+        };
+        let (mut fresh, _) = engine_with(recurring(300), &split_small());
+        let asked = std::cell::RefCell::new(Vec::new());
+        let load = |n: &Need| {
+            asked.borrow_mut().push(n.piece_kind());
+            b.load(n)
+        };
+        let doc = fresh
+            .resolve(load, |e| e.find_slug(&slug))
+            .unwrap()
+            .unwrap();
+        let hits = fresh.resolve(load, |e| e.related(doc, 5)).unwrap();
+        assert!(hits.iter().all(|h| h.doc != doc), "{slug}: itself");
+        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+        listed += usize::from(!hits.is_empty());
+        let asked = asked.into_inner();
+        assert!(
+            asked.iter().all(|k| *k != Some(FileKind::Tails)),
+            "{slug}: {asked:?}"
+        );
+    }
+    assert!(listed >= 5, "{listed} articles have related ones");
+}
+
+/// A title word whose term shard is oversized (the long posting list of a
+/// word in a third of the articles) is not looked up for related articles:
+/// that shard, the dearest to fetch, is never fetched for them.
+#[test]
+fn related_articles_skip_an_oversized_term_shard() {
+    let opts = BuildOptions {
+        split_docs: usize::MAX,
+        term_shard_bytes: 128,
+        ..BuildOptions::default()
+    };
+    let mut articles = recurring(1000);
+    for (name, text) in [
+        (
+            "x1.txt",
+            "Almabtrieb in der Provinz\n\nPresse 01/04/2024\n\nDer Almabtrieb mit Kuhglocken.",
+        ),
+        (
+            "x2.txt",
+            "Kuhglocken beim Almabtrieb\n\nPresse 02/04/2024\n\nKuhglocken läuten beim Almabtrieb.",
+        ),
+    ] {
+        articles.push(article(name, text));
+    }
+    let (mut e, b) = engine_with(articles, &opts);
+    let terms = &e.manifest().term_shards;
+    let provinz = crate::bundle::shard_for(terms, b"provinz").unwrap().at;
+    let mean = terms.iter().map(|s| s.at.len).sum::<u32>() / terms.len() as u32;
+    assert!(
+        provinz.len > 3 * mean,
+        "the test needs `provinz` in an oversized shard: {} bytes, the mean {mean}",
+        provinz.len
+    );
+    assert_eq!(
+        related(&mut e, &b, "almabtrieb-in-der-provinz"),
+        ["kuhglocken-beim-almabtrieb"]
+    );
+    assert!(!e.is_loaded(provinz), "`provinz`'s shard was fetched");
 }
