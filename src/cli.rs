@@ -168,8 +168,12 @@ pub struct SearchArgs {
     pub site: PathBuf,
     /// The query. Without it, reads one query per line from stdin and prints
     /// one JSON line per query.
-    #[arg(value_name = "QUERY")]
+    #[arg(value_name = "QUERY", conflicts_with = "related")]
     pub query: Option<String>,
+    /// Instead of a query: the articles like the one at this slug (its
+    /// address is `#/a/SLUG`), as the viewer lists them under it.
+    #[arg(long, value_name = "SLUG")]
+    pub related: Option<String>,
     /// Print JSON: {"total": N, "partial": bool, "hits": [{slug, title, lang, source, score, snippet}]}.
     #[arg(long)]
     pub json: bool,

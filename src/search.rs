@@ -5,7 +5,7 @@ use crate::shell::{is_single_file, single_file_data, DATA_DIR};
 use anyhow::{anyhow, bail, Context, Result};
 use broadsheet_core::bundle::{DocMeta, MANIFEST_FILE};
 use broadsheet_core::numbers::thousands;
-use broadsheet_core::search::{Engine, Need, Query, ResolveError};
+use broadsheet_core::search::{Engine, EngineError, Hit, Need, Query, ResolveError};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -110,34 +110,62 @@ impl Site {
         Ok(Site { files, engine })
     }
 
-    fn run(&mut self, query: &str, limit: usize) -> Result<JsonResults> {
-        let q = Query::parse(query);
+    /// Runs `f` on the engine, loading from the site what it asks for.
+    fn resolve<T>(&mut self, f: impl Fn(&Engine) -> Result<T, EngineError>) -> Result<T> {
         let files = &self.files;
         let load = |need: &Need| {
             files
                 .read(&need.file, need.range)
                 .map_err(|e| (need.file.clone(), e))
         };
-        let err = |e: ResolveError<(String, String)>| match e {
+        self.engine.resolve(load, f).map_err(|e| match e {
             ResolveError::Load((name, e)) => {
                 anyhow!("reading {}: {e}", files.place(&name))
             }
             ResolveError::Engine(e) => anyhow!("{}: {e}", files.place("")),
-        };
-        let results = self.engine.resolve(load, |e| e.search(&q)).map_err(err)?;
+        })
+    }
+
+    fn run(&mut self, query: &str, limit: usize) -> Result<JsonResults> {
+        let q = Query::parse(query);
+        let results = self.resolve(|e| e.search(&q))?;
         let docs: Vec<u32> = results.hits.iter().take(limit).map(|h| h.doc).collect();
-        self.engine
-            .resolve(load, |e| e.need_docs(&docs, true))
-            .map_err(err)?;
+        self.resolve(|e| e.need_docs(&docs, true))?;
         // All at once, as the viewer does: a page's words are worked out once.
-        let snippets = self
-            .engine
-            .resolve(load, |e| e.snippets(&docs, &results.matched))
-            .map_err(err)?;
+        let snippets = self.resolve(|e| e.snippets(&docs, &results.matched))?;
+        let snippets = snippets.into_iter().map(|s| s.text);
+        Ok(JsonResults {
+            total: results.hits.len(),
+            partial: results.partial,
+            hits: self.hits(&results.hits, snippets)?,
+        })
+    }
+
+    /// The articles like the one at `slug` (see `Engine::related`), each
+    /// with its listing excerpt: what the viewer lists under an article.
+    fn related(&mut self, slug: &str, limit: usize) -> Result<JsonResults> {
+        let doc = self
+            .resolve(|e| e.find_slug(slug))?
+            .ok_or_else(|| anyhow!("no article at `{slug}` in {}", self.files.place("")))?;
+        let related = self.resolve(|e| e.related(doc, limit))?;
+        let docs: Vec<u32> = related.iter().map(|h| h.doc).collect();
+        self.resolve(|e| e.need_docs(&docs, false))?;
+        let excerpts = (docs.iter())
+            .map(|&d| Ok(self.engine.meta(d)?.excerpt.clone()))
+            .collect::<Result<Vec<_>, EngineError>>()
+            .map_err(|e| anyhow!("{}: {e}", self.files.place("")))?;
+        Ok(JsonResults {
+            total: related.len(),
+            partial: false,
+            hits: self.hits(&related, excerpts.into_iter())?,
+        })
+    }
+
+    /// The hits' listing data with their snippets (as many as there are;
+    /// the hits past them are left out). Needs their meta chunks.
+    fn hits(&self, hits: &[Hit], snippets: impl Iterator<Item = String>) -> Result<Vec<JsonHit>> {
         let e = &self.engine;
-        let hits = results
-            .hits
-            .iter()
+        hits.iter()
             .zip(snippets)
             .map(|(h, snippet)| {
                 let meta = e.meta(h.doc)?;
@@ -150,16 +178,11 @@ impl Site {
                     date: meta.date.map(|d| d.iso()),
                     source: meta.source.clone(),
                     score: (h.score as f64 * 10_000.0).round() / 10_000.0,
-                    snippet: snippet.text,
+                    snippet,
                 })
             })
-            .collect::<Result<Vec<_>, broadsheet_core::search::EngineError>>()
-            .map_err(|e| anyhow!("{}: {e}", self.files.place("")))?;
-        Ok(JsonResults {
-            total: results.hits.len(),
-            partial: results.partial,
-            hits,
-        })
+            .collect::<Result<Vec<_>, EngineError>>()
+            .map_err(|e| anyhow!("{}: {e}", self.files.place("")))
     }
 }
 
@@ -193,6 +216,16 @@ pub fn search(args: &SearchArgs) -> Result<()> {
     let mut site = Site::open(&args.site)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    if let Some(slug) = &args.related {
+        let r = site.related(slug, args.limit)?;
+        if args.json {
+            serde_json::to_writer(&mut out, &r)?;
+            writeln!(out)?;
+        } else {
+            print_related(&mut out, slug, &r)?;
+        }
+        return Ok(());
+    }
     match &args.query {
         Some(q) => {
             let r = site.run(q, args.limit)?;
@@ -237,22 +270,40 @@ fn print_human(out: &mut impl Write, q: &str, r: &JsonResults) -> Result<()> {
         )?;
     }
     for (i, h) in r.hits.iter().enumerate() {
-        write!(out, "\n{:>2}. {} [{}]", i + 1, h.title, h.lang)?;
-        if !listing {
-            write!(out, " ({:.3})", h.score)?;
-        }
-        writeln!(out)?;
-        // The byline, as the viewer shows it: author, date, publisher.
-        let byline: Vec<&str> = [&h.author, &h.date, &h.publisher]
-            .into_iter()
-            .filter_map(|f| f.as_deref())
-            .collect();
-        if !byline.is_empty() {
-            writeln!(out, "    {}", byline.join(" · "))?;
-        }
-        writeln!(out, "    #/a/{}  ({})", h.slug, h.source)?;
-        writeln!(out, "    {}", h.snippet)?;
+        print_hit(out, i, h, !listing)?;
     }
+    Ok(())
+}
+
+fn print_related(out: &mut impl Write, slug: &str, r: &JsonResults) -> Result<()> {
+    match r.total {
+        0 => writeln!(out, "no article like #/a/{slug}")?,
+        1 => writeln!(out, "1 article like #/a/{slug}")?,
+        n => writeln!(out, "{n} articles like #/a/{slug}")?,
+    }
+    for (i, h) in r.hits.iter().enumerate() {
+        print_hit(out, i, h, true)?;
+    }
+    Ok(())
+}
+
+/// One hit: the `i`th, its score where `scored`, byline, link and snippet.
+fn print_hit(out: &mut impl Write, i: usize, h: &JsonHit, scored: bool) -> Result<()> {
+    write!(out, "\n{:>2}. {} [{}]", i + 1, h.title, h.lang)?;
+    if scored {
+        write!(out, " ({:.3})", h.score)?;
+    }
+    writeln!(out)?;
+    // The byline, as the viewer shows it: author, date, publisher.
+    let byline: Vec<&str> = [&h.author, &h.date, &h.publisher]
+        .into_iter()
+        .filter_map(|f| f.as_deref())
+        .collect();
+    if !byline.is_empty() {
+        writeln!(out, "    {}", byline.join(" · "))?;
+    }
+    writeln!(out, "    #/a/{}  ({})", h.slug, h.source)?;
+    writeln!(out, "    {}", h.snippet)?;
     Ok(())
 }
 

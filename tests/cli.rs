@@ -166,6 +166,46 @@ fn search_prints_a_readable_list() {
     }
 }
 
+/// `search --related SLUG` lists the articles like one, as the viewer does
+/// under it: best first, never the article itself, with a readable
+/// heading; an unknown slug is an error that names it.
+#[test]
+fn search_lists_the_articles_like_one() {
+    let (_tmp, site) = build_seeds();
+    let delegation = "zur-delegation-gehorten-leiter-der-abteilung-fur-wissenschaft-und";
+    let secretary = "generalsekretar-an-lam-wissenschaft-technologie-und-innovation";
+    assert_eq!(related_slugs(&site, delegation), [secretary]);
+    assert_eq!(related_slugs(&site, secretary), [delegation]);
+    let o = run(bin()
+        .arg("search")
+        .arg(&site)
+        .arg("--related")
+        .arg(secretary));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("1 article like #/a/{secretary}"), "{out}");
+    assert!(lines[2].starts_with(" 1. Zur Delegation"), "{out}");
+    assert_eq!(
+        lines[3].trim_start(),
+        format!("#/a/{delegation}  (000_dd54529cc9df803b.txt)")
+    );
+    let o = run(bin().arg("search").arg(&site).arg("--related").arg("nope"));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no article at `nope`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(bin()
+        .arg("search")
+        .arg(&site)
+        .arg("cao")
+        .arg("--related")
+        .arg(secretary));
+    assert!(!o.status.success(), "a query and --related together");
+}
+
 #[test]
 fn search_batch_mode_reads_queries_from_stdin() {
     use std::io::Write;

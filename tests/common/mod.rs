@@ -79,3 +79,23 @@ pub fn search_json(site: &Path, query: &str) -> serde_json::Value {
     assert!(o.status.success(), "search failed: {}", stderr(&o));
     serde_json::from_slice(&o.stdout).expect("search prints JSON")
 }
+
+/// The slugs `broadsheet search --related` lists for the article at `slug`
+/// of `site`, best first.
+pub fn related_slugs(site: &Path, slug: &str) -> Vec<String> {
+    let o = run(bin()
+        .arg("search")
+        .arg(site)
+        .arg("--related")
+        .arg(slug)
+        .arg("--json"));
+    assert!(
+        o.status.success(),
+        "search --related failed: {}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("search prints JSON");
+    (v["hits"].as_array().unwrap().iter())
+        .map(|h| h["slug"].as_str().unwrap().to_string())
+        .collect()
+}
