@@ -1125,6 +1125,67 @@ async fn a_bylines_author_leads_to_their_articles() {
     b.client.close().await.unwrap();
 }
 
+/// Under an article, the articles like it: the list `broadsheet search
+/// --related` gives, each a link to its article, asked for only once the
+/// reader nears the article's end. The list of the article just left never
+/// shows under the next one.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_lists_the_articles_like_it() {
+    let b = Browser::start().await;
+    let delegation = "zur-delegation-gehorten-leiter-der-abteilung-fur-wissenschaft-und";
+    let secretary = "generalsekretar-an-lam-wissenschaft-technologie-und-innovation";
+    for (slug, like, title) in [
+        (delegation, secretary, "Zur Delegation"),
+        (secretary, delegation, "Generalsekretär"),
+    ] {
+        let expected = related_slugs(&b.site, slug);
+        assert_eq!(expected, [like], "the CLI's list for {slug}");
+        b.goto(&format!("#/a/{slug}")).await;
+        article_shown(&b, title).await;
+        if slug == delegation {
+            // Its end is screens away: nothing asked for yet.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(mark_time(&b, "broadsheet:related").await, None);
+            assert!(slugs_at(&b, ".related a.title").await.is_empty());
+        }
+        let shown = b
+            .wait("the related articles", || async {
+                b.js("window.scrollTo(0, document.body.scrollHeight)").await;
+                let s = slugs_at(&b, ".related a.title").await;
+                (!s.is_empty()).then_some(s)
+            })
+            .await;
+        assert_eq!(shown, expected, "under {slug}");
+    }
+    // (As rendered: the style sets it in capitals.)
+    let heading_text = b.texts(".related h2").await;
+    assert_eq!(heading_text.len(), 1);
+    assert_eq!(heading_text[0].to_lowercase(), "related articles");
+    // Each with its byline (this one has neither date nor publisher).
+    assert_eq!(b.texts(".related .byline").await, ["Deutsch"]);
+    // The link leads to the article.
+    b.click(".related a.title").await;
+    article_shown(&b, "Zur Delegation").await;
+    // An article with none: nothing lingers from the one before.
+    let bac_ninh = "bac-ninh-over-de-reis-van-het-vergroenen-van-de-ondersteunende";
+    assert!(related_slugs(&b.site, bac_ninh).is_empty());
+    b.goto(&format!("#/a/{bac_ninh}")).await;
+    article_shown(&b, "Bac Ninh").await;
+    assert!(slugs_at(&b, ".related a.title").await.is_empty());
+    b.client.close().await.unwrap();
+}
+
+/// Waits until the article whose title starts with `title` is on screen.
+async fn article_shown(b: &Browser, title: &str) {
+    b.wait(title, || async {
+        let h = b.texts("article h1").await;
+        h.first()
+            .is_some_and(|t| t.starts_with(title))
+            .then_some(())
+    })
+    .await
+}
+
 /// Serves the seed site in a fresh browser (nothing cached), damages its
 /// bundle with `damage`, loads `hash` and expects a clear message in a
 /// `role="alert"` element, with the app still alive (not a panic).
@@ -1450,13 +1511,13 @@ async fn listed_slugs(b: &Browser) -> Vec<String> {
 
 /// The slugs the result list on screen links to, in order.
 async fn shown_slugs(b: &Browser) -> Vec<String> {
+    slugs_at(b, "li.result a.title").await
+}
+
+/// The slugs the links at `css` on screen lead to, in order.
+async fn slugs_at(b: &Browser, css: &str) -> Vec<String> {
     let mut slugs = Vec::new();
-    for l in b
-        .client
-        .find_all(Locator::Css("li.result a.title"))
-        .await
-        .unwrap()
-    {
+    for l in b.client.find_all(Locator::Css(css)).await.unwrap() {
         let href = l.attr("href").await.unwrap().unwrap();
         let slug = href.trim_start_matches("#/a/").split('?').next().unwrap();
         slugs.push(slug.to_string());

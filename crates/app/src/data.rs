@@ -338,12 +338,12 @@ async fn inflate_pieces(pieces: &mut [Piece]) -> Result<(), String> {
 /// Whether the reader asked the browser to save data (`Save-Data`,
 /// Chromium's `navigator.connection.saveData`; other browsers say nothing).
 #[cfg(target_arch = "wasm32")]
-fn save_data() -> bool {
+pub(crate) fn save_data() -> bool {
     crate::global_path(&["navigator", "connection", "saveData"]).is_some_and(|s| s.is_truthy())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn save_data() -> bool {
+pub(crate) fn save_data() -> bool {
     false
 }
 

@@ -1,5 +1,6 @@
 //! What the screens ask of the bundle, as plain requests and answers: a page
-//! of the article list, its facet counts, one article. Both run against a [`Bundle`] wherever
+//! of the article list, its facet counts, one article and the articles
+//! like it. Both run against a [`Bundle`] wherever
 //! the engine lives: in a Web Worker (see [`crate::worker`]), so that
 //! decoding shards and ranking never hold up typing, or on the page itself
 //! where no worker can be started (a `--single-file` page from `file://`,
@@ -170,4 +171,27 @@ pub async fn article(bundle: &Bundle, slug: &str, q: &str) -> Result<Loaded, Str
         bundle.run(|e| e.focus(doc, &matched)).await?
     };
     Ok(Some((article, matched)))
+}
+
+/// The articles like the one at `slug` (see `Engine::related`), at most
+/// `n`, as list entries without snippets; none for an unknown slug.
+pub async fn related(bundle: &Bundle, slug: &str, n: usize) -> Result<Vec<Item>, String> {
+    // One run, asked again as pieces come in: they are decided in a few
+    // milliseconds, and one await point is less wasm than four.
+    let related = |e: &broadsheet_core::search::Engine| {
+        let Some(doc) = e.find_slug(slug)? else {
+            return Ok(Vec::new());
+        };
+        let docs: Vec<u32> = e.related(doc, n)?.iter().map(|h| h.doc).collect();
+        e.need_docs(&docs, false)?;
+        (docs.iter())
+            .map(|&d| {
+                Ok(Item {
+                    meta: e.meta(d)?.into_owned(),
+                    snippet: None,
+                })
+            })
+            .collect()
+    };
+    bundle.run(related).await
 }

@@ -28,7 +28,7 @@
 
 use crate::data::{Bundle, Piece};
 use crate::inflight::InFlight;
-use crate::queries::{self, Loaded, Page};
+use crate::queries::{self, Item, Loaded, Page};
 use crate::route::ListState;
 use broadsheet_core::search::{FacetCounts, Recent};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
@@ -62,6 +62,10 @@ pub enum Request {
         slug: String,
         q: String,
     },
+    Related {
+        slug: String,
+        n: usize,
+    },
 }
 
 /// The worker's answer to a [`Request`] of the same kind, or why it could
@@ -72,6 +76,7 @@ pub enum Reply {
     Page(Result<Page, String>),
     Facets(Result<Vec<FacetCounts>, String>),
     Article(Result<Loaded, String>),
+    Related(Result<Vec<Item>, String>),
     /// An unreadable request, or one that came before the bundle was open.
     Refused(String),
 }
@@ -87,6 +92,7 @@ impl Reply {
             Reply::Page(_) => "a page",
             Reply::Facets(_) => "facet counts",
             Reply::Article(_) => "an article",
+            Reply::Related(_) => "related articles",
         };
         format!("the search worker answered out of turn ({kind})")
     }
@@ -113,6 +119,7 @@ async fn answer(bundle: &Bundle, request: Request, stale: &dyn Fn() -> bool) -> 
             Reply::Facets(queries::facets(bundle, &state, stale).await)
         }
         Request::Article { slug, q } => Reply::Article(queries::article(bundle, &slug, &q).await),
+        Request::Related { slug, n } => Reply::Related(queries::related(bundle, &slug, n).await),
     }
 }
 
@@ -447,6 +454,19 @@ impl Source {
         };
         match self.ask(request).await? {
             Reply::Article(article) => article,
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// At most `n` articles like the one at `slug`, as list entries.
+    pub async fn related(&self, slug: &str, n: usize) -> Result<Vec<Item>, String> {
+        mark("broadsheet:related");
+        let request = Request::Related {
+            slug: slug.to_string(),
+            n,
+        };
+        match self.ask(request).await? {
+            Reply::Related(related) => related,
             other => Err(other.unexpected()),
         }
     }

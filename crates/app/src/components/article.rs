@@ -4,7 +4,7 @@ use super::app::text_field;
 use super::text::marked;
 use super::text::{byline, safe_url};
 use crate::nav::use_own_page;
-use crate::queries::Loaded;
+use crate::queries::{Item, Loaded};
 use crate::route::{ListState, Route};
 use crate::worker::Source;
 use broadsheet_core::bundle::DocMeta;
@@ -61,6 +61,126 @@ fn take_focus(article: &NodeRef) {
         let options = web_sys::FocusOptions::new();
         options.set_prevent_scroll(true);
         let _ = heading.focus_with_options(&options);
+    }
+}
+
+/// How many related articles an article lists at most.
+const RELATED: usize = 5;
+
+#[derive(Properties, PartialEq)]
+struct RelatedProps {
+    source: Source,
+    slug: String,
+}
+
+/// The articles like this one (see `Engine::related`), listed under it.
+/// They are asked for once the end of the article comes near the screen:
+/// their title words' term shards may be a request away (about 100 KB at
+/// 100,000 articles), and a reader who leaves before the end does not pay
+/// for them; one who asked the browser to save data never does. Nothing
+/// shows while they come, when there are none, or when they cannot be had
+/// (offline, those shards not saved): they are an offer, not the page.
+#[component]
+fn Related(props: &RelatedProps) -> Html {
+    // (Another article is another `Related`: the article view shows
+    // "Loading…" in between, so no list outlives its article.)
+    let related = use_state(Vec::<Item>::new);
+    let anchor = use_node_ref();
+    {
+        let (related, anchor, source) = (related.clone(), anchor.clone(), props.source.clone());
+        use_effect_with(props.slug.clone(), move |slug| {
+            let slug = slug.clone();
+            let ask = move || {
+                let (related, source, slug) = (related.clone(), source.clone(), slug.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(items) = source.related(&slug, RELATED).await {
+                        related.set(items);
+                    }
+                });
+            };
+            let watch = (!crate::data::save_data()).then(|| when_near(&anchor, ask));
+            move || drop(watch)
+        });
+    }
+    let items = related.iter().map(|item| {
+        let m = &item.meta;
+        let href = Route::Article {
+            slug: m.slug.clone(),
+            q: String::new(),
+        }
+        .to_hash();
+        html! {
+            <li lang={m.lang.clone()}>
+                <a class="title" {href}>{ m.title.clone() }</a>
+                <div class="byline">{ byline(m) }</div>
+            </li>
+        }
+    });
+    html! {
+        <>
+            <div ref={anchor}></div>
+            if !related.is_empty() {
+                <aside class="related" aria-label="Related articles">
+                    <h2>{ "Related articles" }</h2>
+                    <ul>{ for items }</ul>
+                </aside>
+            }
+        </>
+    }
+}
+
+/// What watches an element for [`when_near`], until dropped.
+struct Watch {
+    observer: Option<web_sys::IntersectionObserver>,
+    _callback:
+        wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Some(o) = &self.observer {
+            o.disconnect();
+        }
+    }
+}
+
+/// Calls `f` once, when the element `target` is on screen or within half a
+/// screen below it; at once where the browser cannot tell (no
+/// `IntersectionObserver`).
+fn when_near(target: &NodeRef, f: impl Fn() + 'static) -> Watch {
+    use wasm_bindgen::JsCast;
+    let f = std::rc::Rc::new(f);
+    let called = f.clone();
+    type Seen = dyn FnMut(js_sys::Array, web_sys::IntersectionObserver);
+    let callback = wasm_bindgen::closure::Closure::<Seen>::new(
+        move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+            let seen = entries.iter().any(|e| {
+                e.dyn_into::<web_sys::IntersectionObserverEntry>()
+                    .is_ok_and(|e| e.is_intersecting())
+            });
+            if seen {
+                observer.disconnect();
+                called();
+            }
+        },
+    );
+    let options = web_sys::IntersectionObserverInit::new();
+    options.set_root_margin("0px 0px 50% 0px");
+    let observer = target.cast::<web_sys::Element>().and_then(|element| {
+        let o = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &options,
+        )
+        .ok()?;
+        o.observe(&element);
+        Some(o)
+    });
+    if observer.is_none() {
+        f();
+    }
+    Watch {
+        observer,
+        _callback: callback,
     }
 }
 
@@ -167,6 +287,7 @@ pub fn ArticleView(props: &Props) -> Html {
                     <p class="credit">{ format!("({c})") }</p>
                 }
             </article>
+            <Related source={props.source.clone()} slug={a.slug.clone()} />
         </>
     }
 }
