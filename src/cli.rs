@@ -171,7 +171,8 @@ pub struct SearchArgs {
     #[arg(value_name = "QUERY", conflicts_with = "related")]
     pub query: Option<String>,
     /// Instead of a query: the articles like the one at this slug (its
-    /// address is `#/a/SLUG`), as the viewer lists them under it.
+    /// address is `#/a/SLUG`), best first; the viewer lists the first five
+    /// under it.
     #[arg(long, value_name = "SLUG")]
     pub related: Option<String>,
     /// Print JSON: {"total": N, "partial": bool, "hits": [{slug, title, lang, source, score, snippet}]}.

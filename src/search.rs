@@ -216,33 +216,26 @@ pub fn search(args: &SearchArgs) -> Result<()> {
     let mut site = Site::open(&args.site)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if let Some(slug) = &args.related {
-        let r = site.related(slug, args.limit)?;
-        if args.json {
-            serde_json::to_writer(&mut out, &r)?;
-            writeln!(out)?;
-        } else {
-            print_related(&mut out, slug, &r)?;
-        }
-        return Ok(());
-    }
-    match &args.query {
-        Some(q) => {
-            let r = site.run(q, args.limit)?;
-            if args.json {
-                serde_json::to_writer(&mut out, &r)?;
-                writeln!(out)?;
-            } else {
-                print_human(&mut out, q, &r)?;
-            }
-        }
-        None => {
+    // One list, a query's or the articles like one; or a batch of queries.
+    let r = match (&args.related, &args.query) {
+        (Some(slug), _) => site.related(slug, args.limit)?,
+        (None, Some(q)) => site.run(q, args.limit)?,
+        (None, None) => {
             for line in std::io::stdin().lock().lines() {
                 let line = line.context("reading queries from stdin")?;
                 serde_json::to_writer(&mut out, &site.run(&line, args.limit)?)?;
                 writeln!(out)?;
             }
+            return Ok(());
         }
+    };
+    if args.json {
+        serde_json::to_writer(&mut out, &r)?;
+        writeln!(out)?;
+    } else if let Some(slug) = &args.related {
+        print_related(&mut out, slug, &r)?;
+    } else {
+        print_human(&mut out, args.query.as_deref().unwrap_or_default(), &r)?;
     }
     Ok(())
 }

@@ -81,13 +81,15 @@ pub fn search_json(site: &Path, query: &str) -> serde_json::Value {
 }
 
 /// The slugs `broadsheet search --related` lists for the article at `slug`
-/// of `site`, best first.
+/// of `site`, best first: the first five, as many as the viewer shows.
 pub fn related_slugs(site: &Path, slug: &str) -> Vec<String> {
     let o = run(bin()
         .arg("search")
         .arg(site)
         .arg("--related")
         .arg(slug)
+        .arg("--limit")
+        .arg("5")
         .arg("--json"));
     assert!(
         o.status.success(),

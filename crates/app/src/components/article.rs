@@ -75,8 +75,8 @@ struct RelatedProps {
 
 /// The articles like this one (see `Engine::related`), listed under it.
 /// They are asked for once the end of the article comes near the screen:
-/// their title words' term shards may be a request away (about 100 KB at
-/// 100,000 articles), and a reader who leaves before the end does not pay
+/// their title words' term shards may be a request away (125 KB on average
+/// at 100,000 articles), and a reader who leaves before the end does not pay
 /// for them; one who asked the browser to save data never does. Nothing
 /// shows while they come, when there are none, or when they cannot be had
 /// (offline, those shards not saved): they are an offer, not the page.
