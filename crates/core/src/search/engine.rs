@@ -1242,9 +1242,11 @@ impl Engine {
     /// this" from its title. Each of the title's distinct words (its
     /// [`RELATED_WORDS`] longest, see [`Query::keep_longest`], but none in
     /// an oversized term shard, see [`RELATED_OVERSIZE`]) is looked up as
-    /// written: no typos (a title is not typed), and neither stems nor
-    /// compounds, whose keys are often in other term shards (with them, a
-    /// list cost twice the bytes at 100,000 articles). An article scores
+    /// written, and by its stem in the article's language where the stem's
+    /// key is in the same term shard: no typos (a title is not typed), no
+    /// compounds, and no stem that would cost another shard (every stem and
+    /// compound, as a query looks them up, cost twice the bytes at 100,000
+    /// articles). An article scores
     /// the sum of its words' scores, with no word required: BM25's weights
     /// let the title's telling words decide and its common ones barely
     /// count.
@@ -1258,18 +1260,31 @@ impl Engine {
     /// it, and is left out: no related article is better than a stray one.
     /// Needs `doc`'s listing data (see [`Engine::meta`]).
     pub fn related(&self, doc: u32, n: usize) -> Result<Vec<Hit>, EngineError> {
-        let mut q = Query::words(&self.meta(doc)?.title);
+        let meta = self.meta(doc)?;
+        let mut q = Query::words(&meta.title);
         let terms = &self.manifest.term_shards;
-        let small = |t: &QueryTerm| {
-            shard_for(terms, t.folded.as_bytes()).is_none_or(|s| s.at.len <= self.oversized)
-        };
+        let shard = |key: &[u8]| shard_for(terms, key).map(|s| s.at);
+        let small =
+            |t: &QueryTerm| shard(t.folded.as_bytes()).is_none_or(|s| s.len <= self.oversized);
         q.terms.retain(small);
         q.keep_longest(RELATED_WORDS);
+        let stems = self.manifest.stem_langs.contains(&meta.lang);
         let plans: Vec<TermPlan> = (q.terms.iter())
-            .map(|t| TermPlan {
-                exact: vec![(t.folded.as_bytes().to_vec(), 1.0, Via::Word)],
-                prefix: None,
-                fuzzy: 0,
+            .map(|t| {
+                let word = t.folded.as_bytes().to_vec();
+                // Its stem in the article's language too, where that costs
+                // nothing: its key is in the word's own term shard.
+                let stem = (stems.then(|| crate::analysis::stem_always(&meta.lang, &t.exact)))
+                    .flatten()
+                    .map(|s| stem_key(&s))
+                    .filter(|key| shard(key) == shard(&word));
+                let mut exact = vec![(word, 1.0, Via::Word)];
+                exact.extend(stem.map(|key| (key, STEM_WEIGHT, Via::Stem)));
+                TermPlan {
+                    exact,
+                    prefix: None,
+                    fuzzy: 0,
+                }
             })
             .collect();
         self.require(FileKind::Terms, self.shards_planned(&q, &plans))?;

@@ -965,6 +965,7 @@ fn related_articles_share_the_titles_telling_words() {
         ("f.txt", "Die Altstadt feiert an der Elbe\n\nPresse 08/01/2024\n\nDie Altstadt feiert an der Elbe ein Fest."),
         ("g.txt", "Die Bahn fährt an der Grenze\n\nPresse 09/01/2024\n\nDie Bahn fährt an der Grenze wieder, sagt die Gemeinde an der Mühle."),
         ("h.txt", "Die Gemeinde baut an der Mühle\n\nPresse 10/01/2024\n\nDie Gemeinde baut an der Mühle, die an der Straße steht."),
+        ("j.txt", "Die Folgen des Hochwassers für Meißen\n\nPresse 11/01/2024\n\nDie Folgen des Hochwassers sind in der ganzen Stadt zu sehen, sagen die Bewohner, die ihre Keller wieder leer pumpen und auf besseres Wetter hoffen."),
     ] {
         articles.push(article(name, text));
     }
@@ -998,6 +999,12 @@ fn related_articles_share_the_titles_telling_words() {
     // Across languages by the names they share (Cao Bang, To Lam), and the
     // results are what any later query would find: nothing was filtered
     // out of the words' matches it keeps.
+    // An inflected title word finds the other forms by its stem (its key
+    // is in the word's own term shard here): "Hochwassers", "Hochwasser".
+    assert_eq!(
+        related(&mut e, &b, "die-folgen-des-hochwassers-fur-meissen"),
+        ["das-hochwasser-der-elbe-erreicht-meissen"]
+    );
     let vi = related(&mut e, &b, "tong-bi-thu-to-lam-lam-viec");
     assert_eq!(
         vi.first().map(String::as_str),
@@ -1008,7 +1015,9 @@ fn related_articles_share_the_titles_telling_words() {
 }
 
 /// A split bundle lists related articles from its frequent words' heads:
-/// no tail is ever fetched for them.
+/// no tail is ever fetched for them, and no term shard but those of the
+/// title's words as written (a stem is looked up only where its key is in
+/// its word's shard).
 #[test]
 fn related_articles_need_no_tail() {
     let (mut e, b) = engine_with(recurring(300), &split_small());
@@ -1025,7 +1034,7 @@ fn related_articles_need_no_tail() {
         let (mut fresh, _) = engine_with(recurring(300), &split_small());
         let asked = std::cell::RefCell::new(Vec::new());
         let load = |n: &Need| {
-            asked.borrow_mut().push(n.piece_kind());
+            asked.borrow_mut().push(n.clone());
             b.load(n)
         };
         let doc = fresh
@@ -1038,9 +1047,24 @@ fn related_articles_need_no_tail() {
         listed += usize::from(!hits.is_empty());
         let asked = asked.into_inner();
         assert!(
-            asked.iter().all(|k| *k != Some(FileKind::Tails)),
+            asked
+                .iter()
+                .all(|n| n.piece_kind() != Some(FileKind::Tails)),
             "{slug}: {asked:?}"
         );
+        let title = fresh.meta(doc).unwrap().title.clone();
+        let words: Vec<Need> = (Query::words(&title).terms.iter())
+            .filter_map(|t| {
+                crate::bundle::shard_for(&fresh.manifest().term_shards, t.folded.as_bytes())
+            })
+            .map(|s| Need::part(fresh.manifest(), FileKind::Terms, s.at))
+            .collect();
+        for n in asked
+            .iter()
+            .filter(|n| n.piece_kind() == Some(FileKind::Terms))
+        {
+            assert!(words.contains(n), "{slug}: {n:?} is no title word's shard");
+        }
     }
     assert!(listed >= 5, "{listed} articles have related ones");
 }
