@@ -149,11 +149,12 @@ impl Site {
             .ok_or_else(|| anyhow!("no article at `{slug}` in {}", self.files.place("")))?;
         let related = self.resolve(|e| e.related(doc, limit))?;
         let docs: Vec<u32> = related.iter().map(|h| h.doc).collect();
-        self.resolve(|e| e.need_docs(&docs, false))?;
-        let excerpts = (docs.iter())
-            .map(|&d| Ok(self.engine.meta(d)?.excerpt.clone()))
-            .collect::<Result<Vec<_>, EngineError>>()
-            .map_err(|e| anyhow!("{}: {e}", self.files.place("")))?;
+        let excerpts: Vec<String> = self.resolve(|e| {
+            e.need_docs(&docs, false)?;
+            docs.iter()
+                .map(|&d| Ok(e.meta(d)?.excerpt.clone()))
+                .collect()
+        })?;
         Ok(JsonResults {
             total: related.len(),
             partial: false,
@@ -196,19 +197,9 @@ pub fn newest(data: &Path, manifest: &[u8], n: usize) -> Result<Vec<DocMeta>> {
         Engine::open(manifest).map_err(|e| anyhow!("{}: {e}", files.place(MANIFEST_FILE)))?;
     let mut site = Site { files, engine };
     let docs: Vec<u32> = (0..site.engine.manifest().doc_count.min(n as u32)).collect();
-    let files = &site.files;
-    let load = |need: &Need| {
-        files
-            .read(&need.file, need.range)
-            .map_err(|e| anyhow!("reading {}: {e}", files.place(&need.file)))
-    };
-    let listed = site.engine.resolve(load, |e| {
+    site.resolve(|e| {
         e.need_docs(&docs, false)?;
         docs.iter().map(|&d| Ok(e.meta(d)?.into_owned())).collect()
-    });
-    listed.map_err(|e| match e {
-        ResolveError::Load(e) => e,
-        ResolveError::Engine(e) => anyhow!("{}: {e}", files.place(MANIFEST_FILE)),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::app::text_field;
 use super::text::marked;
-use super::text::{byline, safe_url};
+use super::text::{byline, entry_head, safe_url};
 use crate::nav::use_own_page;
 use crate::queries::{Item, Loaded};
 use crate::route::{ListState, Route};
@@ -102,20 +102,9 @@ fn Related(props: &RelatedProps) -> Html {
             move || drop(watch)
         });
     }
-    let items = related.iter().map(|item| {
-        let m = &item.meta;
-        let href = Route::Article {
-            slug: m.slug.clone(),
-            q: String::new(),
-        }
-        .to_hash();
-        html! {
-            <li lang={m.lang.clone()}>
-                <a class="title" {href}>{ m.title.clone() }</a>
-                <div class="byline">{ byline(m) }</div>
-            </li>
-        }
-    });
+    let items = (related.iter()).map(
+        |item| html! { <li lang={item.meta.lang.clone()}>{ entry_head(&item.meta, "") }</li> },
+    );
     html! {
         <>
             <div ref={anchor}></div>

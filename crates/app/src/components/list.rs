@@ -1,7 +1,7 @@
 //! The article list: all articles newest first, or search results with
 //! snippets, facets and sort order, updated as the reader types.
 
-use super::text::{byline, lang_name, marked};
+use super::text::{entry_head, lang_name, marked};
 use crate::nav::use_own_page;
 use crate::queries::Page;
 use crate::route::{ListState, Route, Sort};
@@ -250,10 +250,7 @@ fn Items(props: &ItemsProps) -> Html {
         <ol class="results">
             { for props.page.items.iter().map(|item| html! {
                 <li class="result" lang={item.meta.lang.clone()}>
-                    <a class="title" href={Route::Article { slug: item.meta.slug.clone(), q: q.to_string() }.to_hash()}>
-                        { item.meta.title.clone() }
-                    </a>
-                    <div class="byline">{ byline(&item.meta) }</div>
+                    { entry_head(&item.meta, q) }
                     {
                         match &item.snippet {
                             Some(s) => html! { <p class="snippet">{ marked(&s.segments()) }</p> },

@@ -53,6 +53,23 @@ pub fn lang_name(code: &str) -> String {
     })
 }
 
+/// An entry of a list of articles, but for what follows it (a result's
+/// snippet): its title, a link to the article (which highlights `q`), and
+/// its byline.
+pub fn entry_head(meta: &DocMeta, q: &str) -> Html {
+    let href = Route::Article {
+        slug: meta.slug.clone(),
+        q: q.to_string(),
+    }
+    .to_hash();
+    html! {
+        <>
+            <a class="title" {href}>{ meta.title.clone() }</a>
+            <div class="byline">{ byline(meta) }</div>
+        </>
+    }
+}
+
 /// `author · date · publisher · language`, skipping what is unknown. Each
 /// author's name links to a search for it: their articles (the name is
 /// indexed with each of them).

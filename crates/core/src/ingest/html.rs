@@ -178,18 +178,18 @@ pub fn page(html: &str) -> Result<Page, IngestError> {
         .map(str::to_string)
         .or_else(|| meta(&css.og_url))
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let linked = LinkedData::of(&doc, css);
+    // Read only where the `<meta>` tags leave something unsaid.
+    let linked = std::cell::LazyCell::new(|| LinkedData::of(&doc, css));
     let time = (content.select(&css.time).next()).and_then(|t| t.value().attr("datetime"));
-    let date = [meta(&css.published), linked.date, time.map(str::to_string)]
-        .into_iter()
-        .flatten()
-        .find_map(|d| super::iso_date(&d));
+    let date = (meta(&css.published).and_then(|d| super::iso_date(&d)))
+        .or_else(|| linked.date.as_deref().and_then(super::iso_date))
+        .or_else(|| time.and_then(super::iso_date));
     Ok(Page {
         text: lines.text,
         headings: lines.headings,
         url,
-        publisher: meta(&css.site_name).or(linked.publisher),
-        author: authors(&doc, css, linked.authors),
+        publisher: meta(&css.site_name).or_else(|| linked.publisher.clone()),
+        author: authors(&doc, css, || linked.authors.clone()),
         date,
     })
 }
@@ -263,7 +263,7 @@ impl LinkedData {
 
 /// Who wrote the page, by the first of its ways of saying so that names
 /// anyone (see [`Page::author`]); `linked`, its JSON-LD article's.
-fn authors(doc: &Html, css: &Selectors, linked: Vec<String>) -> Option<String> {
+fn authors(doc: &Html, css: &Selectors, linked: impl FnOnce() -> Vec<String>) -> Option<String> {
     use super::authors;
     let content = |e: ElementRef<'_>| e.value().attr("content").map(str::to_string);
     let metas = |selector| doc.select(selector).filter_map(content);
@@ -277,7 +277,7 @@ fn authors(doc: &Html, css: &Selectors, linked: Vec<String>) -> Option<String> {
     };
     authors(metas(&css.author))
         .or_else(|| authors(metas(&css.article_author).filter(|a| !a.contains("://"))))
-        .or_else(|| authors(linked))
+        .or_else(|| authors(linked()))
         .or_else(|| authors(doc.select(&css.itemprop_author).map(person)))
         .or_else(|| authors(doc.select(&css.rel_author).map(text_of)))
 }
