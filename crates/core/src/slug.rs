@@ -26,8 +26,9 @@ pub fn slugify(title: &str) -> String {
     slug
 }
 
-/// Gives every article a unique slug, in order: the first article with a
-/// given title keeps the plain slug, later ones get `-2`, `-3`, ….
+/// Gives every article, in document order (newest first), a unique slug:
+/// the oldest article with a given title keeps the plain slug, each newer
+/// one gets the next of `-2`, `-3`, … (see [`unique`]).
 pub fn assign(articles: &mut [Article]) {
     let slugs = unique(articles.iter().map(|a| slugify(&a.title)));
     for (a, slug) in articles.iter_mut().zip(slugs) {
@@ -35,11 +36,19 @@ pub fn assign(articles: &mut [Article]) {
     }
 }
 
-/// Unique slugs from base slugs, in order (see [`assign`]); an empty base
-/// becomes `article`.
-pub fn unique(bases: impl Iterator<Item = String>) -> Vec<String> {
+/// Unique slugs from base slugs in document order, newest first (see
+/// [`assign`]); an empty base becomes `article`.
+///
+/// They are handed out from the oldest article on, so that a site rebuilt
+/// with newer articles keeps every older one's address: a link to
+/// `#/a/wetter` that was shared last year still opens last year's
+/// article when this week's "Wetter" is added, which becomes
+/// `wetter-2`. (Newest first, the new article would take the plain slug
+/// and every older namesake would move down one.)
+pub fn unique(bases: impl DoubleEndedIterator<Item = String>) -> Vec<String> {
     let mut taken: HashSet<String> = HashSet::new();
-    bases
+    let mut slugs: Vec<String> = bases
+        .rev()
         .map(|mut base| {
             if base.is_empty() {
                 base = "article".into();
@@ -52,7 +61,9 @@ pub fn unique(bases: impl Iterator<Item = String>) -> Vec<String> {
             }
             slug
         })
-        .collect()
+        .collect();
+    slugs.reverse();
+    slugs
 }
 
 #[cfg(test)]
@@ -68,5 +79,23 @@ mod tests {
         assert_eq!(slugify("Đoàn công tác Cao Bằng"), "doan-cong-tac-cao-bang");
         assert_eq!(slugify("Łódź – Źródło"), "lodz-zrodlo");
         assert!(slugify(&"wort ".repeat(40)).len() <= MAX_LEN);
+    }
+
+    #[test]
+    fn the_oldest_namesake_keeps_the_plain_slug() {
+        let bases = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Newest first: the oldest "wetter" is last.
+        let last_year = unique(bases(&["wetter", "hochwasser", "wetter"]).into_iter());
+        assert_eq!(last_year, ["wetter-2", "hochwasser", "wetter"]);
+        // This week's "wetter" added in front: the others keep theirs.
+        let now = unique(bases(&["wetter", "wetter", "hochwasser", "wetter"]).into_iter());
+        assert_eq!(now, ["wetter-3", "wetter-2", "hochwasser", "wetter"]);
+        // A base that is taken as another's numbered slug moves on.
+        let taken = unique(bases(&["a", "a-2", "a"]).into_iter());
+        assert_eq!(taken, ["a-3", "a-2", "a"]);
+        assert_eq!(
+            unique(bases(&["", ""]).into_iter()),
+            ["article-2", "article"]
+        );
     }
 }
