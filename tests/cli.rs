@@ -324,6 +324,83 @@ fn rebuilds_replace_its_own_site() {
     assert_eq!(data.len(), manifest.files().count() + 3 * 2);
 }
 
+/// A news site is rebuilt whenever an article is added. The rebuild
+/// writes the newest pack anew and leaves every older pack's file as it
+/// was (same name, same bytes: a host uploads, a CDN fetches and a saved
+/// site downloads only what changed), and every older article keeps its
+/// address, even where the new one has the same title.
+#[test]
+fn a_newer_article_leaves_older_packs_and_links_as_they_were() {
+    // About 3 MB of text: several packs of the default size.
+    let words = [
+        "Hafen", "Brücke", "Rat", "Schule", "Wetter", "Markt", "Bahn",
+    ];
+    let text = |i: usize| -> String {
+        let body: Vec<String> = (0..600)
+            .map(|w| format!("{}{}", words[(i + w) % words.len()], (i * 7 + w) % 1000))
+            .collect();
+        body.join(" ")
+    };
+    let mut files: Vec<(String, String)> = (0..700)
+        .map(|i| {
+            let date = format!("{:02}/{:02}/2024", 1 + i % 28, 1 + i % 12);
+            let article = format!("Bericht {i}\n\n{date}\n\n{}.\n", text(i));
+            (format!("{i:03}.txt"), article)
+        })
+        .collect();
+    files[5].1 = format!("Wetter\n\n06/06/2024\n\n{}.\n", text(5));
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let (tmp, input) = articles_in(&named);
+    let site = tmp.path().join("site");
+    build_into(&input, &site);
+    let manifest = |site: &std::path::Path| -> Manifest {
+        decode(
+            FileKind::Manifest,
+            &fs::read(site.join("data/manifest.bin")).unwrap(),
+        )
+        .unwrap()
+    };
+    let before = manifest(&site);
+    assert!(before.packs.len() >= 3, "{} packs", before.packs.len());
+    let packs_before: Vec<(String, Vec<u8>)> = data_files(&site)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("pack-"))
+        .collect();
+    let slug_of = |site: &std::path::Path, source: &str| -> String {
+        let hits = search_json(site, "\"Wetter\"")["hits"].clone();
+        let hit = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["source"] == source);
+        hit.unwrap_or_else(|| panic!("{source} in {hits}"))["slug"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(slug_of(&site, "005.txt"), "wetter");
+
+    fs::write(
+        input.join("new.txt"),
+        format!("Wetter\n\n01/12/2026\n\n{}.\n", text(9_999)),
+    )
+    .unwrap();
+    build_into(&input, &site);
+    let after = manifest(&site);
+    assert_eq!(after.doc_count, before.doc_count + 1);
+    let packs_after = data_files(&site);
+    let kept = packs_before
+        .iter()
+        .filter(|p| packs_after.contains(p))
+        .count();
+    assert_eq!(kept, before.packs.len() - 1, "older packs rewritten");
+    assert_eq!(slug_of(&site, "005.txt"), "wetter");
+    assert_eq!(slug_of(&site, "new.txt"), "wetter-2");
+}
+
 /// A site (or one-file page) written inside the folder of articles is not
 /// read as articles by the next build: its pages, scripts and file lists
 /// would otherwise be indexed, one more build of them each time. A built

@@ -6,7 +6,7 @@ use serde::{de::DeserializeOwned, Serialize};
 /// First four bytes of every bundle file.
 pub const MAGIC: [u8; 4] = *b"BSHT";
 /// Bumped on every incompatible change of any file's layout.
-pub const FORMAT_VERSION: u16 = 10;
+pub const FORMAT_VERSION: u16 = 11;
 
 /// What a bundle file holds; stored in its header so a file fetched under the
 /// wrong name is caught instead of misread.

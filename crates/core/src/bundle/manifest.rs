@@ -45,6 +45,7 @@ pub(super) struct Stored {
     meta_chunk_size: u32,
     meta_chunks: u32,
     pack_size: u32,
+    first_pack: u32,
     packs: Vec<String>,
 }
 
@@ -85,6 +86,7 @@ impl From<Manifest> for Stored {
             stem_langs: m.stem_langs,
             meta_chunk_size: m.meta_chunk_size,
             pack_size: m.pack_size,
+            first_pack: m.first_pack,
             packs: m.packs,
         }
     }
@@ -178,6 +180,7 @@ impl TryFrom<Stored> for Manifest {
             meta_chunk_size: s.meta_chunk_size,
             meta_chunks,
             pack_size: s.pack_size,
+            first_pack: s.first_pack,
             packs: s.packs,
             record_tables,
         })
@@ -209,6 +212,7 @@ pub(super) fn test_stored(piece_lens: Vec<u32>, held: u32) -> Stored {
         meta_chunk_size: 1,
         meta_chunks: 1,
         pack_size: 1,
+        first_pack: 1,
         packs: vec!["pack-0.bin".into()],
     }
 }

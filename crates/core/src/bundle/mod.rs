@@ -160,8 +160,12 @@ pub struct Manifest {
     /// Documents per meta chunk: document `d` is in chunk `d / meta_chunk_size`.
     pub meta_chunk_size: u32,
     pub meta_chunks: Vec<Span>,
-    /// Documents per body pack: document `d` is in pack `d / pack_size`.
+    /// Documents per body pack, but for the first (see [`Manifest::pack_of`]).
     pub pack_size: u32,
+    /// Documents in the first pack, the newest: 1..=`pack_size` (packs are
+    /// counted from the oldest document, so that adding newer ones leaves
+    /// older packs as they were; see `index::Layout`).
+    pub first_pack: u32,
     pub packs: Vec<String>,
     /// Each pack's record table (see [`pack`]), in pack order, laid end to
     /// end.
@@ -204,12 +208,28 @@ impl Manifest {
         self.record_tables.iter().map(|s| u64::from(s.len)).sum()
     }
 
+    /// The pack document `doc` is in, and its place there: the first pack
+    /// holds documents `0..first_pack`, each later one the next
+    /// `pack_size`.
+    pub fn pack_of(&self, doc: u32) -> (u32, u32) {
+        match doc.checked_sub(self.first_pack) {
+            None => (0, doc),
+            Some(past) => {
+                let size = self.pack_size.max(1);
+                (1 + past / size, past % size)
+            }
+        }
+    }
+
     /// How many documents pack `pack` holds.
     pub fn pack_docs(&self, pack: u32) -> u32 {
         let size = self.pack_size.max(1);
-        self.doc_count
-            .saturating_sub(pack.saturating_mul(size))
-            .min(size)
+        match pack.checked_sub(1) {
+            None => self.first_pack.min(self.doc_count),
+            Some(later) => (self.doc_count.saturating_sub(self.first_pack))
+                .saturating_sub(later.saturating_mul(size))
+                .min(size),
+        }
     }
 
     /// The name of the index file a span is in.
@@ -262,6 +282,12 @@ impl Manifest {
                 self.packs.len()
             )));
         }
+        if self.doc_count > 0 && !(1..=self.pack_size).contains(&self.first_pack) {
+            return Err(BundleError::Corrupt(format!(
+                "manifest: a first pack of {} documents in packs of {}",
+                self.first_pack, self.pack_size
+            )));
+        }
         // In layout order, as a stored manifest's always are: readers find
         // a table's pack by binary search.
         if !self.record_tables.is_sorted_by(|a, b| a < b) {
@@ -300,8 +326,8 @@ impl Manifest {
     }
 
     pub fn pack_file(&self, doc: u32) -> Option<&str> {
-        let i = doc / self.pack_size.max(1);
-        self.packs.get(i as usize).map(String::as_str)
+        let (pack, _) = self.pack_of(doc);
+        self.packs.get(pack as usize).map(String::as_str)
     }
 
     /// Every data file the manifest names, for tools that copy or check a

@@ -26,11 +26,23 @@ const MAX_LISTED_PUBLISHERS: usize = 100;
 /// documents per meta chunk and per pack, and size targets for shards,
 /// chosen so that the bundle stays within [`BuildOptions::max_parts`] at
 /// any size.
+///
+/// Packs are counted from the oldest document: the first pack (the
+/// newest documents) holds what is left over, [`Layout::first_pack`], and
+/// every other pack `pack_size`. A rebuild with newer articles added (a
+/// news site's every rebuild) numbers every document anew, but each older
+/// pack holds the same articles as before, so its bytes and its
+/// content-hashed name stay: a host uploads, a CDN refetches and a saved
+/// site downloads the newest pack again, not every pack. For the same
+/// reason `pack_size` is a power of two: a target worked out from the
+/// corpus's mean article length would move with every article added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub doc_count: u32,
     pub meta_chunk_size: u32,
     pub pack_size: u32,
+    /// Documents in the first pack: 1..=`pack_size`.
+    pub first_pack: u32,
     pub slug_shard_len: usize,
 }
 
@@ -44,11 +56,19 @@ impl Layout {
         // (and the rest is slack: packs are large and few anyway).
         let at_least = |share: usize| n.div_ceil((budget * share / 100).max(1));
         let avg = (text_bytes / n as u64).max(1) as usize;
-        let pack_size = (opts.pack_bytes / avg).clamp(1, 10_000).max(at_least(40));
+        // The largest power of two within the byte target, or the smallest
+        // one that keeps packs within the file budget.
+        let target = (opts.pack_bytes / avg).clamp(1, 8192);
+        let pack_size = (1usize << target.ilog2()).max(at_least(40).next_power_of_two());
+        let first_pack = match n % pack_size {
+            0 => pack_size,
+            rest => rest,
+        };
         Layout {
             doc_count: doc_count as u32,
             meta_chunk_size: (opts.meta_chunk_size.max(1) as usize).max(at_least(30)) as u32,
             pack_size: pack_size as u32,
+            first_pack: first_pack as u32,
             slug_shard_len: opts.slug_shard_len.max(1).max(at_least(5)),
         }
     }
@@ -145,7 +165,11 @@ impl Builder {
         if self.metas.len() >= self.layout.meta_chunk_size as usize {
             done.extend(self.flush_metas());
         }
-        if self.pack.len() >= self.layout.pack_size as usize {
+        let filled = match self.packs.is_empty() {
+            true => self.layout.first_pack,
+            false => self.layout.pack_size,
+        };
+        if self.pack.len() >= filled as usize {
             done.extend(self.flush_pack());
         }
         done
@@ -270,6 +294,7 @@ impl Builder {
                 .map(|&n| spans[n as usize])
                 .collect(),
             pack_size: self.layout.pack_size,
+            first_pack: self.layout.first_pack,
             packs: self.packs,
             record_tables: tables.iter().map(|&n| spans[n as usize]).collect(),
         };

@@ -170,6 +170,98 @@ fn spilled_runs_build_the_same_bundle() {
     assert!(whole.manifest.packs.len() > 3);
 }
 
+/// A news site's rebuild adds newer articles: every document is numbered
+/// anew, but the older packs keep their articles, bytes and names, and
+/// the older articles their slugs.
+#[test]
+fn newer_articles_leave_older_packs_and_slugs_as_they_were() {
+    let opts = BuildOptions {
+        meta_chunk_size: 16,
+        pack_bytes: 32 * 1024,
+        ..BuildOptions::default()
+    };
+    let mut old = stitched(149);
+    old[5].title = "Wetter".into();
+    let before = build(&order(old.clone()), &opts);
+    let m = &before.manifest;
+    assert!(m.packs.len() > 4, "{} packs", m.packs.len());
+    assert!(
+        m.first_pack < m.pack_size,
+        "a first pack that is full proves less: {} of {}",
+        m.first_pack,
+        m.pack_size
+    );
+    for added in [1, 3, m.pack_size as usize] {
+        // Newer than any, one of them under a title the corpus has.
+        let newer = (0..added).map(|i| {
+            let mut a = old[5 + i].clone();
+            a.date = Some(crate::model::Date::new(2031, 1, 1 + i as u8).unwrap());
+            a.source = format!("new-{i}.txt");
+            a.blocks.truncate(1);
+            a
+        });
+        let articles = order(old.iter().cloned().chain(newer).collect());
+        let after = build(&articles, &opts);
+        let n = &after.manifest;
+        assert_eq!(
+            (n.doc_count, n.pack_size),
+            (m.doc_count + added as u32, m.pack_size)
+        );
+        // The older packs, all but the first, are the same files.
+        let kept = &m.packs[1..];
+        assert_eq!(
+            &n.packs[n.packs.len() - kept.len()..],
+            kept,
+            "{added} added"
+        );
+        assert!(n.packs.len() <= m.packs.len() + added.div_ceil(m.pack_size as usize));
+        for name in kept {
+            assert_eq!(after.file(name), before.file(name));
+        }
+        // Every document is where the manifest says.
+        let packs: u32 = (0..n.packs.len() as u32).map(|p| n.pack_docs(p)).sum();
+        assert_eq!(packs, n.doc_count);
+        for doc in 0..n.doc_count {
+            let (pack, place) = n.pack_of(doc);
+            assert!(place < n.pack_docs(pack), "document {doc}");
+        }
+        // An older namesake keeps its slug; the newer one is numbered.
+        let slug_of = |articles: &[Article], source: &str| {
+            let a = articles.iter().find(|a| a.source == source).unwrap();
+            a.slug.clone()
+        };
+        let was = order(old.clone());
+        for a in &was {
+            assert_eq!(slug_of(&articles, &a.source), a.slug, "{added} added");
+        }
+        assert_eq!(slug_of(&was, &old[5].source), "wetter");
+        assert_eq!(slug_of(&articles, "new-0.txt"), "wetter-2");
+    }
+}
+
+/// The pack size moves only when the mean article length crosses a power
+/// of two's share of the target (or the file budget), not with each
+/// article added, and the first pack takes what is left over.
+#[test]
+fn pack_sizes_are_powers_of_two() {
+    let opts = BuildOptions::default();
+    let sizes: Vec<(u32, u32)> = (3_000..=4_000)
+        .step_by(50)
+        .map(|mean| {
+            let l = Layout::new(&opts, 10_001, 10_001 * mean);
+            (l.pack_size, l.first_pack)
+        })
+        .collect();
+    // 1 MB / 4,000 bytes is 262 articles, / 3,000 bytes 349.
+    assert!(sizes.iter().all(|&s| s == (256, 10_001 % 256)), "{sizes:?}");
+    let l = Layout::new(&opts, 512, 512 * 4_000);
+    assert_eq!((l.pack_size, l.first_pack), (256, 256));
+    // Past the budget (6,000 parts, 40% of them packs) packs grow, by
+    // powers of two too.
+    let l = Layout::new(&opts, 1_000_000, 1_000_000 * 4_000);
+    assert_eq!(l.pack_size, 512);
+}
+
 #[test]
 fn packs_and_pieces_stay_within_the_budget() {
     let articles = order(stitched(400));

@@ -1609,8 +1609,7 @@ impl Engine {
         }
         let m = &self.manifest;
         let file = m.pack_file(doc).ok_or_else(|| out_of_range(doc))?;
-        let size = m.pack_size.max(1);
-        let (pack, place) = (doc / size, doc % size);
+        let (pack, place) = m.pack_of(doc);
         let Some(table) = self.tables.get(&pack) else {
             // Every pack has a table: checked at [`Engine::open`].
             let span = m.record_tables[pack as usize];

@@ -584,7 +584,7 @@ fn many_small_packs() -> (Engine, crate::index::Bundle) {
         })
         .collect();
     let opts = BuildOptions {
-        pack_bytes: 160,
+        pack_bytes: 256,
         ..BuildOptions::default()
     };
     engine_with(articles, &opts)
@@ -595,10 +595,12 @@ fn many_small_packs() -> (Engine, crate::index::Bundle) {
 #[test]
 fn many_packs_read_each_table_once() {
     let (mut e, b) = many_small_packs();
-    let size = e.manifest().pack_size;
-    assert!(size >= 3 && e.manifest().packs.len() > 5, "{size}");
+    let (size, first) = (e.manifest().pack_size, e.manifest().first_pack);
+    assert!(first >= 3 && e.manifest().packs.len() > 5, "{size} {first}");
     // Places 0 and 2 of pack 0, place 1 of pack 5.
-    let docs = [2, 5 * size + 1, 0];
+    let fifth = first + 4 * size;
+    let docs = [2, fifth + 1, 0];
+    assert_eq!(e.manifest().pack_of(fifth + 1), (5, 1));
     let Err(EngineError::Missing(needs)) = e.need_docs(&docs, true) else {
         panic!("nothing missing");
     };
@@ -608,7 +610,7 @@ fn many_packs_read_each_table_once() {
     e.resolve(|n: &Need| b.load(n), |e| e.need_docs(&docs, true))
         .unwrap();
     // Any other document of those packs: its record alone.
-    for doc in [1, 5 * size + 2] {
+    for doc in [1, fifth + 2] {
         let Err(EngineError::Missing(needs)) = e.need_docs(&[doc], true) else {
             panic!("document {doc} is loaded");
         };
