@@ -44,7 +44,9 @@ pub fn assign(articles: &mut [Article]) {
 /// `#/a/wetter` that was shared last year still opens last year's
 /// article when this week's "Wetter" is added, which becomes
 /// `wetter-2`. (Newest first, the new article would take the plain slug
-/// and every older namesake would move down one.)
+/// and every older namesake would move down one.) Document order puts
+/// undated articles last, as the oldest, so an undated namesake added
+/// later does take a dated article's slug; news articles have dates.
 pub fn unique(bases: impl DoubleEndedIterator<Item = String>) -> Vec<String> {
     let mut taken: HashSet<String> = HashSet::new();
     let mut slugs: Vec<String> = bases
