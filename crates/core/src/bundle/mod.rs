@@ -465,6 +465,12 @@ mod tests {
         m.term_shards[0].at.file = 1;
         assert!(m.check().is_err(), "a span in a file not listed");
         m.term_shards[0].at.file = 0;
+        for first in [0, 2] {
+            m.first_pack = first;
+            assert!(m.check().is_err(), "a first pack of {first} in packs of 1");
+        }
+        m.first_pack = 1;
+        assert_eq!(m.check(), Ok(()));
         m.record_tables.clear();
         assert!(m.check().is_err(), "a pack without its record table");
     }
