@@ -1749,6 +1749,69 @@ async fn a_new_build_tells_the_reader_new_articles_are_available() {
     b.stop_server();
 }
 
+/// A reader who saved the whole site keeps it saved through a new build:
+/// the new service worker saves what the build changed, unasked, and
+/// every article, the new one too, then reads with the network gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_site_stays_saved_through_a_new_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("articles");
+    std::fs::create_dir(&input).unwrap();
+    for e in std::fs::read_dir(seeds()).unwrap().flatten() {
+        std::fs::copy(e.path(), input.join(e.file_name())).unwrap();
+    }
+    let mut b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    b.click("button.save-offline").await;
+    b.all_saved().await;
+
+    std::fs::write(
+        input.join("new.txt"),
+        "Zeitungsente im Hafen von Rotterdam\n\n01/12/2026\n\nEin ungewöhnlicher Vogel wurde am \
+         Morgen im Hafen gesichtet. Hafenarbeiter berichteten, das Tier habe stundenlang auf \
+         einem Container gesessen und die Schiffe beobachtet.\n\nOrnithologen vermuten, dass der \
+         Vogel vom Sturm der vergangenen Nacht abgetrieben wurde.\n",
+    )
+    .unwrap();
+    build_into(&input, &b.site);
+    b.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return null")
+        .await;
+    b.wait("the new-articles notice", || async {
+        let t = b.texts(".update").await.join("");
+        t.contains("New articles are available").then_some(())
+    })
+    .await;
+    b.click(".update button.reload").await;
+    b.titles_when(6).await;
+    b.all_saved().await;
+    // What the reader sees is the new build's: its files, all of them kept.
+    let kept = cache_keys(&b).await;
+    let listed = std::fs::read_dir(b.site.join("data"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("pack-") || n.starts_with("index-"))
+        .collect::<Vec<_>>();
+    for name in &listed {
+        assert!(
+            kept.iter().any(|u| u.ends_with(&format!("/data/{name}"))),
+            "{name} not saved: {kept:?}"
+        );
+    }
+
+    b.stop_server();
+    b.client.refresh().await.unwrap();
+    b.goto("#/").await;
+    b.titles_when(6).await;
+    let slugs = shown_slugs(&b).await;
+    assert_eq!(slugs.len(), 6, "{slugs:?}");
+    for slug in &slugs {
+        reads(&b, slug).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_single_file_works_from_disk() {
     let tmp = tempfile::tempdir().unwrap();

@@ -17,7 +17,10 @@
 //   with progress, for corpora too large to cache up front;
 // * a new build has new hashes, so this script changes, the browser installs
 //   the new worker, and the page tells the reader that new articles are
-//   available.
+//   available; where the reader had saved the whole site, the new worker
+//   saves what the new build changed as soon as a page asks for its status
+//   (the files it still has are kept: since bundle format 11 that is every
+//   pack but the newest).
 "use strict";
 
 const BUILD = "{{BUILD}}";
@@ -29,7 +32,10 @@ const TOTAL_BYTES = {{TOTAL_BYTES}};
 const TOTAL_FILES = {{TOTAL_FILES}};
 
 const CACHE = "broadsheet:" + self.registration.scope;
-const SAVED = new URL("__broadsheet_saved__/" + BUILD, self.registration.scope).href;
+const SAVED_PREFIX = new URL("__broadsheet_saved__/", self.registration.scope).href;
+const SAVED = SAVED_PREFIX + BUILD;
+// Kept while an earlier build was saved whole and this one is not yet.
+const EARLIER = SAVED_PREFIX + "earlier";
 // How long a network-first request waits before the cached copy is used.
 const NETWORK_TIMEOUT_MS = 4000;
 const SAVE_CONCURRENCY = 4;
@@ -59,16 +65,21 @@ self.addEventListener("activate", (event) => {
 
 // Drops cached files that this build no longer has. Everything else stays:
 // an article read under the previous build is still here if its pack did
-// not change.
+// not change. An earlier build's mark that it was saved whole becomes
+// EARLIER: the reader asked for the whole site, so this build's is saved
+// too (see `status`).
 async function prune() {
   const keep = new Set(PRECACHE.map(scoped));
   const list = await fileList();
   for (const [path] of list) keep.add(scoped(path));
   const cache = await caches.open(CACHE);
   for (const request of await cache.keys()) {
+    const url = request.url;
+    if (url === SAVED || url === EARLIER) continue;
+    if (url.startsWith(SAVED_PREFIX)) await cache.put(EARLIER, new Response(""));
     // A piece kept alone is `FILE?bytes=a-b`: it goes with its file.
-    const file = request.url.split("?bytes=")[0];
-    if (!keep.has(file) && request.url !== SAVED) await cache.delete(request);
+    const file = url.split("?bytes=")[0];
+    if (!keep.has(file)) await cache.delete(request);
   }
 }
 
@@ -217,21 +228,40 @@ self.addEventListener("message", (event) => {
   const reply = (message) => event.source && event.source.postMessage(message);
   const type = event.data && event.data.type;
   if (type === "status") {
-    event.waitUntil(status().then(reply));
+    // A site saved whole under an earlier build is saved again, unasked:
+    // the reader sees the progress, and then that all is saved.
+    event.waitUntil(status().then((s) => (reply(s), s.earlier ? save() : null)));
   } else if (type === "save") {
-    event.waitUntil(
-      saveAll(reply).then(
-        () => reply({ type: "saved", bytes: TOTAL_BYTES }),
-        (error) => reply({ type: "error", message: String(error && error.message || error) }),
-      ),
-    );
+    event.waitUntil(save());
   }
 });
 
 async function status() {
   const cache = await caches.open(CACHE);
   const saved = Boolean(await cache.match(SAVED));
-  return { type: "status", build: BUILD, bytes: TOTAL_BYTES, files: TOTAL_FILES, saved };
+  const earlier = !saved && Boolean(await cache.match(EARLIER));
+  return { type: "status", build: BUILD, bytes: TOTAL_BYTES, files: TOTAL_FILES, saved, earlier };
+}
+
+// The save under way, if any: a second request (a second tab, a status
+// that saves again while the reader clicks "Save") joins it.
+let saving = null;
+
+// Saves every file, telling every page of the site how it goes.
+function save() {
+  saving ??= saveAll(broadcast)
+    .then(
+      () => broadcast({ type: "saved", bytes: TOTAL_BYTES }),
+      (error) => broadcast({ type: "error", message: String(error && error.message || error) }),
+    )
+    .finally(() => {
+      saving = null;
+    });
+  return saving;
+}
+
+async function broadcast(message) {
+  for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage(message);
 }
 
 // `3.9 GB` or `12.3 MB`, as the page shows sizes of a megabyte and more.
@@ -281,4 +311,5 @@ async function saveAll(reply) {
   };
   await Promise.all(Array.from({ length: SAVE_CONCURRENCY }, worker));
   await cache.put(SAVED, new Response(BUILD));
+  await cache.delete(EARLIER);
 }
