@@ -228,9 +228,11 @@ self.addEventListener("message", (event) => {
   const reply = (message) => event.source && event.source.postMessage(message);
   const type = event.data && event.data.type;
   if (type === "status") {
-    // A site saved whole under an earlier build is saved again, unasked:
+    // A site saved whole under an earlier build is saved again, unasked
+    // (unless the browser asks to save data: then the footer offers it):
     // the reader sees the progress, and then that all is saved.
-    event.waitUntil(status().then((s) => (reply(s), s.earlier ? save() : null)));
+    const saveData = Boolean(self.navigator.connection && self.navigator.connection.saveData);
+    event.waitUntil(status().then((s) => (reply(s), s.earlier && !saveData ? save() : null)));
   } else if (type === "save") {
     event.waitUntil(save());
   }
