@@ -1709,29 +1709,29 @@ async fn an_article_is_read_when_the_browser_has_no_room_to_keep_it() {
     b.client.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_new_build_tells_the_reader_new_articles_are_available() {
+/// A copy of the seeds in a fresh folder, for a test that adds to it.
+fn seeds_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("articles");
     std::fs::create_dir(&input).unwrap();
     for e in std::fs::read_dir(seeds()).unwrap().flatten() {
         std::fs::copy(e.path(), input.join(e.file_name())).unwrap();
     }
-    let mut b = Browser::start_with(&input).await;
-    b.goto("#/").await;
-    b.titles_when(5).await;
-    wait_for_worker(&b).await;
-    assert!(b.texts(".update").await.is_empty());
+    (tmp, input)
+}
 
+/// Adds an article newer than the seeds to `input` and builds the site
+/// of the open page again; the page is told and reloaded.
+async fn take_a_new_build(b: &Browser, input: &std::path::Path) {
     std::fs::write(
         input.join("new.txt"),
-        "Zeitungsente im Hafen von Rotterdam\n\nEin ungewöhnlicher Vogel wurde am Morgen im Hafen \
-         gesichtet. Hafenarbeiter berichteten, das Tier habe stundenlang auf einem Container \
-         gesessen und die Schiffe beobachtet.\n\nOrnithologen vermuten, dass der Vogel vom Sturm \
-         der vergangenen Nacht abgetrieben wurde.\n",
+        "Zeitungsente im Hafen von Rotterdam\n\n01/12/2026\n\nEin ungewöhnlicher Vogel wurde am \
+         Morgen im Hafen gesichtet. Hafenarbeiter berichteten, das Tier habe stundenlang auf \
+         einem Container gesessen und die Schiffe beobachtet.\n\nOrnithologen vermuten, dass der \
+         Vogel vom Sturm der vergangenen Nacht abgetrieben wurde.\n",
     )
     .unwrap();
-    build_into(&input, &b.site);
+    build_into(input, &b.site);
     // Browsers look for a new worker on navigation or when asked; ask.
     b.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return null")
         .await;
@@ -1741,6 +1741,18 @@ async fn a_new_build_tells_the_reader_new_articles_are_available() {
     })
     .await;
     b.click(".update button.reload").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_build_tells_the_reader_new_articles_are_available() {
+    let (_tmp, input) = seeds_copy();
+    let mut b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    assert!(b.texts(".update").await.is_empty());
+
+    take_a_new_build(&b, &input).await;
     let titles = b.titles_when(6).await;
     assert!(
         titles.iter().any(|t| t.contains("Zeitungsente")),
@@ -1754,12 +1766,7 @@ async fn a_new_build_tells_the_reader_new_articles_are_available() {
 /// every article, the new one too, then reads with the network gone.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_site_stays_saved_through_a_new_build() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("articles");
-    std::fs::create_dir(&input).unwrap();
-    for e in std::fs::read_dir(seeds()).unwrap().flatten() {
-        std::fs::copy(e.path(), input.join(e.file_name())).unwrap();
-    }
+    let (_tmp, input) = seeds_copy();
     let mut b = Browser::start_with(&input).await;
     b.goto("#/").await;
     b.titles_when(5).await;
@@ -1767,23 +1774,7 @@ async fn a_saved_site_stays_saved_through_a_new_build() {
     b.click("button.save-offline").await;
     b.all_saved().await;
 
-    std::fs::write(
-        input.join("new.txt"),
-        "Zeitungsente im Hafen von Rotterdam\n\n01/12/2026\n\nEin ungewöhnlicher Vogel wurde am \
-         Morgen im Hafen gesichtet. Hafenarbeiter berichteten, das Tier habe stundenlang auf \
-         einem Container gesessen und die Schiffe beobachtet.\n\nOrnithologen vermuten, dass der \
-         Vogel vom Sturm der vergangenen Nacht abgetrieben wurde.\n",
-    )
-    .unwrap();
-    build_into(&input, &b.site);
-    b.js("navigator.serviceWorker.getRegistration().then(r => r.update()); return null")
-        .await;
-    b.wait("the new-articles notice", || async {
-        let t = b.texts(".update").await.join("");
-        t.contains("New articles are available").then_some(())
-    })
-    .await;
-    b.click(".update button.reload").await;
+    take_a_new_build(&b, &input).await;
     b.titles_when(6).await;
     b.all_saved().await;
     // What the reader sees is the new build's: its files, all of them kept.
