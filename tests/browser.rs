@@ -1803,6 +1803,41 @@ async fn a_saved_site_stays_saved_through_a_new_build() {
     }
 }
 
+/// Where the browser has no room for a saved site's new build, the
+/// footer says so once; the next visit does not try again unasked (each
+/// try would download what the browser then cannot keep), but offers it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_site_without_room_for_its_new_build_is_not_saved_again_unasked() {
+    let (_tmp, input) = seeds_copy();
+    let b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    b.click("button.save-offline").await;
+    b.all_saved().await;
+
+    take_a_new_build(&b, &input).await;
+    // The reloaded page asks for the worker's state once its first screen
+    // has been shown a while: there is no room left by then.
+    b.leave_room(Some(0.0)).await;
+    b.wait("the failure", || async {
+        let t = b.texts(".offline-state.failed").await.join("");
+        t.contains("no room").then_some(())
+    })
+    .await;
+    b.client.refresh().await.unwrap();
+    b.titles_when(6).await;
+    wait_for_worker(&b).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let footer = b.texts("footer.offline").await.join("");
+    assert!(
+        footer.starts_with("Save all articles for offline reading ("),
+        "{footer:?}"
+    );
+    b.leave_room(None).await;
+    b.client.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_single_file_works_from_disk() {
     let tmp = tempfile::tempdir().unwrap();

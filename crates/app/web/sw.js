@@ -254,7 +254,13 @@ function save() {
   saving ??= saveAll(broadcast)
     .then(
       () => broadcast({ type: "saved", bytes: TOTAL_BYTES }),
-      (error) => broadcast({ type: "error", message: String(error && error.message || error) }),
+      async (error) => {
+        // Not tried again unasked: a browser without room for the site
+        // would have each visit download what it then cannot keep. The
+        // footer says why, and offers to try again.
+        await (await caches.open(CACHE)).delete(EARLIER);
+        await broadcast({ type: "error", message: String(error && error.message || error) });
+      },
     )
     .finally(() => {
       saving = null;
