@@ -1709,15 +1709,20 @@ async fn an_article_is_read_when_the_browser_has_no_room_to_keep_it() {
     b.client.close().await.unwrap();
 }
 
-/// A copy of the seeds in a fresh folder, for a test that adds to it.
-fn seeds_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+/// The site of a copy of the seeds (in a fresh folder, for a test that
+/// adds to it), open at its home list, with its service worker in control.
+async fn open_a_copy_of_the_seeds() -> (tempfile::TempDir, std::path::PathBuf, Browser) {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("articles");
     std::fs::create_dir(&input).unwrap();
     for e in std::fs::read_dir(seeds()).unwrap().flatten() {
         std::fs::copy(e.path(), input.join(e.file_name())).unwrap();
     }
-    (tmp, input)
+    let b = Browser::start_with(&input).await;
+    b.goto("#/").await;
+    b.titles_when(5).await;
+    wait_for_worker(&b).await;
+    (tmp, input, b)
 }
 
 /// Adds an article newer than the seeds to `input` and builds the site
@@ -1745,11 +1750,7 @@ async fn take_a_new_build(b: &Browser, input: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_build_tells_the_reader_new_articles_are_available() {
-    let (_tmp, input) = seeds_copy();
-    let mut b = Browser::start_with(&input).await;
-    b.goto("#/").await;
-    b.titles_when(5).await;
-    wait_for_worker(&b).await;
+    let (_tmp, input, mut b) = open_a_copy_of_the_seeds().await;
     assert!(b.texts(".update").await.is_empty());
 
     take_a_new_build(&b, &input).await;
@@ -1766,11 +1767,7 @@ async fn a_new_build_tells_the_reader_new_articles_are_available() {
 /// every article, the new one too, then reads with the network gone.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_site_stays_saved_through_a_new_build() {
-    let (_tmp, input) = seeds_copy();
-    let mut b = Browser::start_with(&input).await;
-    b.goto("#/").await;
-    b.titles_when(5).await;
-    wait_for_worker(&b).await;
+    let (_tmp, input, mut b) = open_a_copy_of_the_seeds().await;
     b.click("button.save-offline").await;
     b.all_saved().await;
 
@@ -1808,11 +1805,7 @@ async fn a_saved_site_stays_saved_through_a_new_build() {
 /// try would download what the browser then cannot keep), but offers it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_site_without_room_for_its_new_build_is_not_saved_again_unasked() {
-    let (_tmp, input) = seeds_copy();
-    let b = Browser::start_with(&input).await;
-    b.goto("#/").await;
-    b.titles_when(5).await;
-    wait_for_worker(&b).await;
+    let (_tmp, input, b) = open_a_copy_of_the_seeds().await;
     b.click("button.save-offline").await;
     b.all_saved().await;
 
